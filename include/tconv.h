@@ -1,0 +1,232 @@
+/*
+ * tconv.h - 2-D convolution and transposed convolution ("deconvolution") on the CPU,
+ * with TensorFlow's exact semantics and every PyTorch / ONNX spelling.
+ *
+ * One header, plain C (compiles as C99 and as C++). Every entry point returns an
+ * enum tconv_status; on failure tconv_last_error() names the parameter, its value and
+ * the allowed range, and the output buffer has not been touched. Calls keep no state
+ * between them: any number of threads may call any function at once.
+ *
+ * Notation used in the comments below, per spatial axis:
+ *   k  kernel size, s stride, d dilation (1 = dense), ke = d*(k-1) + 1 the dilated extent;
+ *   pb, pa  padding before (top/left) and after (bottom/right).
+ *
+ * Tensor shapes are written as C array declarators, row-major, last index fastest:
+ *   layout TCONV_NHWC:  x[batch][in_h][in_w][in_channels],   y[batch][out_h][out_w][out_channels]
+ *   layout TCONV_NCHW:  x[batch][in_channels][in_h][in_w],   y[batch][out_channels][out_h][out_w]
+ * The filter layout is independent of the data layout (TensorFlow keeps HWIO with NCHW data).
+ *
+ * Filter layouts: the letters name the axes, I = the op's input channels, O = its output
+ * channels. The axis split by groups is I for conv2d and O for conv2d_transpose, because a
+ * transposed convolution takes the very filter tensor of the convolution it transposes
+ * (g = groups, KH = kernel_h, KW = kernel_w):
+ *
+ *                  conv2d                                  conv2d_transpose
+ *   HWIO  w[KH][KW][in_channels/g][out_channels]    w[KH][KW][in_channels][out_channels/g]
+ *   OIHW  w[out_channels][in_channels/g][KH][KW]    w[out_channels/g][in_channels][KH][KW]
+ *   HWOI  w[KH][KW][out_channels][in_channels/g]    w[KH][KW][out_channels/g][in_channels]
+ *   IOHW  w[in_channels/g][out_channels][KH][KW]    w[in_channels][out_channels/g][KH][KW]
+ *
+ *   TensorFlow tf.nn.conv2d: HWIO.  tf.nn.conv2d_transpose / Keras Conv2DTranspose: HWOI.
+ *   PyTorch / ONNX / Caffe Conv: OIHW.  ConvTranspose: IOHW.
+ *
+ * Groups: output channel o of conv2d reads input channels [G*in_channels/g, (G+1)*in_channels/g)
+ * where G = o / (out_channels/g); conv2d_transpose is its adjoint. groups == in_channels ==
+ * out_channels is a depthwise convolution.
+ *
+ * Definitions (b = batch index, c = channel, per axis shown for one axis; both axes alike):
+ *   conv2d:            y[b][o][i] = act(bias[o] + sum_{c, t} x[b][c][i*s + t*d - pb] * w(o, c, t))
+ *                      where x outside [0, in) reads as 0 (zero padding).
+ *   conv2d_transpose:  the adjoint of conv2d (the gradient of conv2d with respect to its input,
+ *                      TensorFlow's Conv2DBackpropInput): every input pixel i times the whole
+ *                      kernel is added into a "full" result of size F = (in-1)*s + ke at
+ *                      i*s + t*d, and y[o] = act(bias + full[o + pb]), 0 where o + pb >= F.
+ */
+#ifndef TCONV_H
+#define TCONV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define TCONV_API __attribute__((visibility("default")))
+#else
+#define TCONV_API
+#endif
+
+/** Library version; tconv_version() returns the same as a "MAJOR.MINOR.PATCH" string. */
+#define TCONV_VERSION_MAJOR 0
+#define TCONV_VERSION_MINOR 1
+#define TCONV_VERSION_PATCH 0
+
+/** Status of every call. Values are fixed; new ones are only ever appended. */
+enum tconv_status {
+    TCONV_OK = 0,                   /**< success */
+    TCONV_ERR_NULL_POINTER = 1,     /**< a required pointer was NULL */
+    TCONV_ERR_INVALID_ARGUMENT = 2, /**< a parameter is out of its allowed range */
+    TCONV_ERR_SHAPE_MISMATCH = 3,   /**< a requested output size is not what the parameters give */
+    TCONV_ERR_UNSUPPORTED = 4,      /**< legal, but beyond what this build handles (e.g. a BLAS dimension over INT_MAX) */
+    TCONV_ERR_SIZE_OVERFLOW = 5,    /**< an element or byte count overflows int64_t or size_t */
+    TCONV_ERR_OUT_OF_MEMORY = 6     /**< a workspace allocation failed */
+    /* append only */
+};
+
+/** A constant English name for s ("TCONV_ERR_SHAPE_MISMATCH: ..."); never NULL, also for unknown values. */
+TCONV_API const char *tconv_status_string(enum tconv_status s);
+
+/**
+ * The calling thread's last failure message, e.g.
+ * "tconv_conv2d_transpose: out_h = 7 is not admissible: ... allowed range is [5, 6]".
+ * It names the function, the parameter, its value and the allowed range. Successful calls leave
+ * it unchanged; it is "" if this thread has had no failure. The pointer stays valid until this
+ * thread's next tconv call.
+ */
+TCONV_API const char *tconv_last_error(void);
+
+/** Data layout of x and y (see the declarators above). */
+enum tconv_layout { TCONV_NHWC = 0, TCONV_NCHW = 1 };
+
+/** Filter layout (see the table above). DEFAULT is TensorFlow's: HWIO for conv2d, HWOI for conv2d_transpose. */
+enum tconv_filter_layout {
+    TCONV_FILTER_DEFAULT = 0,
+    TCONV_FILTER_HWIO,
+    TCONV_FILTER_OIHW,
+    TCONV_FILTER_HWOI,
+    TCONV_FILTER_IOHW
+};
+
+/**
+ * Padding mode, per spatial axis.
+ *
+ * conv2d (in = in_h or in_w):
+ *   VALID     pb = pa = 0, out = (in - ke + s) / s   (TensorFlow's formula, C division; < 0 is an error)
+ *   SAME      out = ceil(in / s), total = max((out-1)*s + ke - in, 0), pb = total/2, pa = total - pb:
+ *             the odd pixel goes at the END (TensorFlow "SAME", ONNX "SAME_UPPER")
+ *   SAME_LOWER  as SAME but pb = total - total/2: the odd pixel goes FIRST (ONNX "SAME_LOWER")
+ *   EXPLICIT  pb, pa from pad_top/pad_bottom, pad_left/pad_right (>= 0),
+ *             out = (in + pb + pa - ke + s) / s
+ *
+ * conv2d_transpose (in = in_h, F = (in-1)*s + ke the full result; pb, pa crop it):
+ *   SAME      out admissible in [(in-1)*s + 1, in*s], default in*s (TF, Keras);
+ *             total = max(F - out, 0), pb = total/2 (the extra crop at the END, as TensorFlow)
+ *   SAME_LOWER  the same sizes, pb = total - total/2 (ONNX SAME_LOWER)
+ *   VALID     pb = 0, out admissible in [F, F + s - 1], default Keras's in*s + max(ke - s, 0)
+ *   EXPLICIT  out = F - pb - pa + output_padding (PyTorch padding/output_padding, ONNX pads);
+ *             0 <= output_padding < max(s, d); or a given out in [F - pb - pa, F - pb - pa + max(s, d) - 1]
+ *             (TensorFlow's explicit paddings with output_shape); if both are given they must agree.
+ *   Positions o with o + pb >= F receive no input (bias only).
+ */
+enum tconv_padding {
+    TCONV_PADDING_VALID = 0,
+    TCONV_PADDING_SAME,
+    TCONV_PADDING_SAME_LOWER,
+    TCONV_PADDING_EXPLICIT
+};
+
+/** Activation applied after the bias, fused into the final write. */
+enum tconv_activation { TCONV_ACTIVATION_NONE = 0, TCONV_ACTIVATION_RELU };
+
+/**
+ * Parameters of one convolution or transposed convolution. Start from TCONV_PARAMS_INIT and set
+ * what you need; every field of the same struct means the same thing for both ops (in_* is
+ * always the tensor x the op reads, out_* the tensor y it writes).
+ *
+ * Limits: every size is an int64_t; element counts and byte counts must fit int64_t and size_t
+ * (else TCONV_ERR_SIZE_OVERFLOW). The BLAS interface takes int: in_channels, out_channels,
+ * kernel_h*kernel_w*in_channels/groups (conv), kernel_h*kernel_w*out_channels/groups
+ * (transposed), in_h*in_w and out_h*out_w must each be <= INT_MAX (else TCONV_ERR_UNSUPPORTED).
+ */
+struct tconv_params {
+    enum tconv_layout layout;               /**< of x and y; default TCONV_NHWC */
+    enum tconv_filter_layout filter_layout; /**< DEFAULT = TensorFlow's: HWIO for conv, HWOI for transposed */
+    int64_t batch;        /**< images in x and y, >= 0; 0 makes the call a successful no-op */
+    int64_t in_h, in_w;   /**< spatial size of x, >= 0 */
+    int64_t in_channels;  /**< channels of x, >= 1, divisible by groups */
+    int64_t out_channels; /**< channels of y, >= 1, divisible by groups */
+    int64_t groups;       /**< >= 1; default 1; groups == in_channels == out_channels is depthwise */
+    int64_t kernel_h, kernel_w;     /**< >= 1 */
+    int64_t stride_h, stride_w;     /**< >= 1; default 1 */
+    int64_t dilation_h, dilation_w; /**< >= 1; 1 = dense (default); 0 is rejected (not oneDNN's convention) */
+    enum tconv_padding padding;     /**< default TCONV_PADDING_VALID (TCONV_PARAMS_INIT's zero) */
+    int64_t pad_top, pad_bottom, pad_left, pad_right; /**< EXPLICIT only (>= 0); must be 0 otherwise */
+    int64_t out_h, out_w; /**< 0 = computed; else must be admissible. Transposed: TF's output_shape */
+    int64_t output_padding_h, output_padding_w; /**< transposed + EXPLICIT only (PyTorch/ONNX); else 0 */
+    enum tconv_activation activation;           /**< fused after bias; default NONE */
+};
+
+/** Defaults: NHWC, default filter layout, groups 1, stride 1, dilation 1, VALID, no activation. */
+#define TCONV_PARAMS_INIT { .groups = 1, .stride_h = 1, .stride_w = 1, .dilation_h = 1, .dilation_w = 1 }
+
+/**
+ * The resolved geometry of a call.
+ *   out_h, out_w                    the size y will have
+ *   pad_top .. pad_right            conv: the zero padding applied to x (SAME split resolved).
+ *                                   transposed: the crop of the full result, y[o] = full[o + pad_top];
+ *                                   pad_bottom = F - pad_top - out_h may be < 0 (trailing bias-only rows).
+ *   out_h_min .. out_w_max          transposed: every output size this padding admits (the range a
+ *                                   given out_h/out_w must fall in); conv: equal to out_h / out_w.
+ */
+struct tconv_geometry {
+    int64_t out_h, out_w;
+    int64_t pad_top, pad_bottom, pad_left, pad_right;
+    int64_t out_h_min, out_h_max, out_w_min, out_w_max;
+};
+
+/** Validate p for conv2d and resolve its geometry into *g. Touches nothing else. */
+TCONV_API enum tconv_status tconv_conv2d_geometry(const struct tconv_params *p, struct tconv_geometry *g);
+
+/** Validate p for conv2d_transpose and resolve its geometry into *g. */
+TCONV_API enum tconv_status tconv_conv2d_transpose_geometry(const struct tconv_params *p,
+                                                            struct tconv_geometry *g);
+
+/**
+ * 2-D convolution (TensorFlow tf.nn.conv2d + bias_add + relu; PyTorch F.conv2d; ONNX Conv),
+ * lowered to im2col + sgemm (a 1x1, stride-1, unpadded kernel skips im2col).
+ *
+ * @param p       parameters (see struct tconv_params)
+ * @param x       input, layout p->layout (see the declarators at the top); may be NULL only if empty
+ * @param filter  filter, layout p->filter_layout for conv2d (table at the top);
+ *                kernel_h*kernel_w*in_channels/groups*out_channels floats
+ * @param bias    float bias[out_channels], or NULL for none
+ * @param y       output, layout p->layout, batch*out_h*out_w*out_channels floats; every element
+ *                is written on success, none on failure
+ * @return TCONV_OK, or an error status with tconv_last_error() set.
+ * Results are bitwise reproducible run to run.
+ */
+TCONV_API enum tconv_status tconv_conv2d(const struct tconv_params *p, const float *x, const float *filter,
+                                         const float *bias, float *y);
+
+/**
+ * 2-D transposed convolution (tf.nn.conv2d_transpose, Keras Conv2DTranspose, PyTorch
+ * F.conv_transpose2d, ONNX ConvTranspose), lowered to sgemm + col2im.
+ * x is the small side: x[batch][in_h][in_w][in_channels] (NHWC); y[batch][out_h][out_w][out_channels].
+ * filter is in p->filter_layout for conv2d_transpose, kernel_h*kernel_w*in_channels*out_channels/groups floats.
+ * Other arguments and results as tconv_conv2d.
+ */
+TCONV_API enum tconv_status tconv_conv2d_transpose(const struct tconv_params *p, const float *x,
+                                                   const float *filter, const float *bias, float *y);
+
+/** Naive direct conv2d (nested loops, double accumulation): the test oracle. Same contract as tconv_conv2d. */
+TCONV_API enum tconv_status tconv_conv2d_reference(const struct tconv_params *p, const float *x,
+                                                   const float *filter, const float *bias, float *y);
+
+/**
+ * Naive scatter conv2d_transpose (every input pixel times the whole kernel, overlaid at the
+ * stride, double accumulation): the test oracle. Same contract as tconv_conv2d_transpose.
+ */
+TCONV_API enum tconv_status tconv_conv2d_transpose_reference(const struct tconv_params *p, const float *x,
+                                                             const float *filter, const float *bias,
+                                                             float *y);
+
+/** "MAJOR.MINOR.PATCH" of the library actually linked. */
+TCONV_API const char *tconv_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TCONV_H */

@@ -1,0 +1,15 @@
+/*
+ * blas.c - the one place that talks to BLAS. Swapping the BLAS, or how its threads are used,
+ * is a change to this file only. Callers have checked every dimension against INT_MAX.
+ */
+#include <cblas.h>
+
+#include "internal.h"
+
+void tconv__sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
+                  const float *b, int64_t ldb, float beta, float *c, int64_t ldc)
+{
+    if (m == 0 || n == 0) return;
+    cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, (int)m,
+                (int)n, (int)k, 1.0f, a, (int)lda, b, (int)ldb, beta, c, (int)ldc);
+}

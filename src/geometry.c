@@ -1,0 +1,358 @@
+/*
+ * geometry.c - validation of struct tconv_params and the resolved problem.
+ *
+ * Every rule is one check with one status and one message naming the parameter, its value and
+ * the allowed range. Nothing is written to the caller's tensors here, so a failure leaves them
+ * untouched. All size arithmetic is checked: a product or sum that overflows int64_t is
+ * TCONV_ERR_SIZE_OVERFLOW, found before anything is allocated.
+ */
+#include <limits.h>
+#include <stdint.h>
+
+#include "internal.h"
+
+static const char *padding_name(enum tconv_padding m)
+{
+    switch (m) {
+    case TCONV_PADDING_VALID: return "VALID";
+    case TCONV_PADDING_SAME: return "SAME";
+    case TCONV_PADDING_SAME_LOWER: return "SAME_LOWER";
+    default: return "EXPLICIT";
+    }
+}
+
+/* One axis' parameters as the caller spelled them, for checks and messages. */
+struct axis_args {
+    char a;                /* 'h' or 'w' */
+    const char *dim;       /* "height" or "width" */
+    const char *pb_name, *pa_name;
+    int64_t in, k, s, d, pb, pa, out, op;
+};
+
+static enum tconv_status overflow(const char *fn, const char *what, struct axis_args *x)
+{
+    return tconv__fail(TCONV_ERR_SIZE_OVERFLOW, fn,
+                       "%s overflows int64_t on the %s axis (in_%c = %lld, kernel_%c = %lld, stride_%c = %lld, "
+                       "dilation_%c = %lld, %s = %lld, %s = %lld)",
+                       what, x->dim, x->a, (long long)x->in, x->a, (long long)x->k, x->a, (long long)x->s, x->a,
+                       (long long)x->d, x->pb_name, (long long)x->pb, x->pa_name, (long long)x->pa);
+}
+
+static enum tconv_status negative_out(const char *fn, struct axis_args *x, int64_t out, int64_t ke,
+                                      enum tconv_padding mode)
+{
+    return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
+                       "the computed out_%c would be negative (%lld): in_%c = %lld, kernel_%c = %lld, "
+                       "stride_%c = %lld, dilation_%c = %lld (dilated extent %lld), %s padding %lld + %lld",
+                       x->a, (long long)out, x->a, (long long)x->in, x->a, (long long)x->k, x->a, (long long)x->s,
+                       x->a, (long long)x->d, (long long)ke, padding_name(mode), (long long)x->pb,
+                       (long long)x->pa);
+}
+
+/* conv2d on one axis: big = in, small = out (TensorFlow's GetWindowedOutputSizeVerbose). */
+static enum tconv_status conv_axis(const char *fn, struct axis_args *x, enum tconv_padding mode,
+                                   struct tconv__axis *ax)
+{
+    int64_t ke, out, pb = 0, pa = 0, t;
+    if (!tconv__mul(x->d, x->k - 1, &ke) || !tconv__add(ke, 1, &ke))
+        return overflow(fn, "the dilated kernel extent dilation*(kernel-1)+1", x);
+    if (mode == TCONV_PADDING_SAME || mode == TCONV_PADDING_SAME_LOWER) {
+        out = x->in / x->s + (x->in % x->s != 0);
+        /* total = max((out-1)*s + ke - in, 0); (out-1)*s < in, so only the + ke can overflow */
+        int64_t total;
+        if (!tconv__mul(out - 1, x->s, &t) || !tconv__add(t, ke, &t))
+            return overflow(fn, "the SAME padding (out-1)*stride + extent", x);
+        total = t - x->in > 0 ? t - x->in : 0;
+        pb = mode == TCONV_PADDING_SAME ? total / 2 : total - total / 2;
+        pa = total - pb;
+    } else {
+        if (mode == TCONV_PADDING_EXPLICIT) {
+            pb = x->pb;
+            pa = x->pa;
+        }
+        /* TensorFlow: out = (in + pb + pa - ke + s) / s in C division; negative is an error */
+        if (!tconv__add(x->in, pb, &t) || !tconv__add(t, pa, &t) || !tconv__add(t, x->s - ke, &t))
+            return overflow(fn, "in + padding", x);
+        out = t / x->s;
+        if (out < 0) return negative_out(fn, x, out, ke, mode);
+    }
+    if (x->out != 0 && x->out != out)
+        return tconv__fail(TCONV_ERR_SHAPE_MISMATCH, fn,
+                           "out_%c = %lld does not match the computed output %s %lld (in_%c = %lld, kernel_%c = "
+                           "%lld, stride_%c = %lld, dilation_%c = %lld, %s padding %lld + %lld); set out_%c = 0 "
+                           "or %lld",
+                           x->a, (long long)x->out, x->dim, (long long)out, x->a, (long long)x->in, x->a,
+                           (long long)x->k, x->a, (long long)x->s, x->a, (long long)x->d, padding_name(mode),
+                           (long long)pb, (long long)pa, x->a, (long long)out);
+    *ax = (struct tconv__axis){.big = x->in, .small = out, .k = x->k, .s = x->s, .d = x->d, .ke = ke,
+                               .pb = pb, .pa = pa};
+    return TCONV_OK;
+}
+
+/*
+ * conv2d_transpose on one axis: small = in, big = out. The full result has F = (in-1)*s + ke
+ * positions; y[o] = full[o + pb]. empty: the input tensor has no pixels, in which case
+ * TensorFlow skips the admissible-size check (the output is bias only).
+ */
+static enum tconv_status transpose_axis(const char *fn, struct axis_args *x, enum tconv_padding mode,
+                                        bool empty, struct tconv__axis *ax, int64_t *omin, int64_t *omax)
+{
+    int64_t ke, full, lo, hi, def, out, pb, t;
+    if (!tconv__mul(x->d, x->k - 1, &ke) || !tconv__add(ke, 1, &ke))
+        return overflow(fn, "the dilated kernel extent dilation*(kernel-1)+1", x);
+    if (!tconv__mul(x->in - 1, x->s, &full) || !tconv__add(full, ke, &full))
+        return overflow(fn, "the full result size (in-1)*stride + extent", x);
+    switch (mode) {
+    case TCONV_PADDING_SAME:
+    case TCONV_PADDING_SAME_LOWER:
+        if (!tconv__mul(x->in, x->s, &hi)) return overflow(fn, "in*stride", x);
+        lo = hi - x->s + 1;
+        def = hi;
+        break;
+    case TCONV_PADDING_VALID:
+        lo = full;
+        if (!tconv__add(full, x->s - 1, &hi)) return overflow(fn, "the largest admissible output", x);
+        /* Keras: in*s + max(ke - s, 0) */
+        if (!tconv__mul(x->in, x->s, &def) || !tconv__add(def, ke > x->s ? ke - x->s : 0, &def))
+            return overflow(fn, "the default output in*stride + max(extent-stride, 0)", x);
+        break;
+    default: /* EXPLICIT */
+        if (__builtin_sub_overflow(full, x->pb, &lo) || __builtin_sub_overflow(lo, x->pa, &lo))
+            return overflow(fn, "the output size full - padding", x);
+        if (!tconv__add(lo, (x->s > x->d ? x->s : x->d) - 1, &hi))
+            return overflow(fn, "the largest admissible output", x);
+        def = lo + x->op;
+        if (x->out != 0 && x->op != 0 && x->out != def)
+            return tconv__fail(TCONV_ERR_SHAPE_MISMATCH, fn,
+                               "out_%c = %lld disagrees with output_padding_%c = %lld: in_%c = %lld, kernel_%c = "
+                               "%lld, stride_%c = %lld, dilation_%c = %lld, %s = %lld, %s = %lld give out_%c = "
+                               "%lld + output_padding_%c = %lld",
+                               x->a, (long long)x->out, x->a, (long long)x->op, x->a, (long long)x->in, x->a,
+                               (long long)x->k, x->a, (long long)x->s, x->a, (long long)x->d, x->pb_name,
+                               (long long)x->pb, x->pa_name, (long long)x->pa, x->a, (long long)lo, x->a,
+                               (long long)def);
+        break;
+    }
+    out = x->out != 0 ? x->out : def;
+    if (out < 0) return negative_out(fn, x, out, ke, mode);
+    if (x->out != 0 && !empty && (out < lo || out > hi))
+        return tconv__fail(TCONV_ERR_SHAPE_MISMATCH, fn,
+                           "out_%c = %lld is not an admissible output %s: in_%c = %lld, kernel_%c = %lld, "
+                           "stride_%c = %lld, dilation_%c = %lld with %s padding admit out_%c in [%lld, %lld] "
+                           "(a conv2d of out_%c with these parameters must give back in_%c)",
+                           x->a, (long long)out, x->dim, x->a, (long long)x->in, x->a, (long long)x->k, x->a,
+                           (long long)x->s, x->a, (long long)x->d, padding_name(mode), x->a,
+                           (long long)(lo > 0 ? lo : 0), (long long)hi, x->a, x->a);
+    if (mode == TCONV_PADDING_EXPLICIT) {
+        pb = x->pb;
+    } else if (mode == TCONV_PADDING_VALID) {
+        pb = 0;
+    } else {
+        int64_t total;
+        if (__builtin_sub_overflow(full, out, &t)) return overflow(fn, "full - out", x);
+        total = t > 0 ? t : 0;
+        pb = mode == TCONV_PADDING_SAME ? total / 2 : total - total / 2;
+    }
+    /* end crop; < 0 means trailing positions past the full result (bias only) */
+    if (__builtin_sub_overflow(full, pb, &t) || __builtin_sub_overflow(t, out, &t))
+        return overflow(fn, "the end crop full - pad - out", x);
+    *ax = (struct tconv__axis){.big = out, .small = x->in, .k = x->k, .s = x->s, .d = x->d, .ke = ke,
+                               .pb = pb, .pa = t};
+    *omin = lo > 0 ? lo : 0;
+    *omax = hi;
+    return TCONV_OK;
+}
+
+#define CHECK_MIN(field, lo)                                                                                      \
+    do {                                                                                                          \
+        if (p->field < (lo))                                                                                      \
+            return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn, #field " = %lld is invalid: it must be >= %d",      \
+                               (long long)p->field, (lo));                                                        \
+    } while (0)
+
+static enum tconv_status check_enums(const char *fn, const struct tconv_params *p)
+{
+    if ((int)p->layout < 0 || (int)p->layout > (int)TCONV_NCHW)
+        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
+                           "layout = %d is invalid: it must be TCONV_NHWC (0) or TCONV_NCHW (1)", (int)p->layout);
+    if ((int)p->filter_layout < 0 || (int)p->filter_layout > (int)TCONV_FILTER_IOHW)
+        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
+                           "filter_layout = %d is invalid: it must be TCONV_FILTER_DEFAULT (0), HWIO (1), OIHW (2), "
+                           "HWOI (3) or IOHW (4)",
+                           (int)p->filter_layout);
+    if ((int)p->padding < 0 || (int)p->padding > (int)TCONV_PADDING_EXPLICIT)
+        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
+                           "padding = %d is invalid: it must be TCONV_PADDING_VALID (0), SAME (1), SAME_LOWER (2) "
+                           "or EXPLICIT (3)",
+                           (int)p->padding);
+    if ((int)p->activation < 0 || (int)p->activation > (int)TCONV_ACTIVATION_RELU)
+        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
+                           "activation = %d is invalid: it must be TCONV_ACTIVATION_NONE (0) or RELU (1)",
+                           (int)p->activation);
+    return TCONV_OK;
+}
+
+static enum tconv_status check_scalars(const char *fn, const struct tconv_params *p, bool tr)
+{
+    CHECK_MIN(batch, 0);
+    CHECK_MIN(in_h, 0);
+    CHECK_MIN(in_w, 0);
+    CHECK_MIN(in_channels, 1);
+    CHECK_MIN(out_channels, 1);
+    CHECK_MIN(groups, 1);
+    CHECK_MIN(kernel_h, 1);
+    CHECK_MIN(kernel_w, 1);
+    CHECK_MIN(stride_h, 1);
+    CHECK_MIN(stride_w, 1);
+    CHECK_MIN(dilation_h, 1);
+    CHECK_MIN(dilation_w, 1);
+    CHECK_MIN(out_h, 0);
+    CHECK_MIN(out_w, 0);
+    if (p->in_channels % p->groups != 0)
+        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
+                           "in_channels = %lld is not divisible by groups = %lld", (long long)p->in_channels,
+                           (long long)p->groups);
+    if (p->out_channels % p->groups != 0)
+        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
+                           "out_channels = %lld is not divisible by groups = %lld", (long long)p->out_channels,
+                           (long long)p->groups);
+    const char *names[4] = {"pad_top", "pad_bottom", "pad_left", "pad_right"};
+    const int64_t pads[4] = {p->pad_top, p->pad_bottom, p->pad_left, p->pad_right};
+    for (int i = 0; i < 4; i++) {
+        if (p->padding == TCONV_PADDING_EXPLICIT && pads[i] < 0)
+            return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn, "%s = %lld is invalid: it must be >= 0", names[i],
+                               (long long)pads[i]);
+        if (p->padding != TCONV_PADDING_EXPLICIT && pads[i] != 0)
+            return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
+                               "%s = %lld is only used with TCONV_PADDING_EXPLICIT; it must be 0 with %s padding",
+                               names[i], (long long)pads[i], padding_name(p->padding));
+    }
+    const char *opn[2] = {"output_padding_h", "output_padding_w"};
+    const int64_t ops[2] = {p->output_padding_h, p->output_padding_w};
+    const int64_t lim[2] = {p->stride_h > p->dilation_h ? p->stride_h : p->dilation_h,
+                            p->stride_w > p->dilation_w ? p->stride_w : p->dilation_w};
+    for (int i = 0; i < 2; i++) {
+        if (ops[i] == 0) continue;
+        if (!tr)
+            return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
+                               "%s = %lld applies to conv2d_transpose only; it must be 0 for conv2d", opn[i],
+                               (long long)ops[i]);
+        if (p->padding != TCONV_PADDING_EXPLICIT)
+            return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
+                               "%s = %lld is only used with TCONV_PADDING_EXPLICIT; it must be 0 with %s padding "
+                               "(give out_%c instead)",
+                               opn[i], (long long)ops[i], padding_name(p->padding), i ? 'w' : 'h');
+        if (ops[i] < 0 || ops[i] >= lim[i])
+            return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
+                               "%s = %lld is invalid: it must be in [0, %lld) (less than stride_%c = %lld or "
+                               "dilation_%c = %lld)",
+                               opn[i], (long long)ops[i], (long long)lim[i], i ? 'w' : 'h',
+                               (long long)(i ? p->stride_w : p->stride_h), i ? 'w' : 'h',
+                               (long long)(i ? p->dilation_w : p->dilation_h));
+    }
+    return TCONV_OK;
+}
+
+/* r = a*b*c*d, with a message naming the factors if it overflows (or exceeds lim). */
+static enum tconv_status product(const char *fn, const char *what, const char *names, int64_t a, int64_t b,
+                                 int64_t c, int64_t d, int64_t lim, int64_t *r)
+{
+    int64_t t;
+    if (!tconv__mul(a, b, &t) || !tconv__mul(t, c, &t) || !tconv__mul(t, d, &t) || t > lim)
+        return tconv__fail(TCONV_ERR_SIZE_OVERFLOW, fn,
+                           "%s has too many elements: %s = %lld x %lld x %lld x %lld exceeds %lld "
+                           "(the element count in bytes must fit int64_t and size_t)",
+                           what, names, (long long)a, (long long)b, (long long)c, (long long)d, (long long)lim);
+    *r = t;
+    return TCONV_OK;
+}
+
+static enum tconv_status blas_limit(const char *fn, const char *what, int64_t a, int64_t b, int64_t c)
+{
+    int64_t t;
+    if (!tconv__mul(a, b, &t) || !tconv__mul(t, c, &t) || t > INT_MAX)
+        return tconv__fail(TCONV_ERR_UNSUPPORTED, fn,
+                           "%s = %lld x %lld x %lld exceeds INT_MAX = %d, the largest dimension the BLAS interface "
+                           "takes",
+                           what, (long long)a, (long long)b, (long long)c, INT_MAX);
+    return TCONV_OK;
+}
+
+enum tconv_status tconv__resolve(const char *fn, const struct tconv_params *p, bool tr, struct tconv__problem *pr,
+                                 struct tconv_geometry *g)
+{
+    enum tconv_status st;
+    if (!p) return tconv__fail(TCONV_ERR_NULL_POINTER, fn, "p (the parameters) must not be NULL");
+    if ((st = check_enums(fn, p)) != TCONV_OK) return st;
+    if ((st = check_scalars(fn, p, tr)) != TCONV_OK) return st;
+
+    struct axis_args ah = {'h', "height", "pad_top", "pad_bottom", p->in_h, p->kernel_h, p->stride_h,
+                           p->dilation_h, p->pad_top, p->pad_bottom, p->out_h, p->output_padding_h};
+    struct axis_args aw = {'w', "width", "pad_left", "pad_right", p->in_w, p->kernel_w, p->stride_w,
+                           p->dilation_w, p->pad_left, p->pad_right, p->out_w, p->output_padding_w};
+    struct tconv__problem r = {0};
+    int64_t hmin = 0, hmax = 0, wmin = 0, wmax = 0;
+    if (tr) {
+        bool empty = p->in_h == 0 || p->in_w == 0;
+        if ((st = transpose_axis(fn, &ah, p->padding, empty, &r.h, &hmin, &hmax)) != TCONV_OK) return st;
+        if ((st = transpose_axis(fn, &aw, p->padding, empty, &r.w, &wmin, &wmax)) != TCONV_OK) return st;
+        r.in_h = r.h.small, r.in_w = r.w.small, r.out_h = r.h.big, r.out_w = r.w.big;
+    } else {
+        if ((st = conv_axis(fn, &ah, p->padding, &r.h)) != TCONV_OK) return st;
+        if ((st = conv_axis(fn, &aw, p->padding, &r.w)) != TCONV_OK) return st;
+        r.in_h = r.h.big, r.in_w = r.w.big, r.out_h = r.h.small, r.out_w = r.w.small;
+        hmin = hmax = r.out_h;
+        wmin = wmax = r.out_w;
+    }
+    r.transposed = tr;
+    r.layout = p->layout;
+    r.flayout = p->filter_layout != TCONV_FILTER_DEFAULT ? p->filter_layout
+                                                         : (tr ? TCONV_FILTER_HWOI : TCONV_FILTER_HWIO);
+    r.act = p->activation;
+    r.n = p->batch, r.ci = p->in_channels, r.co = p->out_channels, r.g = p->groups;
+    r.cig = r.ci / r.g, r.cog = r.co / r.g;
+
+    /* bytes of every tensor must fit size_t and int64_t */
+    const int64_t lim = (int64_t)((SIZE_MAX / sizeof(float)) < (uint64_t)(INT64_MAX / (int64_t)sizeof(float))
+                                      ? SIZE_MAX / sizeof(float)
+                                      : (uint64_t)(INT64_MAX / (int64_t)sizeof(float)));
+    if ((st = product(fn, "x", "batch x in_h x in_w x in_channels", r.n, r.in_h, r.in_w, r.ci, lim, &r.x_elems)))
+        return st;
+    if ((st = product(fn, "y", "batch x out_h x out_w x out_channels", r.n, r.out_h, r.out_w, r.co, lim,
+                      &r.y_elems)))
+        return st;
+    if ((st = product(fn, "the filter", "kernel_h x kernel_w x in_channels x out_channels/groups", r.h.k, r.w.k,
+                      r.ci, r.cog, lim, &r.f_elems)))
+        return st;
+
+    /* what reaches cblas_sgemm as an int */
+    if ((st = blas_limit(fn, "in_channels", r.ci, 1, 1)) || (st = blas_limit(fn, "out_channels", r.co, 1, 1)) ||
+        (st = blas_limit(fn, "in_h x in_w", r.in_h, r.in_w, 1)) ||
+        (st = blas_limit(fn, "out_h x out_w", r.out_h, r.out_w, 1)))
+        return st;
+    if (!tr && (st = blas_limit(fn, "kernel_h x kernel_w x in_channels/groups", r.h.k, r.w.k, r.cig))) return st;
+    if (tr && (st = blas_limit(fn, "kernel_h x kernel_w x out_channels/groups", r.h.k, r.w.k, r.cog))) return st;
+
+    *pr = r;
+    if (g) {
+        *g = (struct tconv_geometry){.out_h = r.out_h, .out_w = r.out_w, .pad_top = r.h.pb, .pad_bottom = r.h.pa,
+                                     .pad_left = r.w.pb, .pad_right = r.w.pa, .out_h_min = hmin,
+                                     .out_h_max = hmax, .out_w_min = wmin, .out_w_max = wmax};
+    }
+    return TCONV_OK;
+}
+
+enum tconv_status tconv__check_pointers(const char *fn, const struct tconv__problem *pr, const float *x,
+                                        const float *filter, float *y)
+{
+    if (y == NULL && pr->y_elems > 0)
+        return tconv__fail(TCONV_ERR_NULL_POINTER, fn, "y must not be NULL: the output has %lld elements",
+                           (long long)pr->y_elems);
+    if (x == NULL && pr->x_elems > 0 && pr->y_elems > 0)
+        return tconv__fail(TCONV_ERR_NULL_POINTER, fn, "x must not be NULL: the input has %lld elements",
+                           (long long)pr->x_elems);
+    if (filter == NULL && pr->y_elems > 0)
+        return tconv__fail(TCONV_ERR_NULL_POINTER, fn, "filter must not be NULL: it has %lld elements",
+                           (long long)pr->f_elems);
+    return TCONV_OK;
+}

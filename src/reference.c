@@ -1,0 +1,101 @@
+/*
+ * reference.c - the naive oracles the fast paths are tested against. Written for obviousness,
+ * not speed, and independent of the lowering: conv2d is the textbook direct loop nest; the
+ * transposed conv is the scatter seed 003's answer draws - every input pixel times the whole
+ * kernel, overlaid at the stride into the full (uncropped) result, which is then cropped.
+ * Both accumulate in double and round once.
+ */
+#include <stdint.h>
+
+#include "internal.h"
+
+static int64_t x_index(const struct tconv__problem *pr, int64_t b, int64_t c, int64_t iy, int64_t ix)
+{
+    return pr->layout == TCONV_NHWC ? ((b * pr->in_h + iy) * pr->in_w + ix) * pr->ci + c
+                                    : ((b * pr->ci + c) * pr->in_h + iy) * pr->in_w + ix;
+}
+
+static int64_t y_index(const struct tconv__problem *pr, int64_t b, int64_t c, int64_t oy, int64_t ox)
+{
+    return pr->layout == TCONV_NHWC ? ((b * pr->out_h + oy) * pr->out_w + ox) * pr->co + c
+                                    : ((b * pr->co + c) * pr->out_h + oy) * pr->out_w + ox;
+}
+
+static float finish(const struct tconv__problem *pr, double acc, const float *bias, int64_t o)
+{
+    if (bias) acc += bias[o];
+    if (pr->act == TCONV_ACTIVATION_RELU && acc < 0.0) acc = 0.0;
+    return (float)acc;
+}
+
+static void conv_direct(const struct tconv__problem *pr, const float *x, const float *w, const float *bias,
+                        float *y)
+{
+    const struct tconv__axis *h = &pr->h, *wd = &pr->w;
+    for (int64_t b = 0; b < pr->n; b++)
+        for (int64_t o = 0; o < pr->co; o++) {
+            const int64_t g = o / pr->cog;
+            for (int64_t oy = 0; oy < pr->out_h; oy++)
+                for (int64_t ox = 0; ox < pr->out_w; ox++) {
+                    double acc = 0.0;
+                    for (int64_t c = 0; c < pr->cig; c++)
+                        for (int64_t ky = 0; ky < h->k; ky++)
+                            for (int64_t kx = 0; kx < wd->k; kx++) {
+                                const int64_t iy = oy * h->s + ky * h->d - h->pb;
+                                const int64_t ix = ox * wd->s + kx * wd->d - wd->pb;
+                                if (iy < 0 || iy >= pr->in_h || ix < 0 || ix >= pr->in_w) continue;
+                                acc += (double)x[x_index(pr, b, g * pr->cig + c, iy, ix)] *
+                                       (double)w[tconv__filter_index(pr, o, c, ky, kx)];
+                            }
+                    y[y_index(pr, b, o, oy, ox)] = finish(pr, acc, bias, o);
+                }
+        }
+}
+
+/* One output channel plane at a time: full[F_h][F_w] in double, then the crop y[o] = full[o + pb]. */
+static enum tconv_status transpose_scatter(const char *fn, const struct tconv__problem *pr, const float *x,
+                                           const float *w, const float *bias, float *y)
+{
+    const struct tconv__axis *h = &pr->h, *wd = &pr->w;
+    const int64_t fh = (h->small - 1) * h->s + h->ke, fw = (wd->small - 1) * wd->s + wd->ke;
+    int64_t cells = 0;
+    if (fh > 0 && fw > 0 && (!tconv__mul(fh, fw, &cells) || cells > (int64_t)(SIZE_MAX / sizeof(double))))
+        return tconv__fail(TCONV_ERR_SIZE_OVERFLOW, fn, "the reference's full result %lld x %lld is too large",
+                           (long long)fh, (long long)fw);
+    double *full = tconv__alloc((size_t)cells * sizeof(double));
+    if (!full)
+        return tconv__fail(TCONV_ERR_OUT_OF_MEMORY, fn, "could not allocate the reference's full result (%lld x %lld)",
+                           (long long)fh, (long long)fw);
+    for (int64_t b = 0; b < pr->n; b++)
+        for (int64_t o = 0; o < pr->co; o++) {
+            const int64_t g = o / pr->cog, ol = o % pr->cog;
+            for (int64_t t = 0; t < cells; t++) full[t] = 0.0;
+            for (int64_t i = g * pr->cig; i < (g + 1) * pr->cig; i++)
+                for (int64_t iy = 0; iy < pr->in_h; iy++)
+                    for (int64_t ix = 0; ix < pr->in_w; ix++) {
+                        const double v = x[x_index(pr, b, i, iy, ix)];
+                        for (int64_t ky = 0; ky < h->k; ky++)
+                            for (int64_t kx = 0; kx < wd->k; kx++)
+                                full[(iy * h->s + ky * h->d) * fw + ix * wd->s + kx * wd->d] +=
+                                    v * (double)w[tconv__filter_index(pr, i, ol, ky, kx)];
+                    }
+            for (int64_t oy = 0; oy < pr->out_h; oy++)
+                for (int64_t ox = 0; ox < pr->out_w; ox++) {
+                    const int64_t fy = oy + h->pb, fx = ox + wd->pb; /* pb >= 0 in every mode */
+                    const double v = (fy < fh && fx < fw) ? full[fy * fw + fx] : 0.0;
+                    y[y_index(pr, b, o, oy, ox)] = finish(pr, v, bias, o);
+                }
+        }
+    tconv__free(full);
+    return TCONV_OK;
+}
+
+enum tconv_status tconv__reference_run(const char *fn, const struct tconv__problem *pr, const float *x,
+                                       const float *filter, const float *bias, float *y)
+{
+    if (!pr->transposed) {
+        conv_direct(pr, x, filter, bias, y);
+        return TCONV_OK;
+    }
+    return transpose_scatter(fn, pr, x, filter, bias, y);
+}

@@ -1,0 +1,250 @@
+/*
+ * test_api.c - the public surface, linked against the shared library as a user would:
+ * status strings, the version, every status code on bad input with the output left untouched
+ * (guard zones included), NULL rules for empty tensors, per-thread error messages, and calls from
+ * several threads at once giving the same bits as the same calls made alone.
+ */
+#include <pthread.h>
+
+#include "common.h"
+
+#define P(...) {.batch = 2, .in_h = 5, .in_w = 6, .in_channels = 4, .out_channels = 6,   \
+                                      .groups = 2, .kernel_h = 3, .kernel_w = 3, .stride_h = 2, .stride_w = 2, \
+                                      .dilation_h = 1, .dilation_w = 1, .padding = TCONV_PADDING_SAME, __VA_ARGS__}
+#define PV(...) ((struct tconv_params)P(__VA_ARGS__))
+
+typedef enum tconv_status (*op_fn)(const struct tconv_params *, const float *, const float *, const float *,
+                                   float *);
+static const struct {
+    const char *name;
+    op_fn fn;
+    bool tr;
+} ops[4] = {
+    {"tconv_conv2d", tconv_conv2d, false},
+    {"tconv_conv2d_transpose", tconv_conv2d_transpose, true},
+    {"tconv_conv2d_reference", tconv_conv2d_reference, false},
+    {"tconv_conv2d_transpose_reference", tconv_conv2d_transpose_reference, true},
+};
+
+START_TEST(status_strings)
+{
+    const char *names[7] = {"TCONV_OK",
+                            "TCONV_ERR_NULL_POINTER",
+                            "TCONV_ERR_INVALID_ARGUMENT",
+                            "TCONV_ERR_SHAPE_MISMATCH",
+                            "TCONV_ERR_UNSUPPORTED",
+                            "TCONV_ERR_SIZE_OVERFLOW",
+                            "TCONV_ERR_OUT_OF_MEMORY"};
+    /* the numbers are a contract */
+    ck_assert(TCONV_OK == 0 && TCONV_ERR_NULL_POINTER == 1 && TCONV_ERR_INVALID_ARGUMENT == 2 &&
+              TCONV_ERR_SHAPE_MISMATCH == 3 && TCONV_ERR_UNSUPPORTED == 4 && TCONV_ERR_SIZE_OVERFLOW == 5 &&
+              TCONV_ERR_OUT_OF_MEMORY == 6);
+    for (int i = 0; i < 7; i++) {
+        const char *s = tconv_status_string((enum tconv_status)i);
+        ck_assert_ptr_nonnull(s);
+        ck_assert_msg(strncmp(s, names[i], strlen(names[i])) == 0 && s[strlen(names[i])] == ':', "%d: %s", i, s);
+        for (int j = 0; j < i; j++) ck_assert_str_ne(s, tconv_status_string((enum tconv_status)j));
+    }
+    ck_assert_str_eq(tconv_status_string((enum tconv_status)99), "unknown tconv_status");
+    ck_assert_str_eq(tconv_status_string((enum tconv_status)-1), "unknown tconv_status");
+}
+END_TEST
+
+START_TEST(version)
+{
+    char want[32];
+    snprintf(want, sizeof want, "%d.%d.%d", TCONV_VERSION_MAJOR, TCONV_VERSION_MINOR, TCONV_VERSION_PATCH);
+    ck_assert_str_eq(tconv_version(), want);
+    ck_assert_str_eq(tconv_version(), TCONV_MESON_VERSION); /* meson.build, the header and the library agree */
+}
+END_TEST
+
+/* A bad call: a mutation of a valid one. */
+struct bad {
+    const char *name;
+    struct tconv_params p;
+    int null_arg; /* 0 none, 1 p, 2 x, 3 filter, 4 y */
+    enum tconv_status conv_st, tr_st;
+    const char *msg;
+};
+
+static const struct bad bads[] = {
+    {"NULL p", P(), 1, TCONV_ERR_NULL_POINTER, TCONV_ERR_NULL_POINTER, "p (the parameters) must not be NULL"},
+    {"NULL x", P(), 2, TCONV_ERR_NULL_POINTER, TCONV_ERR_NULL_POINTER, "x must not be NULL"},
+    {"NULL filter", P(), 3, TCONV_ERR_NULL_POINTER, TCONV_ERR_NULL_POINTER, "filter must not be NULL"},
+    {"NULL y", P(), 4, TCONV_ERR_NULL_POINTER, TCONV_ERR_NULL_POINTER, "y must not be NULL"},
+    {"negative size", P(.in_w = -6), 0, TCONV_ERR_INVALID_ARGUMENT, TCONV_ERR_INVALID_ARGUMENT, "in_w = -6"},
+    {"stride 0", P(.stride_h = 0), 0, TCONV_ERR_INVALID_ARGUMENT, TCONV_ERR_INVALID_ARGUMENT, "stride_h = 0"},
+    {"bad enum", P(.padding = (enum tconv_padding)4), 0, TCONV_ERR_INVALID_ARGUMENT, TCONV_ERR_INVALID_ARGUMENT,
+     "padding = 4"},
+    {"groups", P(.groups = 3), 0, TCONV_ERR_INVALID_ARGUMENT, TCONV_ERR_INVALID_ARGUMENT,
+     "in_channels = 4 is not divisible by groups = 3"},
+    {"inadmissible out", P(.out_h = 7), 0, TCONV_ERR_SHAPE_MISMATCH, TCONV_ERR_SHAPE_MISMATCH, "out_h = 7"},
+    {"overflow", P(.batch = INT64_MAX / 4), 0, TCONV_ERR_SIZE_OVERFLOW, TCONV_ERR_SIZE_OVERFLOW,
+     "has too many elements"},
+    {"BLAS limit", P(.batch = 1, .in_h = 1, .in_w = 1, .kernel_h = 1, .kernel_w = 1, .groups = 1,
+                     .in_channels = (int64_t)1 << 31),
+     0, TCONV_ERR_UNSUPPORTED, TCONV_ERR_UNSUPPORTED, "INT_MAX"},
+};
+
+START_TEST(bad_input_leaves_output_untouched)
+{
+    const struct bad *b = &bads[_i];
+    static float x[4096], f[4096], bias[64];
+    const int64_t ny = 2048;
+    float *y = guarded_alloc(ny), *before = malloc((ny + 2 * GUARD) * 4);
+    for (int i = 0; i < 4096; i++) x[i] = f[i] = 1.0f;
+    for (int k = 0; k < 4; k++) {
+        for (int64_t i = 0; i < ny; i++) y[i] = (float)i; /* a pattern, distinct from any result */
+        memcpy(before, y - GUARD, (ny + 2 * GUARD) * 4);
+        enum tconv_status st = ops[k].fn(b->null_arg == 1 ? NULL : &b->p, b->null_arg == 2 ? NULL : x,
+                                         b->null_arg == 3 ? NULL : f, bias, b->null_arg == 4 ? NULL : y);
+        const enum tconv_status want = ops[k].tr ? b->tr_st : b->conv_st;
+        const char *msg = tconv_last_error();
+        ck_assert_msg(st == want, "%s / %s: status %d, want %d: %s", b->name, ops[k].name, st, want, msg);
+        ck_assert_msg(strncmp(msg, ops[k].name, strlen(ops[k].name)) == 0 && msg[strlen(ops[k].name)] == ':',
+                      "%s: message does not name %s: %s", b->name, ops[k].name, msg);
+        ck_assert_msg(strstr(msg, b->msg), "%s / %s: message lacks \"%s\": %s", b->name, ops[k].name, b->msg, msg);
+        ck_assert_msg(memcmp(before, y - GUARD, (ny + 2 * GUARD) * 4) == 0, "%s / %s: output touched", b->name,
+                      ops[k].name);
+    }
+    guarded_free(y);
+    free(before);
+}
+END_TEST
+
+/* Success: every output element written, nothing outside; empty tensors may be NULL. */
+START_TEST(success_writes_exactly_y)
+{
+    struct rng r = rng_make(test_seed(), 41);
+    for (int k = 0; k < 4; k++)
+        for (int lay = 0; lay < 2; lay++) {
+            struct tconv_params p = P(.layout = (enum tconv_layout)lay, .activation = TCONV_ACTIVATION_RELU);
+            struct tconv_geometry g;
+            ck_assert_int_eq(ops[k].tr ? tconv_conv2d_transpose_geometry(&p, &g) : tconv_conv2d_geometry(&p, &g),
+                             TCONV_OK);
+            const int64_t nx = p.batch * p.in_h * p.in_w * p.in_channels, nf = filter_elems(&p);
+            const int64_t ny = p.batch * g.out_h * g.out_w * p.out_channels;
+            float *x = malloc(nx * 4), *f = malloc(nf * 4), *y = guarded_alloc(ny);
+            fill_uniform(&r, x, nx), fill_uniform(&r, f, nf);
+            for (int64_t i = 0; i < ny; i++) y[i] = NAN;
+            ck_assert_int_eq(ops[k].fn(&p, x, f, NULL, y), TCONV_OK);
+            for (int64_t i = 0; i < ny; i++) ck_assert_msg(!isnan(y[i]) && y[i] >= 0, "%s: y[%lld] not written", ops[k].name, (long long)i);
+            ck_assert_msg(guards_intact(y, ny), "%s wrote outside y", ops[k].name);
+            free(x), free(f), guarded_free(y);
+        }
+}
+END_TEST
+
+START_TEST(null_allowed_for_empty_tensors)
+{
+    for (int k = 0; k < 4; k++) {
+        struct tconv_params p = P(.batch = 0);
+        ck_assert_int_eq(ops[k].fn(&p, NULL, NULL, NULL, NULL), TCONV_OK);
+        /* no input rows: conv gives TF's (0-3+2)/2 = 0 rows (nothing to write); transposed gives Keras's
+           1 x 13 output, which receives no input: zeros */
+        p = PV(.in_h = 0, .padding = TCONV_PADDING_VALID);
+        float y[2 * 1 * 13 * 6];
+        for (int i = 0; i < 156; i++) y[i] = NAN;
+        enum tconv_status st = ops[k].fn(&p, NULL, (const float[3 * 3 * 2 * 6]){0}, NULL, y);
+        ck_assert_msg(st == TCONV_OK, "%s: %d %s", ops[k].name, st, tconv_last_error());
+        for (int i = 0; i < 156; i++) ck_assert(ops[k].tr ? y[i] == 0.0f : isnan(y[i]));
+    }
+}
+END_TEST
+
+/* Each thread sees its own last error, and a success leaves it unchanged. */
+static void *error_thread(void *arg)
+{
+    const int64_t stride = (int64_t)(intptr_t)arg;
+    char want[64];
+    snprintf(want, sizeof want, "stride_w = %lld is invalid", (long long)stride);
+    for (int i = 0; i < 2000; i++) {
+        struct tconv_params p = P(.stride_w = stride);
+        struct tconv_geometry g;
+        if (tconv_conv2d_geometry(&p, &g) != TCONV_ERR_INVALID_ARGUMENT) return (void *)1;
+        p.stride_w = 1;
+        if (tconv_conv2d_geometry(&p, &g) != TCONV_OK) return (void *)2;
+        if (!strstr(tconv_last_error(), want)) return (void *)3;
+    }
+    return NULL;
+}
+
+START_TEST(last_error_is_per_thread)
+{
+    pthread_t t[4];
+    for (intptr_t i = 0; i < 4; i++) ck_assert_int_eq(pthread_create(&t[i], NULL, error_thread, (void *)(-i)), 0);
+    for (int i = 0; i < 4; i++) {
+        void *ret;
+        pthread_join(t[i], &ret);
+        ck_assert_msg(ret == NULL, "thread %d: failure %d", i, (int)(intptr_t)ret);
+    }
+}
+END_TEST
+
+/* Different ops and shapes from several threads at once give the same bits as alone. */
+struct job {
+    int op;
+    struct tconv_params p;
+    float *x, *f, *b, *alone;
+    int64_t ny;
+    int failed;
+};
+
+static void *job_thread(void *arg)
+{
+    struct job *j = arg;
+    float *y = malloc(j->ny * 4);
+    for (int it = 0; it < 20 && !j->failed; it++) {
+        if (ops[j->op].fn(&j->p, j->x, j->f, j->b, y) != TCONV_OK || memcmp(y, j->alone, j->ny * 4) != 0)
+            j->failed = it + 1;
+    }
+    free(y);
+    return NULL;
+}
+
+START_TEST(concurrent_calls)
+{
+    struct rng r = rng_make(test_seed(), 43);
+    struct job jobs[6];
+    for (int i = 0; i < 6; i++) {
+        struct job *j = &jobs[i];
+        j->op = i % 4;
+        j->p = PV(.batch = 1 + i % 3, .in_h = 9 + i, .in_w = 8 + 2 * i, .in_channels = 8, .out_channels = 6,
+                 .layout = (enum tconv_layout)(i % 2), .filter_layout = (enum tconv_filter_layout)(i % 5));
+        struct tconv_geometry g;
+        ck_assert_int_eq(ops[j->op].tr ? tconv_conv2d_transpose_geometry(&j->p, &g) : tconv_conv2d_geometry(&j->p, &g),
+                         TCONV_OK);
+        const int64_t nx = j->p.batch * j->p.in_h * j->p.in_w * 8, nf = filter_elems(&j->p);
+        j->ny = j->p.batch * g.out_h * g.out_w * 6;
+        j->x = malloc(nx * 4), j->f = malloc(nf * 4), j->b = malloc(6 * 4), j->alone = malloc(j->ny * 4);
+        fill_uniform(&r, j->x, nx), fill_uniform(&r, j->f, nf), fill_uniform(&r, j->b, 6);
+        ck_assert_int_eq(ops[j->op].fn(&j->p, j->x, j->f, j->b, j->alone), TCONV_OK);
+        j->failed = 0;
+    }
+    pthread_t t[6];
+    for (int i = 0; i < 6; i++) ck_assert_int_eq(pthread_create(&t[i], NULL, job_thread, &jobs[i]), 0);
+    for (int i = 0; i < 6; i++) pthread_join(t[i], NULL);
+    for (int i = 0; i < 6; i++) {
+        ck_assert_msg(!jobs[i].failed, "job %d (%s) differed at iteration %d", i, ops[jobs[i].op].name,
+                      jobs[i].failed);
+        free(jobs[i].x), free(jobs[i].f), free(jobs[i].b), free(jobs[i].alone);
+    }
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("api");
+    TCase *tc = tcase_create("api");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, status_strings);
+    tcase_add_test(tc, version);
+    tcase_add_loop_test(tc, bad_input_leaves_output_untouched, 0, (int)(sizeof bads / sizeof *bads));
+    tcase_add_test(tc, success_writes_exactly_y);
+    tcase_add_test(tc, null_allowed_for_empty_tensors);
+    tcase_add_test(tc, last_error_is_per_thread);
+    tcase_add_test(tc, concurrent_calls);
+    suite_add_tcase(s, tc);
+    return run_suite(s);
+}
