@@ -301,34 +301,48 @@ static void print_spellings(const struct tconv_params *p, const struct tconv_geo
                (long long)sw, p->padding == TCONV_PADDING_SAME ? " (or auto_pad=SAME_UPPER)" : "");
         return;
     }
-    /* transposed: TensorFlow always takes output_shape */
+    /* transposed: TensorFlow takes output_shape; SAME/VALID crop by its own rule, explicit paddings
+       [pt, pb] admit out in [F - pt - pb, F - pt - pb + s - 1] */
+    const int64_t keh = p->dilation_h * (kh - 1) + 1, kew = p->dilation_w * (kw - 1) + 1;
+    const int64_t fh = (p->in_h - 1) * sh + keh, fw = (p->in_w - 1) * sw + kew;
     if (pad)
         printf("  TensorFlow  tf.nn.conv2d_transpose(x, w, output_shape=[%lld,%lld,%lld,%lld], strides=[1,%lld,%lld,1], "
                "padding='%s')\n",
                (long long)p->batch, (long long)g->out_h, (long long)g->out_w, (long long)p->out_channels,
                (long long)sh, (long long)sw, pad);
-    /* Keras: same -> pad ke//2 both sides, valid -> 0; out = F - 2*pad + output_padding (op < stride) */
-    const int64_t keh = p->dilation_h * (kh - 1) + 1, kew = p->dilation_w * (kw - 1) + 1;
-    const int64_t fh = (p->in_h - 1) * sh + keh, fw = (p->in_w - 1) * sw + kew;
-    const char *kpad[2] = {"valid", "same"};
-    bool keras = false;
-    for (int m = 0; m < 2 && !keras; m++) {
-        const int64_t ph = m ? keh / 2 : 0, pw = m ? kew / 2 : 0;
-        const int64_t oph = g->out_h - (fh - 2 * ph), opw = g->out_w - (fw - 2 * pw);
-        if (ph != g->pad_top || pw != g->pad_left || oph < 0 || oph >= sh || opw < 0 || opw >= sw) continue;
-        const int64_t dh = m ? p->in_h * sh : p->in_h * sh + (keh > sh ? keh - sh : 0);
-        const int64_t dw = m ? p->in_w * sw : p->in_w * sw + (kew > sw ? kew - sw : 0);
-        keras = true;
+    else if (g->pad_bottom > -sh && g->pad_right > -sw)
+        printf("  TensorFlow  tf.nn.conv2d_transpose(x, w, output_shape=[%lld,%lld,%lld,%lld], strides=[1,%lld,%lld,1], "
+               "padding=[[0,0],[%lld,%lld],[%lld,%lld],[0,0]])\n",
+               (long long)p->batch, (long long)g->out_h, (long long)g->out_w, (long long)p->out_channels,
+               (long long)sh, (long long)sw, (long long)g->pad_top,
+               (long long)(g->pad_bottom > 0 ? g->pad_bottom : 0), (long long)g->pad_left,
+               (long long)(g->pad_right > 0 ? g->pad_right : 0));
+    else
+        printf("  TensorFlow  not expressible: the output extends %lld/%lld past the full result, more than stride-1\n",
+               (long long)-g->pad_bottom, (long long)-g->pad_right);
+    /* Keras runs TF's op with padding 'same'/'valid' and an output size from deconv_output_length:
+       default in*s (same) or in*s + max(ke-s, 0) (valid); with output_padding op < s:
+       (in-1)*s + ke - 2*pad + op, pad = ke//2 (same) or 0 (valid) */
+    if (pad) {
+        const bool same = p->padding == TCONV_PADDING_SAME;
+        const int64_t dh = same ? p->in_h * sh : p->in_h * sh + (keh > sh ? keh - sh : 0);
+        const int64_t dw = same ? p->in_w * sw : p->in_w * sw + (kew > sw ? kew - sw : 0);
+        const int64_t oph = g->out_h - (fh - (same ? 2 * (keh / 2) : 0));
+        const int64_t opw = g->out_w - (fw - (same ? 2 * (kew / 2) : 0));
         if (dh == g->out_h && dw == g->out_w)
             printf("  Keras       Conv2DTranspose(%lld, (%lld,%lld), strides=(%lld,%lld), padding='%s')\n",
-                   (long long)p->out_channels, (long long)kh, (long long)kw, (long long)sh, (long long)sw, kpad[m]);
-        else
+                   (long long)p->out_channels, (long long)kh, (long long)kw, (long long)sh, (long long)sw,
+                   same ? "same" : "valid");
+        else if (oph >= 0 && oph < sh && opw >= 0 && opw < sw)
             printf("  Keras       Conv2DTranspose(%lld, (%lld,%lld), strides=(%lld,%lld), padding='%s', "
                    "output_padding=(%lld,%lld))\n",
-                   (long long)p->out_channels, (long long)kh, (long long)kw, (long long)sh, (long long)sw, kpad[m],
-                   (long long)oph, (long long)opw);
+                   (long long)p->out_channels, (long long)kh, (long long)kw, (long long)sh, (long long)sw,
+                   same ? "same" : "valid", (long long)oph, (long long)opw);
+        else
+            printf("  Keras       not expressible: no output_padding < stride gives this output size\n");
+    } else {
+        printf("  Keras       not expressible: Keras pads 'same' or 'valid' only\n");
     }
-    if (!keras) printf("  Keras       not expressible: Keras crops kernel//2 (same) or 0 (valid) at the start\n");
     /* PyTorch: crop p at the start, p - output_padding at the end, 0 <= op < max(s, d) */
     const int64_t oph = g->pad_top - g->pad_bottom, opw = g->pad_left - g->pad_right;
     const int64_t limh = sh > p->dilation_h ? sh : p->dilation_h, limw = sw > p->dilation_w ? sw : p->dilation_w;
