@@ -9,10 +9,17 @@
 
 #include "internal.h"
 
+/*
+ * Threads for tconv's own loops (im2col, col2im, packing, bias). Measured on 2 cores (DEVELOPERS.md):
+ * OpenMP loops next to the pthreads build of OpenBLAS lose up to 3.6x, because libgomp's threads
+ * keep spinning after each loop while OpenBLAS's own workers run the GEMM. So with that build the
+ * loops stay on the calling thread and only the GEMM is parallel (one level at a time); with the
+ * OpenMP build both share libgomp's pool and the loops use every thread.
+ */
 static int default_threads(void)
 {
 #ifdef _OPENMP
-    return omp_get_max_threads();
+    return tconv__blas_threading() == 1 ? 1 : omp_get_max_threads();
 #else
     return 1;
 #endif

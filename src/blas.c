@@ -6,6 +6,19 @@
 
 #include "internal.h"
 
+#if TCONV_HAVE_OPENBLAS_GET_PARALLEL
+int openblas_get_parallel(void); /* OpenBLAS: 0 sequential, 1 pthreads, 2 OpenMP */
+#endif
+
+int tconv__blas_threading(void)
+{
+#if TCONV_HAVE_OPENBLAS_GET_PARALLEL
+    return openblas_get_parallel();
+#else
+    return -1;
+#endif
+}
+
 void tconv__sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
                   const float *b, int64_t ldb, float beta, float *c, int64_t ldc)
 {

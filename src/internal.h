@@ -80,6 +80,8 @@ void *tconv__alloc(size_t bytes); /* 64-byte aligned; NULL on failure */
 void tconv__free(void *ptr);
 
 /* ---- blas.c ---- */
+/* The BLAS's own threading: 0 sequential, 1 pthreads, 2 OpenMP (OpenBLAS), -1 unknown. */
+int tconv__blas_threading(void);
 /* Row-major C = A(^T) * B(^T) + beta*C; dimensions already checked to fit int. */
 void tconv__sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
                   const float *b, int64_t ldb, float beta, float *c, int64_t ldc);

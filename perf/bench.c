@@ -1,0 +1,253 @@
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
+/*
+ * bench.c - tconv's benchmark: named real layers (or one from the command line), each timed
+ * through tconv and against the same-shape sgemm bound measured in the same run.
+ *
+ *   tconv_bench [--quick] [--csv] [--filter SUBSTR] [--reps N] [--layer SPEC]
+ *
+ * Per layer: median time, GFLOP/s of tconv, of the sgemm bound (the lowering's own M x N x K over
+ * the whole batch, one cblas_sgemm per group), of the naive reference (small layers), and the
+ * ratio tconv / bound. --quick runs every layer at batch 1 once and checks the output is finite
+ * (the smoke run in `meson test`, so the benchmark never rots).
+ *
+ * SPEC: "tr|conv N H W CIN COUT K S PAD [groups=G] [dil=D] [nchw] [relu]", PAD = SAME|VALID|pP.
+ */
+#include <cblas.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tconv.h"
+
+struct layer {
+    const char *name;
+    bool tr;
+    struct tconv_params p;
+};
+
+#define L(n, t, ...) {n, t, {.groups = 1, .stride_h = 1, .stride_w = 1, .dilation_h = 1, .dilation_w = 1, __VA_ARGS__}}
+#define SQ(h, ci, co, k, s) .in_h = h, .in_w = h, .in_channels = ci, .out_channels = co, .kernel_h = k, .kernel_w = k, \
+                            .stride_h = s, .stride_w = s
+#define PAD1 .padding = TCONV_PADDING_EXPLICIT, .pad_top = 1, .pad_bottom = 1, .pad_left = 1, .pad_right = 1
+#define PADN(n) .padding = TCONV_PADDING_EXPLICIT, .pad_top = n, .pad_bottom = n, .pad_left = n, .pad_right = n
+
+static const struct layer suite[] = {
+    /* DCGAN generator, batch 64 */
+    L("dcgan:tconv1 1x1x100->4x4x512", true, .batch = 64, SQ(1, 100, 512, 4, 1)),
+    L("dcgan:tconv2 4->8 512->256", true, .batch = 64, SQ(4, 512, 256, 4, 2), PAD1),
+    L("dcgan:tconv3 8->16 256->128", true, .batch = 64, SQ(8, 256, 128, 4, 2), PAD1),
+    L("dcgan:tconv4 16->32 128->64", true, .batch = 64, SQ(16, 128, 64, 4, 2), PAD1),
+    L("dcgan:tconv5 32->64 64->3", true, .batch = 64, SQ(32, 64, 3, 4, 2), PAD1),
+    /* U-Net up-convolutions, k2 s2 */
+    L("unet:up1 28->56 512->256", true, .batch = 1, SQ(28, 512, 256, 2, 2)),
+    L("unet:up2 56->112 256->128", true, .batch = 1, SQ(56, 256, 128, 2, 2)),
+    /* FCN upsampling of 21 classes */
+    L("fcn:2x 16->32 k4 s2", true, .batch = 1, SQ(16, 21, 21, 4, 2), PAD1),
+    L("fcn-8s:8x 64->512 k16 s8", true, .batch = 1, SQ(64, 21, 21, 16, 8), PADN(4)),
+    L("fcn-32s:32x 16->512 k64 s32", true, .batch = 1, SQ(16, 21, 21, 64, 32), PADN(16)),
+    /* the TF seed layer */
+    L("seed001:tconv 7->14 256->128 SAME", true, .batch = 64, SQ(7, 256, 128, 3, 2), .padding = TCONV_PADDING_SAME),
+    /* super-resolution 3x3 s1 */
+    L("sr:tconv 3x3 s1 128x128x64", true, .batch = 1, SQ(128, 64, 64, 3, 1), .padding = TCONV_PADDING_SAME),
+    /* depthwise 4x4 s2 upsampling */
+    L("dw:tconv 4x4 s2 32ch", true, .batch = 8, SQ(32, 32, 32, 4, 2), .groups = 32, PAD1),
+    /* convolutions */
+    L("seed001:conv 14->4 k3 s3 VALID", false, .batch = 64, SQ(14, 128, 256, 3, 3)),
+    L("resnet:3x3 56x56x64 b1", false, .batch = 1, SQ(56, 64, 64, 3, 1), .padding = TCONV_PADDING_SAME),
+    L("resnet:3x3 56x56x64 b8", false, .batch = 8, SQ(56, 64, 64, 3, 1), .padding = TCONV_PADDING_SAME),
+    L("resnet:3x3 28x28x128 b1", false, .batch = 1, SQ(28, 128, 128, 3, 1), .padding = TCONV_PADDING_SAME),
+    L("resnet:3x3 28x28x128 b8", false, .batch = 8, SQ(28, 128, 128, 3, 1), .padding = TCONV_PADDING_SAME),
+    L("resnet:1x1 56x56 256->64 b8", false, .batch = 8, SQ(56, 256, 64, 1, 1)),
+    L("dw:conv 3x3 56x56x64", false, .batch = 8, SQ(56, 64, 64, 3, 1), .groups = 64, .padding = TCONV_PADDING_SAME),
+};
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Median seconds of reps runs of fn(ctx) after one warm-up. */
+static double median_time(void (*fn)(void *), void *ctx, int reps)
+{
+    double t[64];
+    if (reps > 64) reps = 64;
+    fn(ctx);
+    for (int i = 0; i < reps; i++) {
+        double t0 = now();
+        fn(ctx);
+        t[i] = now() - t0;
+    }
+    qsort(t, (size_t)reps, sizeof *t, cmp_double);
+    return reps % 2 ? t[reps / 2] : 0.5 * (t[reps / 2 - 1] + t[reps / 2]);
+}
+
+struct run {
+    const struct layer *l;
+    const float *x, *f, *b;
+    float *y;
+    enum tconv_status st;
+    bool reference;
+};
+
+static void run_op(void *c)
+{
+    struct run *r = c;
+    if (r->reference)
+        r->st = (r->l->tr ? tconv_conv2d_transpose_reference : tconv_conv2d_reference)(&r->l->p, r->x, r->f, r->b, r->y);
+    else
+        r->st = (r->l->tr ? tconv_conv2d_transpose : tconv_conv2d)(&r->l->p, r->x, r->f, r->b, r->y);
+}
+
+struct gemm {
+    int m, n, k, groups;
+    float *a, *b, *c;
+};
+
+static void run_gemm(void *c)
+{
+    struct gemm *g = c;
+    for (int i = 0; i < g->groups; i++)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, g->m, g->n, g->k, 1.0f, g->a, g->k, g->b, g->n, 0.0f,
+                    g->c, g->n);
+}
+
+static void fill(float *a, int64_t n, uint64_t seed)
+{
+    for (int64_t i = 0; i < n; i++) {
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        a[i] = (float)((seed >> 40) & 0xffff) / 32768.0f - 1.0f;
+    }
+}
+
+static bool parse_layer(const char *spec, struct layer *l)
+{
+    char op[8], pad[16], rest[128] = "";
+    long long n, h, w, ci, co, k, s;
+    if (sscanf(spec, "%7s %lld %lld %lld %lld %lld %lld %lld %15s %127[^\n]", op, &n, &h, &w, &ci, &co, &k, &s, pad,
+               rest) < 9)
+        return false;
+    struct tconv_params p = TCONV_PARAMS_INIT;
+    p.batch = n, p.in_h = h, p.in_w = w, p.in_channels = ci, p.out_channels = co;
+    p.kernel_h = p.kernel_w = k, p.stride_h = p.stride_w = s;
+    if (!strcmp(pad, "SAME")) p.padding = TCONV_PADDING_SAME;
+    else if (!strcmp(pad, "VALID")) p.padding = TCONV_PADDING_VALID;
+    else if (pad[0] == 'p') {
+        p.padding = TCONV_PADDING_EXPLICIT;
+        p.pad_top = p.pad_bottom = p.pad_left = p.pad_right = atoll(pad + 1);
+    } else return false;
+    for (char *t = strtok(rest, " "); t; t = strtok(NULL, " ")) {
+        if (!strncmp(t, "groups=", 7)) p.groups = atoll(t + 7);
+        else if (!strncmp(t, "dil=", 4)) p.dilation_h = p.dilation_w = atoll(t + 4);
+        else if (!strcmp(t, "nchw")) p.layout = TCONV_NCHW;
+        else if (!strcmp(t, "relu")) p.activation = TCONV_ACTIVATION_RELU;
+        else return false;
+    }
+    l->name = "command line";
+    l->tr = !strcmp(op, "tr");
+    l->p = p;
+    return !strcmp(op, "tr") || !strcmp(op, "conv");
+}
+
+int main(int argc, char **argv)
+{
+    bool quick = false, csv = false;
+    const char *filter = NULL;
+    int reps = 0;
+    struct layer one;
+    const struct layer *layers = suite;
+    int nlayers = (int)(sizeof suite / sizeof *suite);
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--quick")) quick = true;
+        else if (!strcmp(argv[i], "--csv")) csv = true;
+        else if (!strcmp(argv[i], "--filter") && i + 1 < argc) filter = argv[++i];
+        else if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--layer") && i + 1 < argc) {
+            if (!parse_layer(argv[++i], &one)) {
+                fprintf(stderr, "tconv_bench: bad --layer '%s'\n", argv[i]);
+                return 2;
+            }
+            layers = &one, nlayers = 1;
+        } else {
+            fprintf(stderr, "usage: tconv_bench [--quick] [--csv] [--filter SUBSTR] [--reps N] [--layer SPEC]\n");
+            return 2;
+        }
+    }
+    if (csv) printf("layer,op,ms,gflops,bound_gflops,ratio,ref_gflops\n");
+    else
+        printf("%-34s %9s %9s %9s %7s %9s\n", "layer", "ms", "GFLOP/s", "sgemm", "ratio", "ref");
+    int failures = 0;
+    for (int li = 0; li < nlayers; li++) {
+        struct layer l = layers[li];
+        if (filter && !strstr(l.name, filter)) continue;
+        if (quick) l.p.batch = 1;
+        struct tconv_geometry g;
+        enum tconv_status st = l.tr ? tconv_conv2d_transpose_geometry(&l.p, &g) : tconv_conv2d_geometry(&l.p, &g);
+        if (st != TCONV_OK) {
+            fprintf(stderr, "%s: %s\n", l.name, tconv_last_error());
+            failures++;
+            continue;
+        }
+        const struct tconv_params *p = &l.p;
+        const int64_t cig = p->in_channels / p->groups, cog = p->out_channels / p->groups;
+        const int64_t nx = p->batch * p->in_h * p->in_w * p->in_channels;
+        const int64_t ny = p->batch * g.out_h * g.out_w * p->out_channels;
+        const int64_t nf = p->kernel_h * p->kernel_w * cig * p->out_channels;
+        const int64_t small_px = p->batch * (l.tr ? p->in_h * p->in_w : g.out_h * g.out_w);
+        const double flops = 2.0 * (double)small_px * (double)p->kernel_h * (double)p->kernel_w * (double)cig *
+                             (double)p->out_channels;
+        float *x = malloc((size_t)nx * 4), *f = malloc((size_t)nf * 4), *b = malloc((size_t)p->out_channels * 4);
+        float *y = malloc((size_t)ny * 4);
+        fill(x, nx, 1), fill(f, nf, 2), fill(b, p->out_channels, 3);
+        int r = reps ? reps : quick ? 1 : (flops > 5e9 ? 5 : 11);
+        struct run run = {&l, x, f, b, y, TCONV_OK, false};
+        double t = median_time(run_op, &run, r);
+        if (run.st != TCONV_OK) {
+            fprintf(stderr, "%s: %s\n", l.name, tconv_last_error());
+            failures++;
+        }
+        for (int64_t i = 0; i < ny; i += 97)
+            if (!isfinite(y[i])) {
+                fprintf(stderr, "%s: non-finite output\n", l.name);
+                failures++;
+                break;
+            }
+        /* the sgemm bound: the lowering's GEMM over the whole batch, one call per group */
+        struct gemm gm;
+        gm.groups = (int)p->groups;
+        gm.m = (int)small_px;
+        gm.n = (int)(l.tr ? p->kernel_h * p->kernel_w * cog : cog);
+        gm.k = (int)(l.tr ? cig : p->kernel_h * p->kernel_w * cig);
+        gm.a = malloc((size_t)gm.m * gm.k * 4), gm.b = malloc((size_t)gm.k * gm.n * 4);
+        gm.c = malloc((size_t)gm.m * gm.n * 4);
+        fill(gm.a, (int64_t)gm.m * gm.k, 4), fill(gm.b, (int64_t)gm.k * gm.n, 5);
+        double tb = median_time(run_gemm, &gm, r);
+        free(gm.a), free(gm.b), free(gm.c);
+        double tref = NAN;
+        if (!quick && flops < 3e8) {
+            run.reference = true;
+            tref = median_time(run_op, &run, 3);
+        }
+        const double gf = flops / t * 1e-9, gb = flops / tb * 1e-9, gr = flops / tref * 1e-9;
+        if (csv)
+            printf("\"%s\",%s,%.4f,%.2f,%.2f,%.3f,%.3f\n", l.name, l.tr ? "conv2d_transpose" : "conv2d", t * 1e3, gf,
+                   gb, gf / gb, gr);
+        else
+            printf("%-34s %9.3f %9.2f %9.2f %7.3f %9.3f\n", l.name, t * 1e3, gf, gb, gf / gb, gr);
+        fflush(stdout);
+        free(x), free(f), free(b), free(y);
+    }
+    if (failures) fprintf(stderr, "%d failure(s)\n", failures);
+    return failures ? 1 : 0;
+}
