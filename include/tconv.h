@@ -222,6 +222,84 @@ TCONV_API enum tconv_status tconv_conv2d_transpose_reference(const struct tconv_
                                                              const float *filter, const float *bias,
                                                              float *y);
 
+/* ------------------------------------------------------------------------------------------------
+ * Expert interface: workspace, threads, algorithm choice, per-phase profile.
+ * ---------------------------------------------------------------------------------------------- */
+
+/**
+ * The lowering a call uses. AUTO picks by a cost model; forcing one that cannot run the problem
+ * returns TCONV_ERR_UNSUPPORTED with the reason.
+ *   GEMM      conv2d: im2col + sgemm (a 1x1, stride-1, unpadded kernel reads x in place);
+ *             conv2d_transpose: sgemm + col2im (a gather: no atomics, bias and activation fused).
+ *   SUBPIXEL  conv2d_transpose only, when each axis has dilation 1 or stride 1: the stride-s
+ *             transposed conv is computed as one stride-1 conv over the input with s*s phases of
+ *             ceil(k/s) taps each, then depth-to-space. No overlap-add; when kernel == stride the
+ *             GEMM reads x in place and writes straight to y.
+ *   DIRECT    depthwise only (in_channels/groups == out_channels/groups == 1): direct loops.
+ */
+enum tconv_algorithm {
+    TCONV_ALGORITHM_AUTO = 0,
+    TCONV_ALGORITHM_GEMM,
+    TCONV_ALGORITHM_SUBPIXEL,
+    TCONV_ALGORITHM_DIRECT
+};
+
+/**
+ * Where one call spent its time, in seconds (filled when tconv_options.profile is set). The phases
+ * run interleaved on all threads; each is reported as its share of the summed thread time, scaled
+ * to the wall-clock total, so pack + im2col + gemm + col2im + epilogue == total.
+ */
+struct tconv_profile {
+    double total;    /**< wall clock of the call */
+    double pack;     /**< filter packing (layout change, sub-pixel rearrangement) */
+    double im2col;   /**< im2col / column gathering */
+    double gemm;     /**< cblas_sgemm */
+    double col2im;   /**< col2im, depth-to-space, or the direct depthwise loops */
+    double epilogue; /**< bias + activation when not fused into the phase before */
+    enum tconv_algorithm algorithm; /**< the algorithm that ran */
+    int threads;                    /**< the threads that ran */
+};
+
+/** Options of the _ex calls. Start from TCONV_OPTIONS_INIT; NULL means all defaults. */
+struct tconv_options {
+    int num_threads;                /**< >= 0; 0 = omp_get_max_threads() (1 without OpenMP) */
+    enum tconv_algorithm algorithm; /**< default AUTO */
+    struct tconv_profile *profile;  /**< if not NULL, filled on success */
+};
+#define TCONV_OPTIONS_INIT { 0, TCONV_ALGORITHM_AUTO, 0 }
+
+/**
+ * Bytes of workspace tconv_conv2d_ex / tconv_conv2d_transpose_ex need for p with default options
+ * (the default thread count and AUTO). Any alignment is fine. Validates p like the op itself.
+ */
+TCONV_API enum tconv_status tconv_conv2d_workspace_size(const struct tconv_params *p, size_t *bytes);
+TCONV_API enum tconv_status tconv_conv2d_transpose_workspace_size(const struct tconv_params *p, size_t *bytes);
+/** The same for given options (opt may be NULL). */
+TCONV_API enum tconv_status tconv_conv2d_workspace_size_ex(const struct tconv_params *p,
+                                                           const struct tconv_options *opt, size_t *bytes);
+TCONV_API enum tconv_status tconv_conv2d_transpose_workspace_size_ex(const struct tconv_params *p,
+                                                                     const struct tconv_options *opt,
+                                                                     size_t *bytes);
+
+/**
+ * tconv_conv2d / tconv_conv2d_transpose with a caller-provided workspace and options.
+ * workspace == NULL: tconv allocates (and frees) what it needs, as the plain calls do.
+ * Otherwise workspace_bytes must be at least what the _workspace_size query returns; a smaller
+ * buffer that still holds one thread's share runs on fewer threads, one below that is
+ * TCONV_ERR_INVALID_ARGUMENT. With a workspace, the call allocates nothing.
+ * Results do not depend on the thread count or the workspace (OpenMP build of OpenBLAS).
+ */
+TCONV_API enum tconv_status tconv_conv2d_ex(const struct tconv_params *p, const float *x, const float *filter,
+                                            const float *bias, float *y, void *workspace, size_t workspace_bytes,
+                                            const struct tconv_options *opt);
+TCONV_API enum tconv_status tconv_conv2d_transpose_ex(const struct tconv_params *p, const float *x,
+                                                      const float *filter, const float *bias, float *y,
+                                                      void *workspace, size_t workspace_bytes,
+                                                      const struct tconv_options *opt);
+
+/** A constant name for a (e.g. "SUBPIXEL"); never NULL. */
+TCONV_API const char *tconv_algorithm_name(enum tconv_algorithm a);
+
 /** "MAJOR.MINOR.PATCH" of the library actually linked. */
 TCONV_API const char *tconv_version(void);
 

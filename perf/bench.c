@@ -3,12 +3,18 @@
  * bench.c - tconv's benchmark: named real layers (or one from the command line), each timed
  * through tconv and against the same-shape sgemm bound measured in the same run.
  *
- *   tconv_bench [--quick] [--csv] [--filter SUBSTR] [--reps N] [--layer SPEC]
+ *   tconv_bench [--quick] [--csv] [--filter SUBSTR] [--reps N] [--threads N]
+ *               [--algorithm auto|gemm|subpixel|direct] [--no-dnnl] [--list] [--layer SPEC]
  *
- * Per layer: median time, GFLOP/s of tconv, of the sgemm bound (the lowering's own M x N x K over
- * the whole batch, one cblas_sgemm per group), of the naive reference (small layers), and the
- * ratio tconv / bound. --quick runs every layer at batch 1 once and checks the output is finite
- * (the smoke run in `meson test`, so the benchmark never rots).
+ * Per layer: the algorithm tconv ran, median time, GFLOP/s of tconv, of the sgemm bound (one
+ * cblas_sgemm of the lowering's own M x N x K over the whole batch, per group), of the naive
+ * reference (small layers), the ratio tconv / bound, oneDNN's GFLOP/s and the ratio tconv / oneDNN
+ * (when built with oneDNN), the workspace bytes, and where the time went (pack + im2col, gemm,
+ * col2im / depth-to-space / direct loops, separate bias + activation). Progress goes to stderr.
+ * tconv runs with a caller-provided workspace, so the timed calls allocate nothing.
+ *
+ * --quick runs every layer at batch 1 once, checks the output is finite and agrees with the
+ * reference on the small ones: the smoke run in `meson test`, so the benchmark never rots.
  *
  * SPEC: "tr|conv N H W CIN COUT K S PAD [groups=G] [dil=D] [nchw] [relu]", PAD = SAME|VALID|pP.
  */
@@ -22,6 +28,9 @@
 #include <time.h>
 
 #include "tconv.h"
+#if TCONV_BENCH_DNNL
+#include "dnnl_layer.h"
+#endif
 
 struct layer {
     const char *name;
@@ -32,21 +41,20 @@ struct layer {
 #define L(n, t, ...) {n, t, {.groups = 1, .stride_h = 1, .stride_w = 1, .dilation_h = 1, .dilation_w = 1, __VA_ARGS__}}
 #define SQ(h, ci, co, k, s) .in_h = h, .in_w = h, .in_channels = ci, .out_channels = co, .kernel_h = k, .kernel_w = k, \
                             .stride_h = s, .stride_w = s
-#define PAD1 .padding = TCONV_PADDING_EXPLICIT, .pad_top = 1, .pad_bottom = 1, .pad_left = 1, .pad_right = 1
 #define PADN(n) .padding = TCONV_PADDING_EXPLICIT, .pad_top = n, .pad_bottom = n, .pad_left = n, .pad_right = n
 
 static const struct layer suite[] = {
     /* DCGAN generator, batch 64 */
     L("dcgan:tconv1 1x1x100->4x4x512", true, .batch = 64, SQ(1, 100, 512, 4, 1)),
-    L("dcgan:tconv2 4->8 512->256", true, .batch = 64, SQ(4, 512, 256, 4, 2), PAD1),
-    L("dcgan:tconv3 8->16 256->128", true, .batch = 64, SQ(8, 256, 128, 4, 2), PAD1),
-    L("dcgan:tconv4 16->32 128->64", true, .batch = 64, SQ(16, 128, 64, 4, 2), PAD1),
-    L("dcgan:tconv5 32->64 64->3", true, .batch = 64, SQ(32, 64, 3, 4, 2), PAD1),
+    L("dcgan:tconv2 4->8 512->256", true, .batch = 64, SQ(4, 512, 256, 4, 2), PADN(1)),
+    L("dcgan:tconv3 8->16 256->128", true, .batch = 64, SQ(8, 256, 128, 4, 2), PADN(1)),
+    L("dcgan:tconv4 16->32 128->64", true, .batch = 64, SQ(16, 128, 64, 4, 2), PADN(1)),
+    L("dcgan:tconv5 32->64 64->3", true, .batch = 64, SQ(32, 64, 3, 4, 2), PADN(1)),
     /* U-Net up-convolutions, k2 s2 */
     L("unet:up1 28->56 512->256", true, .batch = 1, SQ(28, 512, 256, 2, 2)),
     L("unet:up2 56->112 256->128", true, .batch = 1, SQ(56, 256, 128, 2, 2)),
     /* FCN upsampling of 21 classes */
-    L("fcn:2x 16->32 k4 s2", true, .batch = 1, SQ(16, 21, 21, 4, 2), PAD1),
+    L("fcn:2x 16->32 k4 s2", true, .batch = 1, SQ(16, 21, 21, 4, 2), PADN(1)),
     L("fcn-8s:8x 64->512 k16 s8", true, .batch = 1, SQ(64, 21, 21, 16, 8), PADN(4)),
     L("fcn-32s:32x 16->512 k64 s32", true, .batch = 1, SQ(16, 21, 21, 64, 32), PADN(16)),
     /* the TF seed layer */
@@ -54,7 +62,7 @@ static const struct layer suite[] = {
     /* super-resolution 3x3 s1 */
     L("sr:tconv 3x3 s1 128x128x64", true, .batch = 1, SQ(128, 64, 64, 3, 1), .padding = TCONV_PADDING_SAME),
     /* depthwise 4x4 s2 upsampling */
-    L("dw:tconv 4x4 s2 32ch", true, .batch = 8, SQ(32, 32, 32, 4, 2), .groups = 32, PAD1),
+    L("dw:tconv 4x4 s2 32ch", true, .batch = 8, SQ(32, 32, 32, 4, 2), .groups = 32, PADN(1)),
     /* convolutions */
     L("seed001:conv 14->4 k3 s3 VALID", false, .batch = 64, SQ(14, 128, 256, 3, 3)),
     L("resnet:3x3 56x56x64 b1", false, .batch = 1, SQ(56, 64, 64, 3, 1), .padding = TCONV_PADDING_SAME),
@@ -83,6 +91,7 @@ static double median_time(void (*fn)(void *), void *ctx, int reps)
 {
     double t[64];
     if (reps > 64) reps = 64;
+    if (reps < 1) reps = 1;
     fn(ctx);
     for (int i = 0; i < reps; i++) {
         double t0 = now();
@@ -93,10 +102,33 @@ static double median_time(void (*fn)(void *), void *ctx, int reps)
     return reps % 2 ? t[reps / 2] : 0.5 * (t[reps / 2 - 1] + t[reps / 2]);
 }
 
+/* Medians of reps alternating runs of fa and fb, after one warm-up of each. */
+static void median_pair(void (*fa)(void *), void *a, void (*fb)(void *), void *b, int reps, double *ta, double *tb)
+{
+    double x[64], y[64];
+    if (reps > 64) reps = 64;
+    if (reps < 1) reps = 1;
+    fa(a), fb(b);
+    for (int i = 0; i < reps; i++) {
+        double t0 = now();
+        fa(a);
+        double t1 = now();
+        fb(b);
+        x[i] = t1 - t0, y[i] = now() - t1;
+    }
+    qsort(x, (size_t)reps, sizeof *x, cmp_double);
+    qsort(y, (size_t)reps, sizeof *y, cmp_double);
+    *ta = reps % 2 ? x[reps / 2] : 0.5 * (x[reps / 2 - 1] + x[reps / 2]);
+    *tb = reps % 2 ? y[reps / 2] : 0.5 * (y[reps / 2 - 1] + y[reps / 2]);
+}
+
 struct run {
     const struct layer *l;
     const float *x, *f, *b;
     float *y;
+    void *ws;
+    size_t ws_bytes;
+    struct tconv_options opt;
     enum tconv_status st;
     bool reference;
 };
@@ -104,10 +136,12 @@ struct run {
 static void run_op(void *c)
 {
     struct run *r = c;
+    const struct tconv_params *p = &r->l->p;
     if (r->reference)
-        r->st = (r->l->tr ? tconv_conv2d_transpose_reference : tconv_conv2d_reference)(&r->l->p, r->x, r->f, r->b, r->y);
+        r->st = (r->l->tr ? tconv_conv2d_transpose_reference : tconv_conv2d_reference)(p, r->x, r->f, r->b, r->y);
     else
-        r->st = (r->l->tr ? tconv_conv2d_transpose : tconv_conv2d)(&r->l->p, r->x, r->f, r->b, r->y);
+        r->st = (r->l->tr ? tconv_conv2d_transpose_ex : tconv_conv2d_ex)(p, r->x, r->f, r->b, r->y, r->ws,
+                                                                         r->ws_bytes, &r->opt);
 }
 
 struct gemm {
@@ -160,37 +194,87 @@ static bool parse_layer(const char *spec, struct layer *l)
     return !strcmp(op, "tr") || !strcmp(op, "conv");
 }
 
+static void print_spec(const struct layer *l)
+{
+    const struct tconv_params *p = &l->p;
+    char pad[24];
+    if (p->padding == TCONV_PADDING_SAME) snprintf(pad, sizeof pad, "SAME");
+    else if (p->padding == TCONV_PADDING_VALID) snprintf(pad, sizeof pad, "VALID");
+    else snprintf(pad, sizeof pad, "p%lld", (long long)p->pad_top);
+    printf("%s\t%s %lld %lld %lld %lld %lld %lld %lld %s", l->name, l->tr ? "tr" : "conv", (long long)p->batch,
+           (long long)p->in_h, (long long)p->in_w, (long long)p->in_channels, (long long)p->out_channels,
+           (long long)p->kernel_h, (long long)p->stride_h, pad);
+    if (p->groups > 1) printf(" groups=%lld", (long long)p->groups);
+    if (p->dilation_h > 1) printf(" dil=%lld", (long long)p->dilation_h);
+    if (p->layout == TCONV_NCHW) printf(" nchw");
+    printf("\n");
+}
+
+static const char usage[] =
+    "usage: tconv_bench [--quick] [--csv] [--filter SUBSTR] [--reps N] [--threads N]\n"
+    "                   [--algorithm auto|gemm|subpixel|direct] [--no-dnnl] [--list] [--layer SPEC]\n"
+    "SPEC: \"tr|conv N H W CIN COUT K S PAD [groups=G] [dil=D] [nchw] [relu]\", PAD = SAME|VALID|pP\n";
+
 int main(int argc, char **argv)
 {
-    bool quick = false, csv = false;
+    bool quick = false, csv = false, use_dnnl = true, list = false;
     const char *filter = NULL;
     int reps = 0;
+    struct tconv_options base = TCONV_OPTIONS_INIT;
     struct layer one;
     const struct layer *layers = suite;
     int nlayers = (int)(sizeof suite / sizeof *suite);
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--quick")) quick = true;
-        else if (!strcmp(argv[i], "--csv")) csv = true;
-        else if (!strcmp(argv[i], "--filter") && i + 1 < argc) filter = argv[++i];
-        else if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--layer") && i + 1 < argc) {
-            if (!parse_layer(argv[++i], &one)) {
-                fprintf(stderr, "tconv_bench: bad --layer '%s'\n", argv[i]);
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--quick")) quick = true;
+        else if (!strcmp(a, "--csv")) csv = true;
+        else if (!strcmp(a, "--no-dnnl")) use_dnnl = false;
+        else if (!strcmp(a, "--list")) list = true;
+        else if (!strcmp(a, "--filter") && v) filter = v, i++;
+        else if (!strcmp(a, "--reps") && v) reps = atoi(v), i++;
+        else if (!strcmp(a, "--threads") && v) base.num_threads = atoi(v), i++;
+        else if (!strcmp(a, "--algorithm") && v) {
+            const char *names[4] = {"auto", "gemm", "subpixel", "direct"};
+            int k = 0;
+            while (k < 4 && strcmp(v, names[k])) k++;
+            if (k == 4) {
+                fprintf(stderr, "tconv_bench: unknown algorithm '%s'\n%s", v, usage);
                 return 2;
             }
-            layers = &one, nlayers = 1;
+            base.algorithm = (enum tconv_algorithm)k, i++;
+        } else if (!strcmp(a, "--layer") && v) {
+            if (!parse_layer(v, &one)) {
+                fprintf(stderr, "tconv_bench: bad --layer '%s'\n%s", v, usage);
+                return 2;
+            }
+            layers = &one, nlayers = 1, i++;
         } else {
-            fprintf(stderr, "usage: tconv_bench [--quick] [--csv] [--filter SUBSTR] [--reps N] [--layer SPEC]\n");
-            return 2;
+            fprintf(stderr, "%s", usage);
+            return strcmp(a, "--help") ? 2 : 0;
         }
     }
-    if (csv) printf("layer,op,ms,gflops,bound_gflops,ratio,ref_gflops\n");
+    if (list) {
+        for (int i = 0; i < nlayers; i++) print_spec(&layers[i]);
+        return 0;
+    }
+#if !TCONV_BENCH_DNNL
+    use_dnnl = false;
+#endif
+    if (quick) use_dnnl = false;
+    const char *coretype = getenv("OPENBLAS_CORETYPE");
+    fprintf(stderr, "tconv %s, OPENBLAS_CORETYPE=%s, threads %d%s\n", tconv_version(), coretype ? coretype : "(unset)",
+            base.num_threads, base.num_threads ? "" : " (default)");
+    if (csv)
+        printf("layer,op,algorithm,threads,ms,gflops,bound_gflops,ratio,ref_gflops,dnnl_gflops,dnnl_ratio,"
+               "workspace_bytes,pack_im2col_pct,gemm_pct,col2im_pct,epilogue_pct,dnnl_impl\n");
     else
-        printf("%-34s %9s %9s %9s %7s %9s\n", "layer", "ms", "GFLOP/s", "sgemm", "ratio", "ref");
+        printf("%-34s %-8s %3s %9s %8s %8s %6s %7s %8s %6s %8s  %s\n", "layer", "algo", "thr", "ms", "GFLOP/s",
+               "sgemm", "ratio", "ref", "oneDNN", "/dnnl", "ws MB", "im2col/gemm/col2im/epi %");
     int failures = 0;
     for (int li = 0; li < nlayers; li++) {
         struct layer l = layers[li];
         if (filter && !strstr(l.name, filter)) continue;
+        fprintf(stderr, "[%d/%d] %s\n", li + 1, nlayers, l.name);
         if (quick) l.p.batch = 1;
         struct tconv_geometry g;
         enum tconv_status st = l.tr ? tconv_conv2d_transpose_geometry(&l.p, &g) : tconv_conv2d_geometry(&l.p, &g);
@@ -208,21 +292,20 @@ int main(int argc, char **argv)
         const double flops = 2.0 * (double)small_px * (double)p->kernel_h * (double)p->kernel_w * (double)cig *
                              (double)p->out_channels;
         float *x = malloc((size_t)nx * 4), *f = malloc((size_t)nf * 4), *b = malloc((size_t)p->out_channels * 4);
-        float *y = malloc((size_t)ny * 4);
+        float *y = malloc((size_t)ny * 4), *yr = malloc((size_t)ny * 4);
         fill(x, nx, 1), fill(f, nf, 2), fill(b, p->out_channels, 3);
-        int r = reps ? reps : quick ? 1 : (flops > 5e9 ? 5 : 11);
-        struct run run = {&l, x, f, b, y, TCONV_OK, false};
-        double t = median_time(run_op, &run, r);
-        if (run.st != TCONV_OK) {
+        const int r = reps ? reps : quick ? 1 : (flops > 5e9 ? 7 : 15);
+
+        struct run run = {&l, x, f, b, y, NULL, 0, base, TCONV_OK, false};
+        st = (l.tr ? tconv_conv2d_transpose_workspace_size_ex : tconv_conv2d_workspace_size_ex)(p, &base,
+                                                                                             &run.ws_bytes);
+        if (st != TCONV_OK) {
             fprintf(stderr, "%s: %s\n", l.name, tconv_last_error());
             failures++;
+            free(x), free(f), free(b), free(y), free(yr);
+            continue;
         }
-        for (int64_t i = 0; i < ny; i += 97)
-            if (!isfinite(y[i])) {
-                fprintf(stderr, "%s: non-finite output\n", l.name);
-                failures++;
-                break;
-            }
+        run.ws = malloc(run.ws_bytes ? run.ws_bytes : 1);
         /* the sgemm bound: the lowering's GEMM over the whole batch, one call per group */
         struct gemm gm;
         gm.groups = (int)p->groups;
@@ -232,21 +315,69 @@ int main(int argc, char **argv)
         gm.a = malloc((size_t)gm.m * gm.k * 4), gm.b = malloc((size_t)gm.k * gm.n * 4);
         gm.c = malloc((size_t)gm.m * gm.n * 4);
         fill(gm.a, (int64_t)gm.m * gm.k, 4), fill(gm.b, (int64_t)gm.k * gm.n, 5);
-        double tb = median_time(run_gemm, &gm, r);
+        /* tconv and the bound alternate, so both see the same machine */
+        double t = 0, tb = 0;
+        median_pair(run_op, &run, run_gemm, &gm, r, &t, &tb);
         free(gm.a), free(gm.b), free(gm.c);
-        double tref = NAN;
-        if (!quick && flops < 3e8) {
-            run.reference = true;
-            tref = median_time(run_op, &run, 3);
+        if (run.st != TCONV_OK) {
+            fprintf(stderr, "%s: %s\n", l.name, tconv_last_error());
+            failures++;
         }
-        const double gf = flops / t * 1e-9, gb = flops / tb * 1e-9, gr = flops / tref * 1e-9;
+        /* where the time goes: the median of three profiled runs */
+        struct tconv_profile prof[3];
+        for (int i = 0; i < 3; i++) {
+            run.opt.profile = &prof[i];
+            run_op(&run);
+        }
+        run.opt.profile = NULL;
+        struct tconv_profile pm = prof[0];
+        for (int i = 1; i < 3; i++)
+            if ((prof[i].total - prof[0].total) * (prof[i].total - prof[3 - i].total) <= 0) pm = prof[i];
+        for (int64_t i = 0; i < ny; i++)
+            if (!isfinite(y[i])) {
+                fprintf(stderr, "%s: non-finite output at %lld\n", l.name, (long long)i);
+                failures++;
+                break;
+            }
+        /* the naive reference, on small layers; in --quick it also checks tconv's output */
+        double tref = NAN;
+        if (flops < (quick ? 1e8 : 3e8)) {
+            struct run rr = run;
+            rr.reference = true, rr.y = yr;
+            tref = median_time(run_op, &rr, quick ? 1 : 3);
+            for (int64_t i = 0; i < ny; i++)
+                if (fabsf(y[i] - yr[i]) > 1e-3f + 1e-4f * fabsf(yr[i])) {
+                    fprintf(stderr, "%s: tconv %g vs reference %g at %lld\n", l.name, y[i], yr[i], (long long)i);
+                    failures++;
+                    break;
+                }
+        }
+        double tdnnl = NAN;
+        char impl[128] = "";
+#if TCONV_BENCH_DNNL
+        if (use_dnnl) {
+            char err[256];
+            tdnnl = dnnl_layer_time(l.tr, p, x, f, b, y, r, impl, sizeof impl, err, sizeof err);
+            if (tdnnl < 0) {
+                fprintf(stderr, "%s: oneDNN: %s\n", l.name, err);
+                tdnnl = NAN;
+            }
+        }
+#endif
+        const double gf = flops / t * 1e-9, gb = flops / tb * 1e-9, gr = flops / tref * 1e-9, gd = flops / tdnnl * 1e-9;
+        const double tot = pm.total > 0 ? pm.total : 1.0;
+        const double pi = 100 * (pm.pack + pm.im2col) / tot, pg = 100 * pm.gemm / tot, pc = 100 * pm.col2im / tot,
+                     pe = 100 * pm.epilogue / tot;
         if (csv)
-            printf("\"%s\",%s,%.4f,%.2f,%.2f,%.3f,%.3f\n", l.name, l.tr ? "conv2d_transpose" : "conv2d", t * 1e3, gf,
-                   gb, gf / gb, gr);
+            printf("\"%s\",%s,%s,%d,%.4f,%.2f,%.2f,%.3f,%.3f,%.2f,%.3f,%zu,%.1f,%.1f,%.1f,%.1f,%s\n", l.name,
+                   l.tr ? "conv2d_transpose" : "conv2d", tconv_algorithm_name(pm.algorithm), pm.threads, t * 1e3, gf,
+                   gb, gf / gb, gr, gd, gf / gd, run.ws_bytes, pi, pg, pc, pe, impl);
         else
-            printf("%-34s %9.3f %9.2f %9.2f %7.3f %9.3f\n", l.name, t * 1e3, gf, gb, gf / gb, gr);
+            printf("%-34s %-8s %3d %9.3f %8.1f %8.1f %6.3f %7.2f %8.1f %6.2f %8.2f  %3.0f/%3.0f/%3.0f/%3.0f\n", l.name,
+                   tconv_algorithm_name(pm.algorithm), pm.threads, t * 1e3, gf, gb, gf / gb, gr, gd, gf / gd,
+                   (double)run.ws_bytes / 1048576.0, pi, pg, pc, pe);
         fflush(stdout);
-        free(x), free(f), free(b), free(y);
+        free(x), free(f), free(b), free(y), free(yr), free(run.ws);
     }
     if (failures) fprintf(stderr, "%d failure(s)\n", failures);
     return failures ? 1 : 0;

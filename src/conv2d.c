@@ -1,60 +1,57 @@
 /*
- * conv2d.c - the convolution driver: im2col + sgemm, tiled so the column buffer stays bounded.
+ * conv2d.c - the convolution tile: im2col + sgemm (+ bias and activation on the tile).
  *
- * NHWC: the whole batch is one matrix of output pixels, so a tile of rows may span images:
+ * NHWC: y is one matrix [batch*OH*OW][out_channels]; a tile is a block of its rows (crossing
+ * image boundaries: the batch is folded into the GEMM's M) and of one group's columns:
  *     y[r][g*cog + o] = col[r][(ky*KW + kx)*cig + c] . w_hwio[(ky*KW + kx)*cig + c][g*cog + o]
- * NCHW: one image at a time, a tile of output pixels:
+ * NCHW: per image and group, a tile is a block of output pixels:
  *     y[g*cog + o][q] = w_oihw[g*cog + o][(c*KH + ky)*KW + kx] . col[(c*KH + ky)*KW + kx][q]
  * A 1x1, stride-1, unpadded conv reads x in place as the column matrix (seed 000: dense == 1x1 conv).
- * Parallelism, one level at a time: OpenMP inside im2col and the bias pass, BLAS threads inside sgemm.
  */
 #include "internal.h"
 
-void tconv__conv2d_run(const struct tconv__problem *pr, const struct tconv__plan *plan, const float *x,
-                       const float *filter, const float *bias, float *y, void *ws, int nthreads)
+void tconv__conv_gemm_tile(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t,
+                           bool timed)
 {
-    const float *f = filter;
-    float *col = (float *)((char *)ws + tconv__round64(plan->filter_bytes));
-    if (plan->filter_bytes) {
-        tconv__pack_filter(pr, filter, (float *)ws, nthreads);
-        f = (const float *)ws;
-    }
+    const struct tconv__problem *pr = r->pr;
+    const struct tconv__plan *pl = r->pl;
     const int64_t kdim = pr->h.k * pr->w.k * pr->cig, cig = pr->cig, cog = pr->cog;
+    double t0 = timed ? tconv__now() : 0.0;
     if (pr->layout == TCONV_NHWC) {
+        const int64_t per_g = pl->mt * pl->nt, g = tile / per_g, mi = tile % per_g / pl->nt, ni = tile % pl->nt;
         const int64_t rows = pr->n * pr->out_h * pr->out_w;
-        const int64_t tile = plan->tile ? plan->tile : TCONV__M_CHUNK;
-        for (int64_t r0 = 0; r0 < rows; r0 += tile) {
-            const int64_t r1 = rows - r0 < tile ? rows : r0 + tile;
-            for (int64_t g = 0; g < pr->g; g++) {
-                if (plan->tile) {
-                    tconv__im2col_nhwc(pr, x, g, r0, r1, col, nthreads);
-                    tconv__sgemm(false, false, r1 - r0, cog, kdim, col, kdim, f + g * cog, pr->co, 0.0f,
-                                 y + r0 * pr->co + g * cog, pr->co);
-                } else { /* pointwise: x rows are the columns (out == in) */
-                    tconv__sgemm(false, false, r1 - r0, cog, cig, x + r0 * pr->ci + g * cig, pr->ci, f + g * cog,
-                                 pr->co, 0.0f, y + r0 * pr->co + g * cog, pr->co);
-                }
-            }
+        const int64_t r0 = mi * pl->tm, r1 = tconv__min(rows, r0 + pl->tm);
+        const int64_t c0 = ni * pl->tn, c1 = tconv__min(cog, c0 + pl->tn);
+        const float *a = scratch;
+        int64_t lda = kdim;
+        if (pl->pointwise) {
+            a = r->x + r0 * pr->ci + g * cig, lda = pr->ci;
+        } else {
+            tconv__im2col_nhwc(pr, r->x, g, r0, r1, scratch);
+            TCONV__LAP(im2col);
         }
+        float *c = r->y + r0 * pr->co + g * cog + c0;
+        tconv__sgemm(false, false, r1 - r0, c1 - c0, kdim, a, lda, r->f + g * cog + c0, pr->co, 0.0f, c, pr->co);
+        TCONV__LAP(gemm);
+        tconv__epilogue_cols(pr->act, r->bias ? r->bias + g * cog + c0 : NULL, c, r1 - r0, c1 - c0, pr->co);
+        TCONV__LAP(epilogue);
     } else {
+        const int64_t b = tile / (pr->g * pl->nt), g = tile / pl->nt % pr->g, qi = tile % pl->nt;
         const int64_t px = pr->out_h * pr->out_w, in_px = pr->in_h * pr->in_w;
-        for (int64_t b = 0; b < pr->n; b++) {
-            const float *x_img = x ? x + b * pr->ci * in_px : NULL;
-            float *y_img = y + b * pr->co * px;
-            for (int64_t g = 0; g < pr->g; g++) {
-                const float *a = f + g * cog * kdim;
-                float *c = y_img + g * cog * px;
-                if (!plan->tile) {
-                    tconv__sgemm(false, false, cog, px, cig, a, kdim, x_img + g * cig * in_px, in_px, 0.0f, c, px);
-                    continue;
-                }
-                for (int64_t q0 = 0; q0 < px; q0 += plan->tile) {
-                    const int64_t q1 = px - q0 < plan->tile ? px : q0 + plan->tile;
-                    tconv__im2col_nchw(pr, x_img, g, q0, q1, col, nthreads);
-                    tconv__sgemm(false, false, cog, q1 - q0, kdim, a, kdim, col, q1 - q0, 0.0f, c + q0, px);
-                }
-            }
+        const int64_t q0 = qi * pl->tn, q1 = tconv__min(px, q0 + pl->tn);
+        const float *x_img = in_px ? r->x + b * pr->ci * in_px : NULL;
+        const float *bm = scratch;
+        int64_t ldb = q1 - q0;
+        if (pl->pointwise) {
+            bm = x_img + g * cig * in_px + q0, ldb = in_px;
+        } else {
+            tconv__im2col_nchw(pr, x_img, g, q0, q1, scratch);
+            TCONV__LAP(im2col);
         }
+        float *c = r->y + (b * pr->co + g * cog) * px + q0;
+        tconv__sgemm(false, false, cog, q1 - q0, kdim, r->f + g * cog * kdim, kdim, bm, ldb, 0.0f, c, px);
+        TCONV__LAP(gemm);
+        tconv__epilogue_rows(pr->act, r->bias ? r->bias + g * cog : NULL, c, cog, q1 - q0, px);
+        TCONV__LAP(epilogue);
     }
-    tconv__bias_act(pr, bias, y, nthreads);
 }

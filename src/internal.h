@@ -2,12 +2,19 @@
  * internal.h - what the layers of tconv share. Nothing here is exported (hidden visibility).
  *
  * Layers, top to bottom:
- *   api.c                        public entry points: argument checks, workspace, dispatch
+ *   api.c                        public entry points: argument checks, options, workspace, timing
  *   geometry.c                   validation of tconv_params and the resolved problem
- *   conv2d.c, conv2d_transpose.c drivers: tile the batch, call the lowering kernels and sgemm
- *   lower.c                      im2col, col2im (gather form), filter packing, bias + activation
+ *   plan.c                       algorithm choice, tiling, workspace sizes, the parallel tile loop
+ *   conv2d.c, conv2d_transpose.c, depthwise.c
+ *                                drivers: one function per algorithm that computes one tile
+ *   lower.c                      im2col, col2im (gather form), depth-to-space, filter packing, epilogues
  *   blas.c                       the one wrapper around cblas_sgemm
  *   reference.c                  naive direct conv and naive scatter transposed conv
+ *
+ * Parallelism: a call is cut into independent output tiles whose shapes depend on the problem
+ * only; threads take tiles (one level of parallelism: tconv's threads, each running a
+ * single-threaded sgemm). Every output element is computed by one tile in a fixed order, so
+ * results do not depend on the thread count.
  */
 #ifndef TCONV_INTERNAL_H
 #define TCONV_INTERNAL_H
@@ -49,6 +56,9 @@ enum tconv_status tconv__fail(enum tconv_status s, const char *fn, const char *f
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+void *tconv__alloc(size_t bytes); /* 64-byte aligned; NULL on failure. The only allocator. */
+void tconv__free(void *ptr);
+double tconv__now(void);          /* monotonic seconds */
 
 /* ---- geometry.c ---- */
 /* Validate p (not the tensor pointers) and fill *pr; g may be NULL. */
@@ -75,9 +85,18 @@ static inline int64_t tconv__filter_index(const struct tconv__problem *pr, int64
     }
 }
 
-/* ---- memory (api.c) ---- */
-void *tconv__alloc(size_t bytes); /* 64-byte aligned; NULL on failure */
-void tconv__free(void *ptr);
+/* The same as strides: index = full*sf + local*sl + ky*sy + kx*sx (every layout is a permutation). */
+struct tconv__fstrides {
+    int64_t full, local, ky, kx;
+};
+static inline struct tconv__fstrides tconv__filter_strides(const struct tconv__problem *pr)
+{
+    const int64_t base = tconv__filter_index(pr, 0, 0, 0, 0);
+    return (struct tconv__fstrides){tconv__filter_index(pr, 1, 0, 0, 0) - base,
+                                    tconv__filter_index(pr, 0, 1, 0, 0) - base,
+                                    tconv__filter_index(pr, 0, 0, 1, 0) - base,
+                                    tconv__filter_index(pr, 0, 0, 0, 1) - base};
+}
 
 /* ---- blas.c ---- */
 /* The BLAS's own threading: 0 sequential, 1 pthreads, 2 OpenMP (OpenBLAS), -1 unknown. */
@@ -86,59 +105,153 @@ int tconv__blas_threading(void);
 void tconv__sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
                   const float *b, int64_t ldb, float beta, float *c, int64_t ldc);
 
-/* ---- lower.c ---- */
-/* Workspace plans: bytes needed by the drivers for a problem (already overflow-checked). */
-struct tconv__plan {
-    size_t filter_bytes; /* packed filter, 0 if the caller's layout is used in place */
-    size_t col_bytes;    /* column buffer */
-    int64_t tile;        /* conv NHWC: rows of col per tile; conv NCHW: pixels; transposed: images */
+/* ---- plan.c ---- */
+enum tconv__kind {
+    TCONV__CONV_GEMM,      /* im2col + sgemm, or x in place when pointwise */
+    TCONV__TR_COL2IM,      /* sgemm + col2im (x in place as A; pointwise writes y directly) */
+    TCONV__TR_SUBPIXEL,    /* im2col over coarse positions + sgemm + depth-to-space */
+    TCONV__DW_DIRECT       /* depthwise direct loops */
 };
-void tconv__plan_conv2d(const struct tconv__problem *pr, struct tconv__plan *plan);
-void tconv__plan_conv2d_transpose(const struct tconv__problem *pr, struct tconv__plan *plan);
 
-/* The fast paths without a column buffer: 1x1, stride 1, no padding or crop. */
-bool tconv__conv_is_pointwise(const struct tconv__problem *pr);
-bool tconv__transpose_is_pointwise(const struct tconv__problem *pr);
+/* Per-thread phase times, kept in the header of each thread's scratch. */
+struct tconv__times {
+    double pack, im2col, gemm, col2im, epilogue;
+};
 
-/* Pack the filter into the canonical layout of the driver (see lower.c). */
-void tconv__pack_filter(const struct tconv__problem *pr, const float *filter, float *packed, int nthreads);
+struct tconv__plan {
+    enum tconv_algorithm algorithm; /* what runs, as the public enum names it */
+    enum tconv__kind kind;
+    bool pointwise;                 /* GEMM without a column buffer (x is A / y is C) */
+    int64_t ntiles;                 /* tiles per group for GEMM kinds; see plan.c for each kind */
+    int64_t tm, tn;                 /* tile extents, meaning per kind (plan.c) */
+    int64_t mt, nt;                 /* tiles along each extent */
+    int64_t rows_in;                /* transposed col2im NHWC: most input rows one band needs */
+    bool whole_images;              /* transposed col2im NHWC: tiles are blocks of tm images */
+    size_t shared_bytes;            /* packed filter (read-only once packed) */
+    size_t scratch_bytes;           /* per thread, including the tconv__times header */
+    size_t col_floats;              /* of the scratch: column buffer floats (then the GEMM output) */
+    /* sub-pixel: the im2col problem over coarse positions, and where they start */
+    struct tconv__problem sub;
+    int64_t qlo_h, qlo_w, phases;   /* first coarse position per axis; s_h*s_w */
+    bool a_in_place;                /* sub-pixel with 1x1 windows over exactly the input: x is A */
+    bool b_canonical;               /* sub-pixel with kernel == stride: the phases are the kernel taps, so the
+                                       filter is read in its canonical layout (like col2im's GEMM) */
+    bool direct_y;                  /* col2im with a 1x1 input, no crop, out == kernel: col is y itself */
+    bool overflow;                  /* a buffer size overflowed int64_t while tiling */
+};
+
+/* Choose the algorithm (forced or AUTO) and the tiling. Fails with TCONV_ERR_UNSUPPORTED when a
+   forced algorithm cannot run the problem. */
+enum tconv_status tconv__plan(const char *fn, const struct tconv__problem *pr, enum tconv_algorithm forced,
+                              struct tconv__plan *plan);
+/* The same with forced tile extents (> 0; tests use it to put tile edges everywhere). */
+enum tconv_status tconv__plan_tiles(const char *fn, const struct tconv__problem *pr, enum tconv_algorithm forced,
+                                    int64_t force_tm, int64_t force_tn, struct tconv__plan *plan);
+
+/* Everything a tile function needs; scratch is this thread's. */
+struct tconv__run {
+    const struct tconv__problem *pr;
+    const struct tconv__plan *pl;
+    const float *x, *f, *bias; /* f: the filter in the layout the kind reads (packed if needed) */
+    float *y;
+};
+typedef void (*tconv__tile_fn)(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t,
+                               bool timed);
+
+/* Pack the filter if the kind needs it, then run every tile on nthreads threads. ws holds
+   shared_bytes + nthreads * scratch_bytes, 64-byte aligned. Returns the per-phase thread time. */
+void tconv__execute(const struct tconv__problem *pr, const struct tconv__plan *pl, const float *x,
+                    const float *filter, const float *bias, float *y, void *ws, int nthreads, bool timed,
+                    struct tconv__times *sum);
+
+/* ---- conv2d.c, conv2d_transpose.c, depthwise.c: one tile each ---- */
+/* Charge the time since the last lap to phase `field` of t (when timing). */
+#define TCONV__LAP(field)                                                                                        \
+    do {                                                                                                         \
+        if (timed) {                                                                                             \
+            const double now_ = tconv__now();                                                                    \
+            t->field += now_ - t0;                                                                               \
+            t0 = now_;                                                                                           \
+        }                                                                                                        \
+    } while (0)
+void tconv__conv_gemm_tile(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t,
+                           bool timed);
+void tconv__tr_col2im_tile(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t,
+                           bool timed);
+void tconv__tr_subpixel_tile(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t,
+                             bool timed);
+void tconv__dw_direct_tile(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t,
+                           bool timed);
+
+/* ---- lower.c ---- */
+/* The filter layout each GEMM kind reads in place; anything else is packed into it. */
+enum tconv_filter_layout tconv__canonical_layout(const struct tconv__problem *pr);
 bool tconv__filter_is_canonical(const struct tconv__problem *pr);
+void tconv__pack_filter(const struct tconv__problem *pr, const float *filter, float *packed, int nthreads);
+/* Sub-pixel weights: NHWC [g][(jy, jx, c)][(ry, rx, o)], NCHW [g][(o, ry, rx)][(c, jy, jx)]. */
+void tconv__pack_subpixel(const struct tconv__problem *pr, const struct tconv__plan *pl, const float *filter,
+                          float *packed, int nthreads);
+/* Depthwise weights: NHWC [ky][kx][c], NCHW [c][ky][kx]. */
+void tconv__pack_depthwise(const struct tconv__problem *pr, const float *filter, float *packed, int nthreads);
 
-/* conv, NHWC: col[r - r0][(ky*KW + kx)*cig + c] for global rows r = (b*OH + oy)*OW + ox in [r0, r1). */
+/* conv geometry, NHWC: col[r - r0][(ky*KW + kx)*cig + c] for global rows r = (b*OH + oy)*OW + ox in [r0, r1). */
 void tconv__im2col_nhwc(const struct tconv__problem *pr, const float *x, int64_t group, int64_t r0, int64_t r1,
-                        float *col, int nthreads);
-/* conv, NCHW, one image: col[(c*KH + ky)*KW + kx][q - q0] for output pixels q in [q0, q1). */
+                        float *col);
+/* conv geometry, NCHW, one image: col[(c*KH + ky)*KW + kx][q - q0] for output pixels q in [q0, q1). */
 void tconv__im2col_nchw(const struct tconv__problem *pr, const float *x_img, int64_t group, int64_t q0,
-                        int64_t q1, float *col, int nthreads);
-/* transposed, NHWC: y for images [b0, b1) and one group from col[(b*IH + iy)*IW + ix][(ky*KW+kx)*cog + o]. */
-void tconv__col2im_nhwc(const struct tconv__problem *pr, const float *col, int64_t group, int64_t b0,
-                        int64_t b1, const float *bias, float *y, int nthreads);
-/* transposed, NCHW, one image: y_img from col[(o*KH + ky)*KW + kx][iy*IW + ix] for one group. */
-void tconv__col2im_nchw(const struct tconv__problem *pr, const float *col, int64_t group, const float *bias,
-                        float *y_img, int nthreads);
-/* y = act(y + bias) over rows x channels (NHWC) or channels x pixels (NCHW). */
-void tconv__bias_act(const struct tconv__problem *pr, const float *bias, float *y, int nthreads);
+                        int64_t q1, float *col);
+/*
+ * transposed, NHWC, one group: y rows [oy0, oy1) of images [b0, b1) from
+ * col[((b - b0)*rows + iy - iy0)*IW + ix][(ky*KW + kx)*cog + o], where rows = the input rows col holds.
+ */
+void tconv__col2im_nhwc(const struct tconv__problem *pr, const float *col, int64_t group, int64_t b0, int64_t b1,
+                        int64_t oy0, int64_t oy1, int64_t iy0, int64_t rows, const float *bias, float *y);
+/* transposed, NCHW, one image: channels [o0, o1) of group g from col[((o - o0)*KH + ky)*KW + kx][iy*IW + ix]. */
+void tconv__col2im_nchw(const struct tconv__problem *pr, const float *col, int64_t group, int64_t o0, int64_t o1,
+                        const float *bias, float *y_img);
+/* act(v + bias) over a block: rows x cols with row stride ld (bias indexed by column, or by row). */
+void tconv__epilogue_cols(enum tconv_activation act, const float *bias, float *y, int64_t rows, int64_t cols,
+                          int64_t ld);
+void tconv__epilogue_rows(enum tconv_activation act, const float *bias, float *y, int64_t rows, int64_t cols,
+                          int64_t ld);
 
-/* ---- conv2d.c, conv2d_transpose.c ---- */
-/* ws holds at least the plan's bytes. */
-void tconv__conv2d_run(const struct tconv__problem *pr, const struct tconv__plan *plan, const float *x,
-                       const float *filter, const float *bias, float *y, void *ws, int nthreads);
-void tconv__conv2d_transpose_run(const struct tconv__problem *pr, const struct tconv__plan *plan,
-                                 const float *x, const float *filter, const float *bias, float *y, void *ws,
-                                 int nthreads);
+/* Transposed gather geometry on one axis (p = i*s + t*d - pb):
+   the small index i that tap t sends to big position p, if any ... */
+static inline bool tconv__tap_source(const struct tconv__axis *a, int64_t p, int64_t t, int64_t *i)
+{
+    const int64_t q = p + a->pb - t * a->d;
+    if (q < 0 || q % a->s != 0) return false;
+    *i = q / a->s;
+    return *i < a->small;
+}
+/* ... and the small indices [lo, hi) whose big position i*s + t*d - pb lies in [0, big). */
+static inline void tconv__tap_range(const struct tconv__axis *a, int64_t t, int64_t *lo, int64_t *hi)
+{
+    const int64_t off = t * a->d - a->pb;
+    const int64_t l = off >= 0 ? 0 : (-off + a->s - 1) / a->s;
+    int64_t h = a->big - off <= 0 ? 0 : (a->big - off + a->s - 1) / a->s;
+    if (h > a->small) h = a->small;
+    *lo = l;
+    *hi = h > l ? h : l;
+}
 
 /* ---- reference.c ---- */
 enum tconv_status tconv__reference_run(const char *fn, const struct tconv__problem *pr, const float *x,
                                        const float *filter, const float *bias, float *y);
 
-/* Largest GEMM M handed to BLAS at once (its dimensions are int). */
-#define TCONV__M_CHUNK ((int64_t)1 << 30)
-
+/* ---- small helpers ---- */
 /* Workspace pieces start on 64-byte boundaries. */
 static inline size_t tconv__round64(size_t n) { return (n + 63) & ~(size_t)63; }
-
-/* ---- checked arithmetic ---- */
 static inline bool tconv__mul(int64_t a, int64_t b, int64_t *r) { return !__builtin_mul_overflow(a, b, r); }
 static inline bool tconv__add(int64_t a, int64_t b, int64_t *r) { return !__builtin_add_overflow(a, b, r); }
+static inline int64_t tconv__min(int64_t a, int64_t b) { return a < b ? a : b; }
+static inline int64_t tconv__max(int64_t a, int64_t b) { return a > b ? a : b; }
+static inline int64_t tconv__cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; } /* a >= 0, b > 0 */
+/* floor(a / b) for any sign of a, b > 0 */
+static inline int64_t tconv__fdiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+static inline float tconv__act(enum tconv_activation a, float v)
+{
+    return a == TCONV_ACTIVATION_RELU && v < 0.0f ? 0.0f : v; /* NaN stays NaN */
+}
 
 #endif /* TCONV_INTERNAL_H */

@@ -2,9 +2,11 @@
  * status.c - status strings, the per-thread last error, the version and the one allocator.
  * The only state in the library is the thread-local error text below: each thread owns its own.
  */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "internal.h"
 
@@ -55,3 +57,10 @@ void *tconv__alloc(size_t bytes)
 }
 
 void tconv__free(void *ptr) { free(ptr); }
+
+double tconv__now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}

@@ -33,11 +33,11 @@ START_TEST(im2col_nhwc_valid)
     const float want[16] = {1, 2, 4, 5, 2, 3, 5, 6, 4, 5, 7, 8, 5, 6, 8, 9};
     struct tconv__problem pr = mk(false, PV());
     float col[16];
-    tconv__im2col_nhwc(&pr, x, 0, 0, 4, col, 1);
+    tconv__im2col_nhwc(&pr, x, 0, 0, 4, col);
     expect_floats(col, want, 16, "k2 VALID");
     /* a tile of rows 1..2 only */
     memset(col, 0, sizeof col);
-    tconv__im2col_nhwc(&pr, x, 0, 1, 3, col, 2);
+    tconv__im2col_nhwc(&pr, x, 0, 1, 3, col);
     expect_floats(col, want + 4, 8, "rows [1, 3)");
 }
 END_TEST
@@ -47,7 +47,7 @@ START_TEST(im2col_nhwc_same_padding)
     const float x[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
     struct tconv__problem pr = mk(false, PV(.kernel_h = 3, .kernel_w = 3, .padding = TCONV_PADDING_SAME));
     float col[81];
-    tconv__im2col_nhwc(&pr, x, 0, 0, 9, col, 1);
+    tconv__im2col_nhwc(&pr, x, 0, 0, 9, col);
     const float row0[9] = {0, 0, 0, 0, 1, 2, 0, 4, 5}, row8[9] = {5, 6, 0, 8, 9, 0, 0, 0, 0};
     expect_floats(col, row0, 9, "SAME row (0,0)");
     expect_floats(col + 72, row8, 9, "SAME row (2,2)");
@@ -63,11 +63,11 @@ START_TEST(im2col_stride_dilation)
     ck_assert(pr.out_h == 2 && pr.out_w == 2);
     const float want[16] = {1, 3, 13, 15, 3, 5, 15, 17, 13, 15, 25, 27, 15, 17, 27, 29};
     float col[16], colc[16];
-    tconv__im2col_nhwc(&pr, x, 0, 0, 4, col, 1);
+    tconv__im2col_nhwc(&pr, x, 0, 0, 4, col);
     expect_floats(col, want, 16, "NHWC s2 d2");
     /* NCHW gives the transpose: col[tap][pixel] */
     pr.layout = TCONV_NCHW;
-    tconv__im2col_nchw(&pr, x, 0, 0, 4, colc, 1);
+    tconv__im2col_nchw(&pr, x, 0, 0, 4, colc);
     for (int t = 0; t < 4; t++)
         for (int q = 0; q < 4; q++) ck_assert(colc[t * 4 + q] == want[q * 4 + t]);
 }
@@ -82,7 +82,7 @@ START_TEST(im2col_nchw_tiles_and_groups)
         mk(false, PV(.layout = TCONV_NCHW, .in_channels = 2, .out_channels = 2, .groups = 2));
     float col[4 * 4];
     /* pixels [1, 4) of group 1: rows are taps (ky,kx), width 3 */
-    tconv__im2col_nchw(&pr, x, 1, 1, 4, col, 2);
+    tconv__im2col_nchw(&pr, x, 1, 1, 4, col);
     const float want[12] = {12, 14, 15, 13, 15, 16, 15, 17, 18, 16, 18, 19};
     expect_floats(col, want, 12, "NCHW group 1, pixels [1, 4)");
 }
@@ -108,15 +108,15 @@ START_TEST(col2im_seed003)
         float col[36], y[25];
         seed003_col(col, nchw);
         for (int i = 0; i < 25; i++) y[i] = NAN;
-        if (nchw) tconv__col2im_nchw(&pr, col, 0, NULL, y, 1);
-        else tconv__col2im_nhwc(&pr, col, 0, 0, 1, NULL, y, 1);
+        if (nchw) tconv__col2im_nchw(&pr, col, 0, 0, 1, NULL, y);
+        else tconv__col2im_nhwc(&pr, col, 0, 0, 1, 0, 5, 0, 2, NULL, y);
         expect_floats(y, &seed003_out[0][0], 25, nchw ? "NCHW" : "NHWC");
 
         /* bias then ReLU, fused in the same write */
         const float bias = -300.0f;
         pr.act = TCONV_ACTIVATION_RELU;
-        if (nchw) tconv__col2im_nchw(&pr, col, 0, &bias, y, 2);
-        else tconv__col2im_nhwc(&pr, col, 0, 0, 1, &bias, y, 2);
+        if (nchw) tconv__col2im_nchw(&pr, col, 0, 0, 1, &bias, y);
+        else tconv__col2im_nhwc(&pr, col, 0, 0, 1, 0, 5, 0, 2, &bias, y);
         for (int i = 0; i < 25; i++) {
             float v = (&seed003_out[0][0])[i] - 300.0f;
             ck_assert_msg(y[i] == (v > 0 ? v : 0), "bias+relu [%d] = %g", i, y[i]);
@@ -134,8 +134,8 @@ START_TEST(col2im_overlap_count_with_crop)
                        .stride_h = 2, .stride_w = 2, .padding = TCONV_PADDING_SAME, .out_h = 8, .out_w = 8));
         float col[16 * 9], y[64];
         for (int i = 0; i < 16 * 9; i++) col[i] = 1.0f;
-        if (nchw) tconv__col2im_nchw(&pr, col, 0, NULL, y, 2);
-        else tconv__col2im_nhwc(&pr, col, 0, 0, 1, NULL, y, 2);
+        if (nchw) tconv__col2im_nchw(&pr, col, 0, 0, 1, NULL, y);
+        else tconv__col2im_nhwc(&pr, col, 0, 0, 1, 0, 8, 0, 4, NULL, y);
         for (int i = 0; i < 64; i++)
             ck_assert_msg(2 * y[i] == (&seed002_out[0][0])[i], "%s [%d] = %g", nchw ? "NCHW" : "NHWC", i, y[i]);
     }
@@ -151,7 +151,7 @@ START_TEST(col2im_bias_only_tail)
     float col[4 * 4], y[144];
     for (int i = 0; i < 16; i++) col[i] = 1.0f;
     const float bias = 0.5f;
-    tconv__col2im_nhwc(&pr, col, 0, 0, 1, &bias, y, 1);
+    tconv__col2im_nhwc(&pr, col, 0, 0, 1, 0, 12, 0, 2, &bias, y);
     for (int oy = 0; oy < 12; oy++)
         for (int ox = 0; ox < 12; ox++) {
             bool hit = (oy % 6) < 2 && (ox % 6) < 2; /* full result is 8 wide: taps at 0,1 and 6,7 */
@@ -222,23 +222,70 @@ START_TEST(filter_layouts_match_header)
 }
 END_TEST
 
-START_TEST(bias_act_pass)
+START_TEST(epilogues)
 {
-    for (int nchw = 0; nchw < 2; nchw++) {
-        struct tconv__problem pr = mk(false, PV(.layout = nchw ? TCONV_NCHW : TCONV_NHWC, .batch = 2, .in_h = 2,
-                                               .in_w = 2, .kernel_h = 1, .kernel_w = 1, .out_channels = 3,
-                                               .activation = TCONV_ACTIVATION_RELU));
-        float y[24];
-        const float bias[3] = {-1.0f, 0.0f, 2.0f};
-        for (int i = 0; i < 24; i++) y[i] = (float)(i % 5) - 2.0f;
-        y[5] = NAN;
-        tconv__bias_act(&pr, bias, y, 2);
-        for (int i = 0; i < 24; i++) {
-            const int c = nchw ? (i / 4) % 3 : i % 3;
-            const float v = (float)(i % 5) - 2.0f + bias[c];
-            if (i == 5) ck_assert_msg(isnan(y[i]), "NaN must survive ReLU");
-            else ck_assert_msg(y[i] == (v > 0 ? v : 0), "%s [%d] = %g", nchw ? "NCHW" : "NHWC", i, y[i]);
+    /* columns: bias per column; rows: bias per row; NaN survives ReLU; untouched outside the block */
+    float y[4 * 5];
+    const float bias[5] = {-1.0f, 0.0f, 2.0f, 0.5f, -3.0f};
+    for (int rows = 0; rows < 2; rows++) {
+        for (int i = 0; i < 20; i++) y[i] = (float)(i % 7) - 3.0f;
+        y[6] = NAN;
+        if (rows) tconv__epilogue_rows(TCONV_ACTIVATION_RELU, bias, y, 3, 4, 5); /* 3 x 4 block, ld 5 */
+        else tconv__epilogue_cols(TCONV_ACTIVATION_RELU, bias, y, 3, 4, 5);
+        for (int i = 0; i < 20; i++) {
+            const int r = i / 5, c = i % 5;
+            const float v0 = (float)(i % 7) - 3.0f, v = v0 + bias[rows ? r : c];
+            if (i == 6) ck_assert_msg(isnan(y[i]), "NaN must survive ReLU");
+            else if (r < 3 && c < 4) ck_assert_msg(y[i] == (v > 0 ? v : 0), "%s [%d] = %g", rows ? "rows" : "cols", i, y[i]);
+            else ck_assert_msg(y[i] == v0, "outside the block [%d] changed", i);
         }
+    }
+    /* no bias, no activation: nothing to do */
+    for (int i = 0; i < 20; i++) y[i] = (float)-i;
+    tconv__epilogue_cols(TCONV_ACTIVATION_NONE, NULL, y, 4, 5, 5);
+    for (int i = 0; i < 20; i++) ck_assert(y[i] == (float)-i);
+}
+END_TEST
+
+/* A band of output rows from a col buffer that holds only the input rows that reach it. */
+START_TEST(col2im_band)
+{
+    struct tconv__problem pr = mk(true, PV(.in_h = 2, .in_w = 2, .kernel_h = 3, .kernel_w = 3, .stride_h = 2,
+                                           .stride_w = 2, .out_h = 5, .out_w = 5));
+    float col[36], y[25];
+    seed003_col(col, false);
+    for (int i = 0; i < 25; i++) y[i] = NAN;
+    /* output rows [3, 5) need input row 1 only (oy = 2*iy + ky): col rows of iy = 1 */
+    tconv__col2im_nhwc(&pr, col + 2 * 9, 0, 0, 1, 3, 5, 1, 1, NULL, y);
+    for (int i = 0; i < 25; i++)
+        if (i < 15) ck_assert(isnan(y[i]));
+        else ck_assert_msg(y[i] == (&seed003_out[0][0])[i], "[%d] = %g", i, y[i]);
+}
+END_TEST
+
+/* Sub-pixel weights: k3 s2 -> windows of m = 2 taps per phase; tap (m-1-j)*s + r, zero past the kernel. */
+START_TEST(subpixel_packing)
+{
+    struct tconv_params p = P(.in_h = 4, .in_w = 4, .kernel_h = 3, .kernel_w = 3, .stride_h = 2, .stride_w = 2,
+                              .padding = TCONV_PADDING_SAME);
+    const float w[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+    for (int nchw = 0; nchw < 2; nchw++) {
+        p.layout = nchw ? TCONV_NCHW : TCONV_NHWC;
+        struct tconv__problem pr = mk(true, p);
+        struct tconv__plan pl;
+        ck_assert_int_eq(tconv__plan("t", &pr, TCONV_ALGORITHM_SUBPIXEL, &pl), TCONV_OK);
+        ck_assert(pl.sub.h.k == 2 && pl.phases == 4 && pl.qlo_h == 0 && pl.sub.out_h == 4 && pl.sub.h.pb == 1);
+        float packed[16];
+        tconv__pack_subpixel(&pr, &pl, w, packed, 1);
+        for (int jy = 0; jy < 2; jy++)
+            for (int jx = 0; jx < 2; jx++)
+                for (int ry = 0; ry < 2; ry++)
+                    for (int rx = 0; rx < 2; rx++) {
+                        const int ky = (1 - jy) * 2 + ry, kx = (1 - jx) * 2 + rx;
+                        const float want = ky < 3 && kx < 3 ? w[ky * 3 + kx] : 0.0f;
+                        const int k = jy * 2 + jx, ph = ry * 2 + rx;
+                        ck_assert(packed[nchw ? ph * 4 + k : k * 4 + ph] == want);
+                    }
     }
 }
 END_TEST
@@ -256,7 +303,9 @@ int main(void)
     tcase_add_test(tc, col2im_overlap_count_with_crop);
     tcase_add_test(tc, col2im_bias_only_tail);
     tcase_add_test(tc, filter_layouts_match_header);
-    tcase_add_test(tc, bias_act_pass);
+    tcase_add_test(tc, epilogues);
+    tcase_add_test(tc, col2im_band);
+    tcase_add_test(tc, subpixel_packing);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

@@ -1,0 +1,151 @@
+/*
+ * dnnl_layer.c - the same layer through oneDNN (optional comparison, built when libdnnl is found).
+ * NHWC source and destination, as tconv; weights in the format oneDNN picks (reordered once,
+ * outside the timing, as an inference deployment would). The output is checked against tconv's
+ * so the two really compute the same layer.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <oneapi/dnnl/dnnl.h>
+
+#include "dnnl_layer.h"
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+#define CK(call)                                                                                                 \
+    do {                                                                                                         \
+        dnnl_status_t s_ = (call);                                                                               \
+        if (s_ != dnnl_success) {                                                                                \
+            snprintf(err, errlen, "%s: status %d", #call, (int)s_);                                              \
+            goto done;                                                                                           \
+        }                                                                                                        \
+    } while (0)
+
+double dnnl_layer_time(bool tr, const struct tconv_params *p, const float *x, const float *w, const float *bias,
+                       const float *y_tconv, int reps, char *impl, size_t impllen, char *err, size_t errlen)
+{
+    double result = -1.0;
+    struct tconv_geometry g;
+    if ((tr ? tconv_conv2d_transpose_geometry(p, &g) : tconv_conv2d_geometry(p, &g)) != TCONV_OK) {
+        snprintf(err, errlen, "%s", tconv_last_error());
+        return -1.0;
+    }
+    const int64_t G = p->groups, ci = p->in_channels, co = p->out_channels, cig = ci / G, cog = co / G;
+    const int64_t kh = p->kernel_h, kw = p->kernel_w;
+    dnnl_engine_t eng = NULL;
+    dnnl_stream_t stream = NULL;
+    dnnl_primitive_desc_t pd = NULL, rpd = NULL;
+    dnnl_primitive_t prim = NULL, reorder = NULL;
+    dnnl_memory_t msrc = NULL, mw_user = NULL, mw = NULL, mb = NULL, mdst = NULL;
+    float *wl = NULL, *yd = NULL;
+    dnnl_memory_desc_t src_md, dst_md, wany_md, wuser_md, b_md;
+    dnnl_dims_t src_dims = {p->batch, ci, p->in_h, p->in_w}, dst_dims = {p->batch, co, g.out_h, g.out_w};
+    dnnl_dims_t w5 = {G, cog, cig, kh, kw}, w4 = {co, ci, kh, kw}, bdims = {co};
+    dnnl_dims_t strides = {p->stride_h, p->stride_w}, dil = {p->dilation_h - 1, p->dilation_w - 1};
+    dnnl_dims_t pl = {g.pad_top, g.pad_left}, pr = {g.pad_bottom, g.pad_right};
+
+    CK(dnnl_engine_create(&eng, dnnl_cpu, 0));
+    CK(dnnl_stream_create(&stream, eng, dnnl_stream_default_flags));
+    CK(dnnl_memory_desc_init_by_tag(&src_md, 4, src_dims, dnnl_f32, dnnl_nhwc));
+    CK(dnnl_memory_desc_init_by_tag(&dst_md, 4, dst_dims, dnnl_f32, dnnl_nhwc));
+    CK(dnnl_memory_desc_init_by_tag(&b_md, 1, bdims, dnnl_f32, dnnl_a));
+    if (G > 1) {
+        CK(dnnl_memory_desc_init_by_tag(&wany_md, 5, w5, dnnl_f32, dnnl_format_tag_any));
+        CK(dnnl_memory_desc_init_by_tag(&wuser_md, 5, w5, dnnl_f32, dnnl_goihw));
+    } else {
+        CK(dnnl_memory_desc_init_by_tag(&wany_md, 4, w4, dnnl_f32, dnnl_format_tag_any));
+        CK(dnnl_memory_desc_init_by_tag(&wuser_md, 4, w4, dnnl_f32, dnnl_oihw));
+    }
+    if (tr) {
+        dnnl_deconvolution_desc_t d;
+        CK(dnnl_dilated_deconvolution_forward_desc_init(&d, dnnl_forward_inference, dnnl_deconvolution_direct,
+                                                        &src_md, &wany_md, bias ? &b_md : NULL, &dst_md, strides, dil,
+                                                        pl, pr));
+        CK(dnnl_primitive_desc_create(&pd, &d, NULL, eng, NULL));
+    } else {
+        dnnl_convolution_desc_t d;
+        CK(dnnl_dilated_convolution_forward_desc_init(&d, dnnl_forward_inference, dnnl_convolution_direct, &src_md,
+                                                      &wany_md, bias ? &b_md : NULL, &dst_md, strides, dil, pl, pr));
+        CK(dnnl_primitive_desc_create(&pd, &d, NULL, eng, NULL));
+    }
+    const char *name = NULL;
+    CK(dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &name));
+    snprintf(impl, impllen, "%s", name ? name : "?");
+    CK(dnnl_primitive_create(&prim, pd));
+
+    /* weights: tconv's default layout -> oneDNN's logical [g][o][i][kh][kw] -> its chosen format */
+    wl = malloc((size_t)(G * cog * cig * kh * kw) * sizeof(float));
+    for (int64_t gg = 0; gg < G; gg++)
+        for (int64_t o = 0; o < cog; o++)
+            for (int64_t i = 0; i < cig; i++)
+                for (int64_t ky = 0; ky < kh; ky++)
+                    for (int64_t kx = 0; kx < kw; kx++)
+                        wl[(((gg * cog + o) * cig + i) * kh + ky) * kw + kx] =
+                            tr ? w[((ky * kw + kx) * cog + o) * ci + gg * cig + i]   /* HWOI */
+                               : w[((ky * kw + kx) * cig + i) * co + gg * cog + o]; /* HWIO */
+    const dnnl_memory_desc_t *w_md = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+    CK(dnnl_memory_create(&mw_user, &wuser_md, eng, wl));
+    CK(dnnl_memory_create(&mw, w_md, eng, DNNL_MEMORY_ALLOCATE));
+    CK(dnnl_reorder_primitive_desc_create(&rpd, &wuser_md, eng, w_md, eng, NULL));
+    CK(dnnl_primitive_create(&reorder, rpd));
+    dnnl_exec_arg_t rargs[2] = {{DNNL_ARG_FROM, mw_user}, {DNNL_ARG_TO, mw}};
+    CK(dnnl_primitive_execute(reorder, stream, 2, rargs));
+    CK(dnnl_stream_wait(stream));
+
+    const size_t ny = (size_t)(p->batch * g.out_h * g.out_w * co);
+    yd = malloc(ny * sizeof(float));
+    CK(dnnl_memory_create(&msrc, &src_md, eng, (void *)x));
+    CK(dnnl_memory_create(&mdst, &dst_md, eng, yd));
+    if (bias) CK(dnnl_memory_create(&mb, &b_md, eng, (void *)bias));
+    dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, msrc}, {DNNL_ARG_WEIGHTS, mw}, {DNNL_ARG_DST, mdst}, {DNNL_ARG_BIAS, mb}};
+    const int nargs = bias ? 4 : 3;
+    double t[64];
+    if (reps > 64) reps = 64;
+    CK(dnnl_primitive_execute(prim, stream, nargs, args)); /* warm-up */
+    CK(dnnl_stream_wait(stream));
+    for (int i = 0; i < reps; i++) {
+        double t0 = now();
+        CK(dnnl_primitive_execute(prim, stream, nargs, args));
+        CK(dnnl_stream_wait(stream));
+        t[i] = now() - t0;
+    }
+    /* the same layer: oneDNN's output against tconv's */
+    for (size_t i = 0; i < ny; i++)
+        if (fabsf(yd[i] - y_tconv[i]) > 1e-3f + 1e-3f * fabsf(y_tconv[i])) {
+            snprintf(err, errlen, "oneDNN and tconv differ at %zu: %g vs %g", i, yd[i], y_tconv[i]);
+            goto done;
+        }
+    qsort(t, (size_t)reps, sizeof *t, cmp);
+    result = t[reps / 2];
+done:
+    if (reorder) dnnl_primitive_destroy(reorder);
+    if (rpd) dnnl_primitive_desc_destroy(rpd);
+    if (prim) dnnl_primitive_destroy(prim);
+    if (pd) dnnl_primitive_desc_destroy(pd);
+    if (msrc) dnnl_memory_destroy(msrc);
+    if (mw_user) dnnl_memory_destroy(mw_user);
+    if (mw) dnnl_memory_destroy(mw);
+    if (mb) dnnl_memory_destroy(mb);
+    if (mdst) dnnl_memory_destroy(mdst);
+    if (stream) dnnl_stream_destroy(stream);
+    if (eng) dnnl_engine_destroy(eng);
+    free(wl);
+    free(yd);
+    return result;
+}

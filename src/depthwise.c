@@ -1,0 +1,139 @@
+/*
+ * depthwise.c - direct loops for depthwise convolution and transposed convolution
+ * (in_channels/groups == out_channels/groups == 1), where a GEMM per group has K = 1 and cannot
+ * win. Weights are packed channel-innermost for NHWC ([ky][kx][c]) and per channel for NCHW.
+ *
+ * NHWC tiles are bands of output rows; each output pixel's channels form one vector, taps are
+ * added in (ky, kx) order. NCHW tiles are channel planes. The transposed case gathers the taps
+ * that land on each output row, like col2im, so no output is shared between tiles.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
+#define TCONV_CLONES __attribute__((target_clones("default", "avx2", "arch=x86-64-v4")))
+#else
+#define TCONV_CLONES
+#endif
+
+/* dst[i*ds + c] += src[i*ss + c] * w[c] for i < n, c < nc */
+TCONV_CLONES static void mac_rows(float *restrict dst, int64_t ds, const float *restrict src, int64_t ss,
+                                  const float *restrict w, int64_t n, int64_t nc)
+{
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t c = 0; c < nc; c++) dst[i * ds + c] += src[i * ss + c] * w[c];
+}
+
+/* dst[i*ds] += src[i*ss] * w for i < n */
+TCONV_CLONES static void mac_strided(float *restrict dst, int64_t ds, const float *restrict src, int64_t ss, float w,
+                                     int64_t n)
+{
+    for (int64_t i = 0; i < n; i++) dst[i * ds] += src[i * ss] * w;
+}
+
+static void conv_nhwc(const struct tconv__problem *pr, const float *x, const float *wp, int64_t b, int64_t oy,
+                      float *yrow)
+{
+    const struct tconv__axis *h = &pr->h, *w = &pr->w;
+    const int64_t c_n = pr->co;
+    memset(yrow, 0, (size_t)(pr->out_w * c_n) * sizeof(float));
+    for (int64_t ky = 0; ky < h->k; ky++) {
+        const int64_t iy = oy * h->s - h->pb + ky * h->d;
+        if (iy < 0 || iy >= pr->in_h) continue;
+        const float *xrow = x + (b * pr->in_h + iy) * pr->in_w * c_n;
+        for (int64_t kx = 0; kx < w->k; kx++) {
+            int64_t lo, hi;
+            tconv__tap_range(w, kx, &lo, &hi); /* same map: ix = ox*s + kx*d - pb */
+            if (hi > lo)
+                mac_rows(yrow + lo * c_n, c_n, xrow + (lo * w->s + kx * w->d - w->pb) * c_n, w->s * c_n,
+                         wp + (ky * w->k + kx) * c_n, hi - lo, c_n);
+        }
+    }
+}
+
+static void transpose_nhwc(const struct tconv__problem *pr, const float *x, const float *wp, int64_t b, int64_t oy,
+                           float *yrow)
+{
+    const struct tconv__axis *h = &pr->h, *w = &pr->w;
+    const int64_t c_n = pr->co;
+    memset(yrow, 0, (size_t)(pr->out_w * c_n) * sizeof(float));
+    for (int64_t ky = 0; ky < h->k; ky++) {
+        int64_t iy;
+        if (!tconv__tap_source(h, oy, ky, &iy)) continue;
+        const float *xrow = x + (b * pr->in_h + iy) * pr->in_w * c_n;
+        for (int64_t kx = 0; kx < w->k; kx++) {
+            int64_t lo, hi;
+            tconv__tap_range(w, kx, &lo, &hi);
+            if (hi > lo)
+                mac_rows(yrow + (lo * w->s + kx * w->d - w->pb) * c_n, w->s * c_n, xrow + lo * c_n, c_n,
+                         wp + (ky * w->k + kx) * c_n, hi - lo, c_n);
+        }
+    }
+}
+
+static void conv_nchw(const struct tconv__problem *pr, const float *xp, const float *wc, float *plane)
+{
+    const struct tconv__axis *h = &pr->h, *w = &pr->w;
+    memset(plane, 0, (size_t)(pr->out_h * pr->out_w) * sizeof(float));
+    for (int64_t oy = 0; oy < pr->out_h; oy++)
+        for (int64_t ky = 0; ky < h->k; ky++) {
+            const int64_t iy = oy * h->s - h->pb + ky * h->d;
+            if (iy < 0 || iy >= pr->in_h) continue;
+            for (int64_t kx = 0; kx < w->k; kx++) {
+                int64_t lo, hi;
+                tconv__tap_range(w, kx, &lo, &hi);
+                if (hi > lo)
+                    mac_strided(plane + oy * pr->out_w + lo, 1, xp + iy * pr->in_w + lo * w->s + kx * w->d - w->pb,
+                                w->s, wc[ky * w->k + kx], hi - lo);
+            }
+        }
+}
+
+static void transpose_nchw(const struct tconv__problem *pr, const float *xp, const float *wc, float *plane)
+{
+    const struct tconv__axis *h = &pr->h, *w = &pr->w;
+    memset(plane, 0, (size_t)(pr->out_h * pr->out_w) * sizeof(float));
+    for (int64_t oy = 0; oy < pr->out_h; oy++)
+        for (int64_t ky = 0; ky < h->k; ky++) {
+            int64_t iy;
+            if (!tconv__tap_source(h, oy, ky, &iy)) continue;
+            for (int64_t kx = 0; kx < w->k; kx++) {
+                int64_t lo, hi;
+                tconv__tap_range(w, kx, &lo, &hi);
+                if (hi > lo)
+                    mac_strided(plane + oy * pr->out_w + lo * w->s + kx * w->d - w->pb, w->s,
+                                xp + iy * pr->in_w + lo, 1, wc[ky * w->k + kx], hi - lo);
+            }
+        }
+}
+
+void tconv__dw_direct_tile(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t,
+                           bool timed)
+{
+    (void)scratch;
+    const struct tconv__problem *pr = r->pr;
+    const struct tconv__plan *pl = r->pl;
+    const bool no_input = pr->in_h * pr->in_w == 0; /* x may be NULL: every output is the bias */
+    double t0 = timed ? tconv__now() : 0.0;
+    if (pr->layout == TCONV_NHWC) {
+        const int64_t b = tile / pl->mt, oy0 = tile % pl->mt * pl->tm, oy1 = tconv__min(pr->out_h, oy0 + pl->tm);
+        for (int64_t oy = oy0; oy < oy1; oy++) {
+            float *yrow = r->y + (b * pr->out_h + oy) * pr->out_w * pr->co;
+            if (no_input) memset(yrow, 0, (size_t)(pr->out_w * pr->co) * sizeof(float));
+            else if (pr->transposed) transpose_nhwc(pr, r->x, r->f, b, oy, yrow);
+            else conv_nhwc(pr, r->x, r->f, b, oy, yrow);
+            tconv__epilogue_cols(pr->act, r->bias, yrow, pr->out_w, pr->co, pr->co);
+        }
+    } else {
+        const int64_t b = tile / pr->co, c = tile % pr->co, px = pr->out_h * pr->out_w;
+        float *plane = r->y + (b * pr->co + c) * px;
+        const float *xp = no_input ? NULL : r->x + (b * pr->ci + c) * pr->in_h * pr->in_w;
+        const float *wc = r->f + c * pr->h.k * pr->w.k;
+        if (no_input) memset(plane, 0, (size_t)px * sizeof(float));
+        else if (pr->transposed) transpose_nchw(pr, xp, wc, plane);
+        else conv_nchw(pr, xp, wc, plane);
+        tconv__epilogue_rows(pr->act, r->bias ? r->bias + c : NULL, plane, 1, px, 0);
+    }
+    TCONV__LAP(col2im);
+}
