@@ -19,7 +19,8 @@
 #include "internal.h"
 
 #define TILE_BYTES ((int64_t)1 << 20)
-#define BAND_BYTES ((int64_t)4 << 20) /* col2im bands: larger, to amortise the recomputed halo rows */
+#define BAND_BYTES ((int64_t)4 << 20)      /* col2im bands: larger, to amortise the recomputed halo rows */
+#define BAND_BYTES_MAX ((int64_t)24 << 20) /* ... and at most this per thread when one input row is huge */
 #define HEADER 64                     /* per-thread scratch starts with its tconv__times */
 
 static int64_t clamp(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : v > hi ? hi : v; }
@@ -157,7 +158,7 @@ static void tile_tr_col2im(const struct tconv__problem *pr, struct tconv__plan *
     if (pl->direct_y) { /* tiles: (image block, column block) of y as [n][OH*OW*co] */
         /* column blocks of whole output pixels (NHWC) or channel planes (NCHW), so the epilogue runs on rows */
         const int64_t unit = pr->layout == TCONV_NHWC ? pr->co : pr->out_h * pr->out_w;
-        pl->tn = pick(fo.tn, unit * even(ncol / unit, tconv__max(1, 256 / unit), 1), ncol);
+        pl->tn = pick(fo.tn, unit * even(ncol / unit, tconv__max(1, 1024 / unit), 1), ncol);
         pl->nt = tconv__cdiv(ncol, pl->tn);
         pl->tm = pick(fo.tm, row_block(pr->n, pl->nt, 512, 16), pr->n), pl->mt = tconv__cdiv(pr->n, pl->tm);
         pl->ntiles = pl->mt * pl->nt;
@@ -188,12 +189,16 @@ static void tile_tr_col2im(const struct tconv__problem *pr, struct tconv__plan *
             pl->mt = tconv__cdiv(pr->n, pl->tm);
             pl->col_floats = (size_t)(pl->tm * per_image);
         } else { /* tiles: bands of tm output rows; a band needs rows_in input rows (some recomputed) */
-            const int64_t row = tconv__max(1, pr->in_w * ncol), fit = tconv__max(1, BAND_BYTES / (4 * row));
-            const int64_t fit_rows = tconv__max(1, (fit - 1) * h->s - (h->k - 1) * h->d + 1);
-            const int64_t halo = 4 * tconv__cdiv((h->k - 1) * h->d, h->s) + 1; /* keeps recomputation <~ 25% */
+            /* output rows whose input rows fit `bytes` */
+            const int64_t row = tconv__max(1, pr->in_w * ncol);
+#define FIT_ROWS(bytes) tconv__max(1, (tconv__max(1, (bytes) / (4 * row)) - 1) * h->s - (h->k - 1) * h->d + 1)
+            const int64_t halo = 4 * (h->k - 1) * h->d + 1; /* bands this tall recompute <~ 25% of their rows */
             const int64_t par = tconv__cdiv(pr->out_h * pr->n * pr->g, MIN_TILES);
+            int64_t rows_out = tconv__min(FIT_ROWS(BAND_BYTES), tconv__max(par, halo));
+            if (rows_out < halo) rows_out = tconv__min(halo, FIT_ROWS(BAND_BYTES_MAX)); /* huge rows: trade memory */
+#undef FIT_ROWS
             pl->whole_images = false;
-            pl->tm = pick(fo.tn, even(pr->out_h, tconv__min(fit_rows, tconv__max(par, halo)), 1), pr->out_h);
+            pl->tm = pick(fo.tn, even(pr->out_h, rows_out, 1), pr->out_h);
             pl->rows_in = tconv__min(pr->in_h, (pl->tm - 1 + (h->k - 1) * h->d) / h->s + 1);
             pl->mt = pr->n * tconv__cdiv(pr->out_h, pl->tm);
             int64_t floats;

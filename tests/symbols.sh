@@ -10,7 +10,9 @@ if [ -n "$bad" ]; then
   echo "0 passed, 1 failed"; exit 1
 fi
 for s in tconv_conv2d tconv_conv2d_transpose tconv_conv2d_reference tconv_conv2d_transpose_reference \
-         tconv_conv2d_geometry tconv_conv2d_transpose_geometry tconv_status_string tconv_last_error tconv_version; do
+         tconv_conv2d_geometry tconv_conv2d_transpose_geometry tconv_status_string tconv_last_error tconv_version \
+         tconv_conv2d_ex tconv_conv2d_transpose_ex tconv_conv2d_workspace_size tconv_conv2d_transpose_workspace_size \
+         tconv_conv2d_workspace_size_ex tconv_conv2d_transpose_workspace_size_ex tconv_algorithm_name; do
   printf '%s\n' "$all" | grep -qx "$s" || { echo "missing $s"; echo "0 passed, 1 failed"; exit 1; }
 done
 echo "1 passed, 0 failed"

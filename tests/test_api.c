@@ -233,6 +233,134 @@ START_TEST(concurrent_calls)
 }
 END_TEST
 
+/* ---- the expert interface: workspace, options, profile ---- */
+
+START_TEST(workspace_queries)
+{
+    struct tconv_params p = P();
+    size_t a = 0, b = 0;
+    ck_assert_int_eq(tconv_conv2d_workspace_size(&p, &a), TCONV_OK);
+    ck_assert_int_eq(tconv_conv2d_transpose_workspace_size(&p, &b), TCONV_OK);
+    ck_assert(a > 0 && b > 0);
+    /* the _ex query with NULL options is the plain one */
+    size_t a2 = 0;
+    ck_assert_int_eq(tconv_conv2d_workspace_size_ex(&p, NULL, &a2), TCONV_OK);
+    ck_assert_uint_eq(a, a2);
+    /* nothing to compute, nothing needed */
+    p.batch = 0;
+    ck_assert_int_eq(tconv_conv2d_transpose_workspace_size(&p, &b), TCONV_OK);
+    ck_assert_uint_eq(b, 0);
+    /* the same validation as the op */
+    p = (struct tconv_params)P(.stride_w = 0);
+    ck_assert_int_eq(tconv_conv2d_workspace_size(&p, &a), TCONV_ERR_INVALID_ARGUMENT);
+    ck_assert_ptr_nonnull(strstr(tconv_last_error(), "tconv_conv2d_workspace_size: stride_w = 0"));
+    ck_assert_int_eq(tconv_conv2d_transpose_workspace_size(&p, NULL), TCONV_ERR_NULL_POINTER);
+}
+END_TEST
+
+START_TEST(caller_workspace)
+{
+    struct rng r = rng_make(test_seed(), 47);
+    for (int k = 0; k < 2; k++) {
+        const bool tr = k == 1;
+        struct tconv_params p = P(.batch = 3, .in_h = 11, .in_w = 9, .activation = TCONV_ACTIVATION_RELU);
+        struct tconv_geometry g;
+        ck_assert_int_eq(tr ? tconv_conv2d_transpose_geometry(&p, &g) : tconv_conv2d_geometry(&p, &g), TCONV_OK);
+        const int64_t nx = p.batch * p.in_h * p.in_w * p.in_channels, nf = filter_elems(&p);
+        const int64_t ny = p.batch * g.out_h * g.out_w * p.out_channels;
+        float *x = malloc(nx * 4), *f = malloc(nf * 4), *bias = malloc(6 * 4), *y0 = malloc(ny * 4);
+        float *y = guarded_alloc(ny);
+        fill_uniform(&r, x, nx), fill_uniform(&r, f, nf), fill_uniform(&r, bias, 6);
+        op_fn plain = tr ? tconv_conv2d_transpose : tconv_conv2d;
+        ck_assert_int_eq(plain(&p, x, f, bias, y0), TCONV_OK);
+        size_t need;
+        ck_assert_int_eq((tr ? tconv_conv2d_transpose_workspace_size : tconv_conv2d_workspace_size)(&p, &need),
+                         TCONV_OK);
+        size_t one; /* what one thread needs */
+        struct tconv_options o1 = TCONV_OPTIONS_INIT;
+        o1.num_threads = 1;
+        ck_assert_int_eq((tr ? tconv_conv2d_transpose_workspace_size_ex : tconv_conv2d_workspace_size_ex)(&p, &o1, &one),
+                         TCONV_OK);
+        ck_assert(one <= need);
+        char *ws = malloc(need + 1);
+        enum tconv_status (*ex)(const struct tconv_params *, const float *, const float *, const float *, float *,
+                                void *, size_t, const struct tconv_options *) =
+            tr ? tconv_conv2d_transpose_ex : tconv_conv2d_ex;
+        /* exactly the queried size, then misaligned, then one thread's share (fewer threads), then NULL:
+           the same bits every time */
+        const size_t sizes[4] = {need, need, one, 0};
+        for (int i = 0; i < 4; i++) {
+            for (int64_t j = 0; j < ny; j++) y[j] = NAN;
+            ck_assert_msg(ex(&p, x, f, bias, y, i == 3 ? NULL : ws + (i == 1), sizes[i], NULL) == TCONV_OK, "%d: %s",
+                          i, tconv_last_error());
+            ck_assert_msg(memcmp(y, y0, ny * 4) == 0 && guards_intact(y, ny), "%s: workspace case %d differs",
+                          tr ? "transposed" : "conv", i);
+        }
+        /* too small for even one thread: an error naming the sizes, y untouched */
+        for (int64_t j = 0; j < ny; j++) y[j] = 7.0f;
+        ck_assert_int_eq(ex(&p, x, f, bias, y, ws, 16, NULL), TCONV_ERR_INVALID_ARGUMENT);
+        ck_assert_msg(strstr(tconv_last_error(), "workspace_bytes = 16 is too small"), "%s", tconv_last_error());
+        for (int64_t j = 0; j < ny; j++) ck_assert(y[j] == 7.0f);
+        free(ws), free(x), free(f), free(bias), free(y0), guarded_free(y);
+    }
+}
+END_TEST
+
+struct opt_case {
+    const char *name;
+    bool tr;
+    struct tconv_params p;
+    struct tconv_options o;
+    enum tconv_status st;
+    const char *msg;
+};
+
+static const struct opt_case opt_cases[] = {
+    {"negative threads", false, P(), {-1, TCONV_ALGORITHM_AUTO, NULL}, TCONV_ERR_INVALID_ARGUMENT,
+     "num_threads = -1 is invalid"},
+    {"bad algorithm", true, P(), {0, (enum tconv_algorithm)9, NULL}, TCONV_ERR_INVALID_ARGUMENT,
+     "algorithm = 9 is invalid"},
+    {"sub-pixel conv", false, P(), {0, TCONV_ALGORITHM_SUBPIXEL, NULL}, TCONV_ERR_UNSUPPORTED,
+     "SUBPIXEL applies to conv2d_transpose only"},
+    {"sub-pixel with stride and dilation", true, P(.dilation_h = 2), {0, TCONV_ALGORITHM_SUBPIXEL, NULL},
+     TCONV_ERR_UNSUPPORTED, "needs dilation 1 or stride 1"},
+    {"direct, not depthwise", true, P(), {0, TCONV_ALGORITHM_DIRECT, NULL}, TCONV_ERR_UNSUPPORTED,
+     "DIRECT needs a depthwise problem"},
+};
+
+START_TEST(bad_options)
+{
+    const struct opt_case *c = &opt_cases[_i];
+    float x[4096] = {0}, f[4096] = {0}, y[4096];
+    for (int i = 0; i < 4096; i++) y[i] = 3.0f;
+    size_t bytes;
+    enum tconv_status st = (c->tr ? tconv_conv2d_transpose_ex : tconv_conv2d_ex)(&c->p, x, f, NULL, y, NULL, 0, &c->o);
+    ck_assert_msg(st == c->st && strstr(tconv_last_error(), c->msg), "%s: %d %s", c->name, st, tconv_last_error());
+    for (int i = 0; i < 4096; i++) ck_assert(y[i] == 3.0f);
+    st = (c->tr ? tconv_conv2d_transpose_workspace_size_ex : tconv_conv2d_workspace_size_ex)(&c->p, &c->o, &bytes);
+    ck_assert_msg(st == c->st, "%s: query %d", c->name, st);
+}
+END_TEST
+
+START_TEST(profile_and_names)
+{
+    struct tconv_params p = P(.batch = 4, .in_h = 16, .in_w = 16, .in_channels = 8, .out_channels = 8, .groups = 8,
+                              .kernel_h = 4, .kernel_w = 4);
+    static float x[4 * 16 * 16 * 8], f[4 * 4 * 8], y[4 * 32 * 32 * 8];
+    struct tconv_profile prof;
+    memset(&prof, 0, sizeof prof);
+    struct tconv_options o = TCONV_OPTIONS_INIT;
+    o.profile = &prof, o.num_threads = 2;
+    ck_assert_int_eq(tconv_conv2d_transpose_ex(&p, x, f, NULL, y, NULL, 0, &o), TCONV_OK);
+    ck_assert_int_eq(prof.algorithm, TCONV_ALGORITHM_DIRECT); /* depthwise: AUTO takes the direct loops */
+    ck_assert(prof.threads >= 1 && prof.threads <= 2 && prof.total > 0);
+    const double sum = prof.pack + prof.im2col + prof.gemm + prof.col2im + prof.epilogue;
+    ck_assert_msg(fabs(sum - prof.total) <= 1e-9 + 1e-6 * prof.total, "phases %g vs total %g", sum, prof.total);
+    ck_assert_str_eq(tconv_algorithm_name(TCONV_ALGORITHM_SUBPIXEL), "SUBPIXEL");
+    ck_assert_str_eq(tconv_algorithm_name((enum tconv_algorithm)42), "unknown");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("api");
@@ -245,6 +373,10 @@ int main(void)
     tcase_add_test(tc, null_allowed_for_empty_tensors);
     tcase_add_test(tc, last_error_is_per_thread);
     tcase_add_test(tc, concurrent_calls);
+    tcase_add_test(tc, workspace_queries);
+    tcase_add_test(tc, caller_workspace);
+    tcase_add_loop_test(tc, bad_options, 0, (int)(sizeof opt_cases / sizeof *opt_cases));
+    tcase_add_test(tc, profile_and_names);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
