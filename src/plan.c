@@ -18,7 +18,7 @@
 
 #include "internal.h"
 
-#define TILE_BYTES ((int64_t)1 << 20)
+#define TILE_BYTES ((int64_t)2 << 20)
 #define BAND_BYTES ((int64_t)4 << 20)      /* col2im bands: larger, to amortise the recomputed halo rows */
 #define BAND_BYTES_MAX ((int64_t)24 << 20) /* ... and at most this per thread when one input row is huge */
 #define HEADER 64                     /* per-thread scratch starts with its tconv__times */
@@ -97,7 +97,7 @@ static int64_t pick(int64_t forced, int64_t chosen, int64_t hi)
     return tconv__max(1, forced > 0 ? tconv__min(forced, hi) : chosen);
 }
 
-#define MIN_TILES 8 /* enough tiles to balance a few threads; shapes still independent of the thread count */
+#define MIN_TILES 4 /* enough tiles to balance a few threads; shapes still independent of the thread count */
 
 /* An even block size for n items in blocks of about `target` (a multiple of align when n allows). */
 static int64_t even(int64_t n, int64_t target, int64_t align)
@@ -117,8 +117,14 @@ static int64_t row_block(int64_t rows, int64_t other, int64_t cache, int64_t lo)
     return even(rows, target, 8);
 }
 
-/* Columns per tile: all when few, else even blocks near 256. */
-static int64_t col_block(int64_t cols) { return cols <= 384 ? cols : even(cols, 256, 16); }
+/* Columns per tile (in units of `unit` columns): all of them, unless the B block (k x cols) would
+   pass 1 MiB and there are many: every tile packs its own B block, so big ones are split. */
+static int64_t col_block(int64_t units, int64_t unit, int64_t k)
+{
+    const int64_t cols = units * unit;
+    if (cols < 512 || k * cols <= (1 << 18)) return units;
+    return even(units, tconv__max(1, tconv__cdiv(units, tconv__cdiv(k * cols, 1 << 18))), 1);
+}
 
 static void tile_conv_gemm(const struct tconv__problem *pr, struct tconv__plan *pl, struct force fo)
 {
@@ -126,10 +132,10 @@ static void tile_conv_gemm(const struct tconv__problem *pr, struct tconv__plan *
     pl->pointwise = pr->h.k == 1 && pr->w.k == 1 && pr->h.s == 1 && pr->w.s == 1 && pr->h.pb == 0 &&
                     pr->h.pa == 0 && pr->w.pb == 0 && pr->w.pa == 0;
     pl->shared_bytes = tconv__filter_is_canonical(pr) ? 0 : (size_t)pr->f_elems * sizeof(float);
-    const int64_t cache = pl->pointwise ? 512 : clamp(TILE_BYTES / (4 * kdim), 64, 512);
+    const int64_t cache = pl->pointwise ? 1024 : clamp(TILE_BYTES / (4 * kdim), 64, 1024);
     if (pr->layout == TCONV_NHWC) { /* tiles: (group, row block, column block) of y as [n*OH*OW][co] */
         const int64_t rows = pr->n * pr->out_h * pr->out_w;
-        pl->tn = pick(fo.tn, col_block(pr->cog), pr->cog);
+        pl->tn = pick(fo.tn, col_block(pr->cog, 1, kdim), pr->cog);
         pl->nt = tconv__cdiv(pr->cog, pl->tn);
         pl->tm = pick(fo.tm, row_block(rows, pr->g * pl->nt, cache, 64), rows);
         pl->mt = tconv__cdiv(rows, pl->tm);
@@ -137,7 +143,7 @@ static void tile_conv_gemm(const struct tconv__problem *pr, struct tconv__plan *
         pl->col_floats = pl->pointwise ? 0 : (size_t)(pl->tm * kdim);
     } else { /* tiles: (image, group, pixel block) of y as [cog][OH*OW] per group */
         const int64_t px = pr->out_h * pr->out_w;
-        pl->tn = pick(fo.tn, row_block(px, pr->n * pr->g, pl->pointwise ? 1024 : clamp(TILE_BYTES / (4 * kdim), 64, 1024), 64), px);
+        pl->tn = pick(fo.tn, row_block(px, pr->n * pr->g, cache, 64), px);
         pl->tm = pr->cog, pl->mt = 1, pl->nt = tconv__cdiv(px, pl->tn);
         pl->ntiles = pr->n * pr->g * pl->nt;
         pl->col_floats = pl->pointwise ? 0 : (size_t)(pl->tn * kdim);
@@ -146,7 +152,7 @@ static void tile_conv_gemm(const struct tconv__problem *pr, struct tconv__plan *
 
 static void tile_tr_col2im(const struct tconv__problem *pr, struct tconv__plan *pl, struct force fo)
 {
-    const int64_t ncol = pr->h.k * pr->w.k * pr->cog, in_px = pr->in_h * pr->in_w;
+    const int64_t ncol = pr->h.k * pr->w.k * pr->cog, in_px = pr->in_h * pr->in_w, cig = pr->cig;
     pl->pointwise = pr->h.k == 1 && pr->w.k == 1 && pr->h.s == 1 && pr->w.s == 1 && pr->h.pb == 0 &&
                     pr->w.pb == 0 && pr->out_h == pr->in_h && pr->out_w == pr->in_w;
     /* a 1x1 input whose full result is exactly y (DCGAN's first layer): the GEMM writes y */
@@ -158,17 +164,17 @@ static void tile_tr_col2im(const struct tconv__problem *pr, struct tconv__plan *
     if (pl->direct_y) { /* tiles: (image block, column block) of y as [n][OH*OW*co] */
         /* column blocks of whole output pixels (NHWC) or channel planes (NCHW), so the epilogue runs on rows */
         const int64_t unit = pr->layout == TCONV_NHWC ? pr->co : pr->out_h * pr->out_w;
-        pl->tn = pick(fo.tn, unit * even(ncol / unit, tconv__max(1, 1024 / unit), 1), ncol);
+        pl->tn = pick(fo.tn, unit * even(ncol / unit, tconv__max(1, 2048 / unit), 1), ncol);
         pl->nt = tconv__cdiv(ncol, pl->tn);
-        pl->tm = pick(fo.tm, row_block(pr->n, pl->nt, 512, 16), pr->n), pl->mt = tconv__cdiv(pr->n, pl->tm);
+        pl->tm = pick(fo.tm, row_block(pr->n, pl->nt, 1024, 16), pr->n), pl->mt = tconv__cdiv(pr->n, pl->tm);
         pl->ntiles = pl->mt * pl->nt;
         return;
     }
     if (pl->pointwise) { /* like conv's pointwise: y = x . w^T, tiled over rows/pixels */
         if (pr->layout == TCONV_NHWC) {
             const int64_t rows = pr->n * in_px;
-            pl->tn = pick(fo.tn, col_block(pr->cog), pr->cog), pl->nt = tconv__cdiv(pr->cog, pl->tn);
-            pl->tm = pick(fo.tm, row_block(rows, pr->g * pl->nt, 512, 64), rows), pl->mt = tconv__cdiv(rows, pl->tm);
+            pl->tn = pick(fo.tn, col_block(pr->cog, 1, cig), pr->cog), pl->nt = tconv__cdiv(pr->cog, pl->tn);
+            pl->tm = pick(fo.tm, row_block(rows, pr->g * pl->nt, 1024, 64), rows), pl->mt = tconv__cdiv(rows, pl->tm);
             pl->ntiles = pr->g * pl->mt * pl->nt;
         } else {
             pl->tm = pr->cog, pl->mt = 1;
@@ -224,9 +230,9 @@ static void tile_tr_subpixel(const struct tconv__problem *pr, struct tconv__plan
     if (pl->b_canonical) pl->shared_bytes = tconv__filter_is_canonical(pr) ? 0 : (size_t)pr->f_elems * sizeof(float);
     else pl->shared_bytes = (size_t)(pr->g * kp * s * cog) * sizeof(float);
     if (pr->layout == TCONV_NHWC) { /* tiles: (group, block of positions, block of phases) */
-        pl->tn = pick(fo.tn, s * cog <= 1024 ? s : even(s, tconv__max(1, 512 / cog), 1), s);
+        pl->tn = pick(fo.tn, col_block(s, cog, kp), s);
         pl->nt = tconv__cdiv(s, pl->tn);
-        const int64_t cache = clamp(TILE_BYTES / (4 * (a + pl->tn * cog)), 32, 512);
+        const int64_t cache = clamp(TILE_BYTES / (4 * (a + pl->tn * cog)), 32, 1024);
         pl->tm = pick(fo.tm, row_block(pr->n * pos, pr->g * pl->nt, cache, 32), pr->n * pos);
         pl->mt = tconv__cdiv(pr->n * pos, pl->tm);
         pl->ntiles = pr->g * pl->mt * pl->nt;
