@@ -195,7 +195,8 @@ TCONV_API enum tconv_status tconv_conv2d_transpose_geometry(const struct tconv_p
  * @param y       output, layout p->layout, batch*out_h*out_w*out_channels floats; every element
  *                is written on success, none on failure
  * @return TCONV_OK, or an error status with tconv_last_error() set.
- * Results are bitwise reproducible run to run.
+ * Results are bitwise reproducible run to run and, with the OpenMP build of OpenBLAS, for any
+ * thread count (see tconv_conv2d_ex).
  */
 TCONV_API enum tconv_status tconv_conv2d(const struct tconv_params *p, const float *x, const float *filter,
                                          const float *bias, float *y);
