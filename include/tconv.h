@@ -266,8 +266,11 @@ struct tconv_options {
     int num_threads;                /**< >= 0; 0 = omp_get_max_threads() (1 without OpenMP) */
     enum tconv_algorithm algorithm; /**< default AUTO */
     struct tconv_profile *profile;  /**< if not NULL, filled on success */
+    int accumulate;                 /**< backward calls: 1 = add the gradient into dx / dfilter / dbias
+                                         (beta = 1, for gradient accumulation); 0 = overwrite. Must be 0
+                                         for the forward calls. */
 };
-#define TCONV_OPTIONS_INIT { 0, TCONV_ALGORITHM_AUTO, 0 }
+#define TCONV_OPTIONS_INIT { 0, TCONV_ALGORITHM_AUTO, 0, 0 }
 
 /**
  * Bytes of workspace tconv_conv2d_ex / tconv_conv2d_transpose_ex need for p with default options
@@ -297,6 +300,94 @@ TCONV_API enum tconv_status tconv_conv2d_transpose_ex(const struct tconv_params 
                                                       const float *filter, const float *bias, float *y,
                                                       void *workspace, size_t workspace_bytes,
                                                       const struct tconv_options *opt);
+
+/* ------------------------------------------------------------------------------------------------
+ * Training: the gradients of both ops.
+ *
+ * p always describes the FORWARD op (the same struct as for tconv_conv2d / tconv_conv2d_transpose),
+ * with activation = TCONV_ACTIVATION_NONE: these are the gradients of the linear op; apply the
+ * activation's derivative to dy first (ReLU: dy[i] = y[i] > 0 ? dy[i] : 0).
+ * dy has y's shape and layout, dx has x's, dfilter has the filter's (p->filter_layout), dbias is
+ * float[out_channels]. Every output is overwritten, or accumulated into with options.accumulate.
+ *
+ * The data gradient of conv2d IS conv2d_transpose with the same filter tensor (TensorFlow's
+ * Conv2DBackpropInput), and the data gradient of conv2d_transpose is conv2d: each runs the other's
+ * forward path (same algorithms, same bits). The filter gradients are im2col + sgemm reductions over
+ * the batch and the pixels, in a fixed order (deterministic, independent of the thread count).
+ * ---------------------------------------------------------------------------------------------- */
+
+/** dx = d(loss)/dx of y = conv2d(x, filter), given dy. */
+TCONV_API enum tconv_status tconv_conv2d_backward_data(const struct tconv_params *p, const float *dy,
+                                                       const float *filter, float *dx);
+/** dfilter = d(loss)/dfilter of y = conv2d(x, filter), given x and dy. */
+TCONV_API enum tconv_status tconv_conv2d_backward_filter(const struct tconv_params *p, const float *x,
+                                                         const float *dy, float *dfilter);
+/** dbias[o] = sum of dy over batch and space, per output channel (conv2d's bias gradient). */
+TCONV_API enum tconv_status tconv_conv2d_backward_bias(const struct tconv_params *p, const float *dy, float *dbias);
+/** dx of y = conv2d_transpose(x, filter), given dy (this is conv2d of dy with the same filter). */
+TCONV_API enum tconv_status tconv_conv2d_transpose_backward_data(const struct tconv_params *p, const float *dy,
+                                                                 const float *filter, float *dx);
+/** dfilter of y = conv2d_transpose(x, filter), given x and dy. */
+TCONV_API enum tconv_status tconv_conv2d_transpose_backward_filter(const struct tconv_params *p, const float *x,
+                                                                   const float *dy, float *dfilter);
+/** dbias of conv2d_transpose: the sum of dy per output channel. */
+TCONV_API enum tconv_status tconv_conv2d_transpose_backward_bias(const struct tconv_params *p, const float *dy,
+                                                                 float *dbias);
+
+/** The same with a workspace and options (see tconv_conv2d_ex; accumulate applies here). */
+TCONV_API enum tconv_status tconv_conv2d_backward_data_ex(const struct tconv_params *p, const float *dy,
+                                                          const float *filter, float *dx, void *workspace,
+                                                          size_t workspace_bytes, const struct tconv_options *opt);
+TCONV_API enum tconv_status tconv_conv2d_backward_filter_ex(const struct tconv_params *p, const float *x,
+                                                            const float *dy, float *dfilter, void *workspace,
+                                                            size_t workspace_bytes, const struct tconv_options *opt);
+TCONV_API enum tconv_status tconv_conv2d_backward_bias_ex(const struct tconv_params *p, const float *dy,
+                                                          float *dbias, void *workspace, size_t workspace_bytes,
+                                                          const struct tconv_options *opt);
+TCONV_API enum tconv_status tconv_conv2d_transpose_backward_data_ex(const struct tconv_params *p, const float *dy,
+                                                                    const float *filter, float *dx,
+                                                                    void *workspace, size_t workspace_bytes,
+                                                                    const struct tconv_options *opt);
+TCONV_API enum tconv_status tconv_conv2d_transpose_backward_filter_ex(const struct tconv_params *p, const float *x,
+                                                                      const float *dy, float *dfilter,
+                                                                      void *workspace, size_t workspace_bytes,
+                                                                      const struct tconv_options *opt);
+TCONV_API enum tconv_status tconv_conv2d_transpose_backward_bias_ex(const struct tconv_params *p, const float *dy,
+                                                                    float *dbias, void *workspace,
+                                                                    size_t workspace_bytes,
+                                                                    const struct tconv_options *opt);
+
+/** Naive references of the six gradients (direct loops, double accumulation): the test oracles. */
+TCONV_API enum tconv_status tconv_conv2d_backward_data_reference(const struct tconv_params *p, const float *dy,
+                                                                 const float *filter, float *dx);
+TCONV_API enum tconv_status tconv_conv2d_backward_filter_reference(const struct tconv_params *p, const float *x,
+                                                                   const float *dy, float *dfilter);
+TCONV_API enum tconv_status tconv_conv2d_backward_bias_reference(const struct tconv_params *p, const float *dy,
+                                                                 float *dbias);
+TCONV_API enum tconv_status tconv_conv2d_transpose_backward_data_reference(const struct tconv_params *p,
+                                                                           const float *dy, const float *filter,
+                                                                           float *dx);
+TCONV_API enum tconv_status tconv_conv2d_transpose_backward_filter_reference(const struct tconv_params *p,
+                                                                             const float *x, const float *dy,
+                                                                             float *dfilter);
+TCONV_API enum tconv_status tconv_conv2d_transpose_backward_bias_reference(const struct tconv_params *p,
+                                                                           const float *dy, float *dbias);
+
+/** The computations, for tconv_workspace_size. */
+enum tconv_op {
+    TCONV_OP_CONV2D = 0,
+    TCONV_OP_CONV2D_TRANSPOSE,
+    TCONV_OP_CONV2D_BACKWARD_DATA,
+    TCONV_OP_CONV2D_BACKWARD_FILTER,
+    TCONV_OP_CONV2D_BACKWARD_BIAS,
+    TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_DATA,
+    TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_FILTER,
+    TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_BIAS
+};
+
+/** Workspace bytes the _ex call of op needs for p and opt (opt may be NULL). */
+TCONV_API enum tconv_status tconv_workspace_size(enum tconv_op op, const struct tconv_params *p,
+                                                 const struct tconv_options *opt, size_t *bytes);
 
 /** A constant name for a (e.g. "SUBPIXEL"); never NULL. */
 TCONV_API const char *tconv_algorithm_name(enum tconv_algorithm a);

@@ -1,8 +1,12 @@
 /*
  * api.c - the public entry points: resolve and check the call and its options, plan it, provide
  * the workspace (the caller's, or one allocation), run it, report the profile. Nothing is written
- * to y before every check has passed and the workspace exists, so a failing call leaves y
- * untouched.
+ * to an output before every check has passed and the workspace exists, so a failing call leaves
+ * its outputs untouched.
+ *
+ * Every computation is one enum tconv_op. The gradients run on a derived problem: the data
+ * gradient is the forward pass of the adjoint problem (conv <-> transposed conv), the filter
+ * gradient of a transposed conv is the conv filter gradient of its adjoint with x and dy exchanged.
  */
 #include <stdint.h>
 #include <string.h>
@@ -14,12 +18,29 @@
 
 #define ALIGN_SLACK 64 /* the caller's workspace may have any alignment */
 
+static bool op_transposed(enum tconv_op op)
+{
+    return op == TCONV_OP_CONV2D_TRANSPOSE || op == TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_DATA ||
+           op == TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_FILTER || op == TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_BIAS;
+}
+
+static bool op_is(enum tconv_op op, enum tconv_op conv, enum tconv_op transposed) { return op == conv || op == transposed; }
+static bool op_forward(enum tconv_op op) { return op_is(op, TCONV_OP_CONV2D, TCONV_OP_CONV2D_TRANSPOSE); }
+static bool op_data(enum tconv_op op)
+{
+    return op_is(op, TCONV_OP_CONV2D_BACKWARD_DATA, TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_DATA);
+}
+static bool op_filter(enum tconv_op op)
+{
+    return op_is(op, TCONV_OP_CONV2D_BACKWARD_FILTER, TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_FILTER);
+}
+
 /*
  * Threads for tconv's tiles. Measured on 2 cores (DEVELOPERS.md): OpenMP threads next to the
- * pthreads build of OpenBLAS lose up to 3.6x, because libgomp's threads keep spinning while
- * OpenBLAS's own workers run the GEMM. So with that build the tiles run on the calling thread and
- * only the GEMM is parallel (one level at a time); with the OpenMP build, tconv's threads run the
- * tiles and each GEMM is single-threaded.
+ * pthreads build of OpenBLAS lose 2.9x, because libgomp's threads keep spinning while OpenBLAS's
+ * own workers run. So with that build the tiles run on the calling thread and OpenBLAS threads each
+ * GEMM (one level at a time); with the OpenMP build, tconv's threads run the tiles and each GEMM is
+ * single-threaded.
  */
 static int loop_threads(const struct tconv_options *opt)
 {
@@ -32,7 +53,7 @@ static int loop_threads(const struct tconv_options *opt)
 #endif
 }
 
-static enum tconv_status check_options(const char *fn, const struct tconv_options *opt)
+static enum tconv_status check_options(const char *fn, enum tconv_op op, const struct tconv_options *opt)
 {
     if (!opt) return TCONV_OK;
     if (opt->num_threads < 0)
@@ -43,6 +64,12 @@ static enum tconv_status check_options(const char *fn, const struct tconv_option
                            "algorithm = %d is invalid: it must be TCONV_ALGORITHM_AUTO (0), GEMM (1), SUBPIXEL (2) or "
                            "DIRECT (3)",
                            (int)opt->algorithm);
+    if (opt->accumulate != 0 && opt->accumulate != 1)
+        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn, "accumulate = %d is invalid: it must be 0 or 1",
+                           opt->accumulate);
+    if (opt->accumulate && op_forward(op))
+        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
+                           "accumulate = 1 applies to the backward calls only; it must be 0 for the forward pass");
     return TCONV_OK;
 }
 
@@ -52,64 +79,138 @@ static size_t workspace_bytes(const struct tconv__plan *pl, int nthreads)
     return ALIGN_SLACK + tconv__round64(pl->shared_bytes) + (size_t)nthreads * pl->scratch_bytes;
 }
 
-/* Validate and plan a call; *threads is how many threads its tiles can use. */
-static enum tconv_status prepare(const char *fn, const struct tconv_params *p, bool transposed,
-                                 const struct tconv_options *opt, struct tconv__problem *pr, struct tconv__plan *pl,
-                                 int *threads)
-{
-    enum tconv_status st = tconv__resolve(fn, p, transposed, pr, NULL);
-    if (st != TCONV_OK) return st;
-    if ((st = check_options(fn, opt)) != TCONV_OK) return st;
-    if ((st = tconv__plan(fn, pr, opt ? opt->algorithm : TCONV_ALGORITHM_AUTO, pl)) != TCONV_OK) return st;
-    *threads = (int)tconv__max(1, tconv__min(tconv__min(loop_threads(opt), pl->ntiles), 1024));
-    return TCONV_OK;
-}
-
-static enum tconv_status workspace_query(const char *fn, const struct tconv_params *p, bool transposed,
-                                         const struct tconv_options *opt, size_t *bytes)
-{
-    struct tconv__problem pr;
+/* A validated, planned call: the user's problem, the one that executes, its plan and threads. */
+struct call {
+    struct tconv__problem user, exec;
     struct tconv__plan pl;
     int threads;
-    if (!bytes) return tconv__fail(TCONV_ERR_NULL_POINTER, fn, "bytes must not be NULL");
-    enum tconv_status st = prepare(fn, p, transposed, opt, &pr, &pl, &threads);
+};
+
+static enum tconv_status prepare(const char *fn, enum tconv_op op, const struct tconv_params *p,
+                                 const struct tconv_options *opt, struct call *c)
+{
+    enum tconv_status st = tconv__resolve(fn, p, op_transposed(op), &c->user, NULL);
     if (st != TCONV_OK) return st;
-    *bytes = pr.y_elems == 0 ? 0 : workspace_bytes(&pl, threads);
+    if ((st = check_options(fn, op, opt)) != TCONV_OK) return st;
+    if (!op_forward(op) && c->user.act != TCONV_ACTIVATION_NONE)
+        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
+                           "activation = %d: the gradients are those of the linear op, so activation must be "
+                           "TCONV_ACTIVATION_NONE (0); apply the activation's derivative to dy first",
+                           (int)c->user.act);
+    const enum tconv_algorithm algo = opt ? opt->algorithm : TCONV_ALGORITHM_AUTO;
+    if (op_forward(op)) {
+        c->exec = c->user;
+        st = tconv__plan(fn, &c->exec, algo, &c->pl);
+    } else if (op_data(op)) {
+        tconv__adjoint(&c->user, &c->exec);
+        st = tconv__plan(fn, &c->exec, algo, &c->pl);
+    } else if (op_filter(op)) {
+        if (c->user.transposed) tconv__adjoint(&c->user, &c->exec);
+        else c->exec = c->user;
+        st = tconv__plan_filter_grad(fn, &c->exec, algo, &c->pl);
+    } else {
+        c->exec = c->user;
+        if (algo == TCONV_ALGORITHM_SUBPIXEL || algo == TCONV_ALGORITHM_GEMM)
+            return tconv__fail(TCONV_ERR_UNSUPPORTED, fn, "the bias gradient has one algorithm (DIRECT): %s was asked",
+                               tconv_algorithm_name(algo));
+        st = tconv__plan_bias_grad(&c->exec, &c->pl);
+    }
+    if (st != TCONV_OK) return st;
+    c->threads = (int)tconv__max(1, tconv__min(tconv__min(loop_threads(opt), c->pl.ntiles), 1024));
     return TCONV_OK;
 }
 
-static enum tconv_status run(const char *fn, bool transposed, const struct tconv_params *p, const float *x,
-                             const float *filter, const float *bias, float *y, void *workspace, size_t ws_bytes,
+/* Elements of the tensor each op writes: y, dx, dfilter or dbias. */
+static int64_t out_elems(enum tconv_op op, const struct tconv__problem *pr)
+{
+    if (op_forward(op)) return pr->y_elems;
+    if (op_data(op)) return pr->x_elems;
+    if (op_filter(op)) return pr->f_elems;
+    return pr->co;
+}
+
+/* The call has something to compute (not just zeros): its inputs are not empty. */
+static bool has_work(enum tconv_op op, const struct tconv__problem *pr)
+{
+    if (op_forward(op)) return pr->y_elems > 0;
+    if (op_filter(op)) return pr->x_elems > 0 && pr->y_elems > 0;
+    return pr->y_elems > 0; /* data and bias gradients read dy */
+}
+
+static enum tconv_status null_check(const char *fn, const char *name, const void *ptr, int64_t elems, bool needed)
+{
+    if (ptr == NULL && elems > 0 && needed)
+        return tconv__fail(TCONV_ERR_NULL_POINTER, fn, "%s must not be NULL: it has %lld elements", name,
+                           (long long)elems);
+    return TCONV_OK;
+}
+
+/* Tensors of each op: (a, b, out) = forward (x, filter, y), data (dy, filter, dx),
+   filter (x, dy, dfilter), bias (dy, -, dbias). */
+static enum tconv_status check_tensors(const char *fn, enum tconv_op op, const struct tconv__problem *pr,
+                                       const float *a, const float *b, float *out)
+{
+    if (op_forward(op)) return tconv__check_pointers(fn, pr, a, b, out);
+    enum tconv_status st;
+    const bool work = has_work(op, pr);
+    if (op_data(op)) {
+        if ((st = null_check(fn, "dx", out, pr->x_elems, true)) || (st = null_check(fn, "dy", a, pr->y_elems, true)) ||
+            (st = null_check(fn, "filter", b, pr->f_elems, work && pr->x_elems > 0)))
+            return st;
+    } else if (op_filter(op)) {
+        if ((st = null_check(fn, "dfilter", out, pr->f_elems, true)) ||
+            (st = null_check(fn, "x", a, pr->x_elems, work)) || (st = null_check(fn, "dy", b, pr->y_elems, work)))
+            return st;
+    } else if ((st = null_check(fn, "dbias", out, pr->co, true)) || (st = null_check(fn, "dy", a, pr->y_elems, true))) {
+        return st;
+    }
+    return TCONV_OK;
+}
+
+static enum tconv_status run(const char *fn, enum tconv_op op, const struct tconv_params *p, const float *a,
+                             const float *b, const float *bias, float *out, void *workspace, size_t ws_bytes,
                              const struct tconv_options *opt)
 {
     const double start = opt && opt->profile ? tconv__now() : 0.0;
-    struct tconv__problem pr;
-    struct tconv__plan pl;
-    int threads;
-    enum tconv_status st = prepare(fn, p, transposed, opt, &pr, &pl, &threads);
+    struct call c;
+    enum tconv_status st = prepare(fn, op, p, opt, &c);
     if (st != TCONV_OK) return st;
-    if ((st = tconv__check_pointers(fn, &pr, x, filter, y)) != TCONV_OK) return st;
-    if (pr.y_elems == 0) { /* batch 0 or an empty output: nothing to write */
-        if (opt && opt->profile)
-            *opt->profile = (struct tconv_profile){.algorithm = pl.algorithm, .threads = 0};
+    if ((st = check_tensors(fn, op, &c.user, a, b, out)) != TCONV_OK) return st;
+    const bool accumulate = opt && opt->accumulate;
+    const int64_t n_out = out_elems(op, &c.user);
+    if (n_out == 0 || !has_work(op, &c.user)) { /* nothing to compute: an empty output, or a zero gradient */
+        if (n_out > 0 && !accumulate) memset(out, 0, (size_t)n_out * sizeof(float));
+        if (opt && opt->profile) *opt->profile = (struct tconv_profile){.algorithm = c.pl.algorithm, .threads = 0};
         return TCONV_OK;
     }
     void *owned = NULL;
+    int threads = c.threads;
     if (!workspace) {
-        ws_bytes = workspace_bytes(&pl, threads);
+        ws_bytes = workspace_bytes(&c.pl, threads);
         if ((owned = workspace = tconv__alloc(ws_bytes)) == NULL)
             return tconv__fail(TCONV_ERR_OUT_OF_MEMORY, fn, "could not allocate a workspace of %zu bytes", ws_bytes);
     } else {
-        if (ws_bytes < workspace_bytes(&pl, 1))
+        if (ws_bytes < workspace_bytes(&c.pl, 1))
             return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
                                "workspace_bytes = %zu is too small: this call needs at least %zu (%zu with %d "
-                               "threads; the _workspace_size query gives it)",
-                               ws_bytes, workspace_bytes(&pl, 1), workspace_bytes(&pl, threads), threads);
-        while (threads > 1 && ws_bytes < workspace_bytes(&pl, threads)) threads--; /* same result, fewer threads */
+                               "threads; the workspace size query gives it)",
+                               ws_bytes, workspace_bytes(&c.pl, 1), workspace_bytes(&c.pl, threads), threads);
+        while (threads > 1 && ws_bytes < workspace_bytes(&c.pl, threads)) threads--; /* same result, fewer threads */
     }
     char *base = (char *)(((uintptr_t)workspace + ALIGN_SLACK - 1) & ~(uintptr_t)(ALIGN_SLACK - 1));
+    struct tconv__run r = {.accumulate = accumulate};
+    if (op_forward(op)) {
+        r.x = a, r.f = b, r.bias = bias, r.y = out;
+    } else if (op_data(op)) {
+        r.x = a, r.f = b, r.y = out; /* dx = adjoint forward of dy */
+    } else if (op_filter(op)) {
+        const bool tr = c.user.transposed; /* the adjoint conv's input is the transposed conv's dy */
+        r.x = tr ? b : a, r.dy = tr ? a : b, r.dw = out;
+    } else {
+        r.dy = a, r.dw = out;
+    }
     struct tconv__times sum;
-    tconv__execute(&pr, &pl, x, filter, bias, y, base, threads, opt && opt->profile, &sum);
+    tconv__execute(&c.exec, &c.pl, r, base, threads, opt && opt->profile, &sum);
     tconv__free(owned);
     if (opt && opt->profile) {
         const double total = tconv__now() - start;
@@ -117,22 +218,35 @@ static enum tconv_status run(const char *fn, bool transposed, const struct tconv
         const double k = busy > 0 ? total / busy : 0.0;
         *opt->profile = (struct tconv_profile){.total = total, .pack = sum.pack * k, .im2col = sum.im2col * k,
                                                .gemm = sum.gemm * k, .col2im = sum.col2im * k,
-                                               .epilogue = sum.epilogue * k, .algorithm = pl.algorithm,
+                                               .epilogue = sum.epilogue * k, .algorithm = c.pl.algorithm,
                                                .threads = threads};
     }
     return TCONV_OK;
 }
 
-static enum tconv_status run_reference(const char *fn, bool transposed, const struct tconv_params *p,
-                                       const float *x, const float *filter, const float *bias, float *y)
+static enum tconv_status run_reference(const char *fn, enum tconv_op op, const struct tconv_params *p,
+                                       const float *a, const float *b, const float *bias, float *out)
 {
     struct tconv__problem pr;
-    enum tconv_status st = tconv__resolve(fn, p, transposed, &pr, NULL);
+    enum tconv_status st = tconv__resolve(fn, p, op_transposed(op), &pr, NULL);
     if (st != TCONV_OK) return st;
-    if ((st = tconv__check_pointers(fn, &pr, x, filter, y)) != TCONV_OK) return st;
-    if (pr.y_elems == 0) return TCONV_OK;
-    return tconv__reference_run(fn, &pr, x, filter, bias, y);
+    if (!op_forward(op) && pr.act != TCONV_ACTIVATION_NONE)
+        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
+                           "activation = %d: the gradients are those of the linear op, so activation must be "
+                           "TCONV_ACTIVATION_NONE (0); apply the activation's derivative to dy first",
+                           (int)pr.act);
+    if ((st = check_tensors(fn, op, &pr, a, b, out)) != TCONV_OK) return st;
+    if (out_elems(op, &pr) == 0) return TCONV_OK;
+    if (op_forward(op)) return tconv__reference_run(fn, &pr, a, b, bias, out);
+    if (!has_work(op, &pr)) {
+        memset(out, 0, (size_t)out_elems(op, &pr) * sizeof(float));
+        return TCONV_OK;
+    }
+    const enum tconv__grad what = op_data(op) ? TCONV__GRAD_DATA : op_filter(op) ? TCONV__GRAD_FILTER : TCONV__GRAD_BIAS;
+    return tconv__reference_grad(fn, &pr, what, a, b, out);
 }
+
+/* ---- geometry ---- */
 
 TCONV_API enum tconv_status tconv_conv2d_geometry(const struct tconv_params *p, struct tconv_geometry *g)
 {
@@ -148,23 +262,75 @@ TCONV_API enum tconv_status tconv_conv2d_transpose_geometry(const struct tconv_p
     return tconv__resolve("tconv_conv2d_transpose_geometry", p, true, &pr, g);
 }
 
+/* ---- workspace queries ---- */
+
+static enum tconv_status query(const char *fn, enum tconv_op op, const struct tconv_params *p,
+                               const struct tconv_options *opt, size_t *bytes);
+
+TCONV_API enum tconv_status tconv_workspace_size(enum tconv_op op, const struct tconv_params *p,
+                                                 const struct tconv_options *opt, size_t *bytes)
+{
+    const char *fn = "tconv_workspace_size";
+    if ((int)op < 0 || (int)op > (int)TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_BIAS)
+        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
+                           "op = %d is invalid: it must be TCONV_OP_CONV2D (0) .. TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_BIAS "
+                           "(7)",
+                           (int)op);
+    return query(fn, op, p, opt, bytes);
+}
+
+static enum tconv_status query(const char *fn, enum tconv_op op, const struct tconv_params *p,
+                               const struct tconv_options *opt, size_t *bytes)
+{
+    if (!bytes) return tconv__fail(TCONV_ERR_NULL_POINTER, fn, "bytes must not be NULL");
+    struct call c;
+    enum tconv_status st = prepare(fn, op, p, opt, &c);
+    if (st != TCONV_OK) return st;
+    *bytes = out_elems(op, &c.user) == 0 || !has_work(op, &c.user) ? 0 : workspace_bytes(&c.pl, c.threads);
+    return TCONV_OK;
+}
+
+TCONV_API enum tconv_status tconv_conv2d_workspace_size(const struct tconv_params *p, size_t *bytes)
+{
+    return query("tconv_conv2d_workspace_size", TCONV_OP_CONV2D, p, NULL, bytes);
+}
+
+TCONV_API enum tconv_status tconv_conv2d_transpose_workspace_size(const struct tconv_params *p, size_t *bytes)
+{
+    return query("tconv_conv2d_transpose_workspace_size", TCONV_OP_CONV2D_TRANSPOSE, p, NULL, bytes);
+}
+
+TCONV_API enum tconv_status tconv_conv2d_workspace_size_ex(const struct tconv_params *p,
+                                                           const struct tconv_options *opt, size_t *bytes)
+{
+    return query("tconv_conv2d_workspace_size_ex", TCONV_OP_CONV2D, p, opt, bytes);
+}
+
+TCONV_API enum tconv_status tconv_conv2d_transpose_workspace_size_ex(const struct tconv_params *p,
+                                                                     const struct tconv_options *opt, size_t *bytes)
+{
+    return query("tconv_conv2d_transpose_workspace_size_ex", TCONV_OP_CONV2D_TRANSPOSE, p, opt, bytes);
+}
+
+/* ---- forward ---- */
+
 TCONV_API enum tconv_status tconv_conv2d(const struct tconv_params *p, const float *x, const float *filter,
                                          const float *bias, float *y)
 {
-    return run("tconv_conv2d", false, p, x, filter, bias, y, NULL, 0, NULL);
+    return run("tconv_conv2d", TCONV_OP_CONV2D, p, x, filter, bias, y, NULL, 0, NULL);
 }
 
 TCONV_API enum tconv_status tconv_conv2d_transpose(const struct tconv_params *p, const float *x,
                                                    const float *filter, const float *bias, float *y)
 {
-    return run("tconv_conv2d_transpose", true, p, x, filter, bias, y, NULL, 0, NULL);
+    return run("tconv_conv2d_transpose", TCONV_OP_CONV2D_TRANSPOSE, p, x, filter, bias, y, NULL, 0, NULL);
 }
 
 TCONV_API enum tconv_status tconv_conv2d_ex(const struct tconv_params *p, const float *x, const float *filter,
                                             const float *bias, float *y, void *workspace, size_t workspace_bytes,
                                             const struct tconv_options *opt)
 {
-    return run("tconv_conv2d_ex", false, p, x, filter, bias, y, workspace, workspace_bytes, opt);
+    return run("tconv_conv2d_ex", TCONV_OP_CONV2D, p, x, filter, bias, y, workspace, workspace_bytes, opt);
 }
 
 TCONV_API enum tconv_status tconv_conv2d_transpose_ex(const struct tconv_params *p, const float *x,
@@ -172,42 +338,62 @@ TCONV_API enum tconv_status tconv_conv2d_transpose_ex(const struct tconv_params 
                                                       void *workspace, size_t workspace_bytes,
                                                       const struct tconv_options *opt)
 {
-    return run("tconv_conv2d_transpose_ex", true, p, x, filter, bias, y, workspace, workspace_bytes, opt);
-}
-
-TCONV_API enum tconv_status tconv_conv2d_workspace_size(const struct tconv_params *p, size_t *bytes)
-{
-    return workspace_query("tconv_conv2d_workspace_size", p, false, NULL, bytes);
-}
-
-TCONV_API enum tconv_status tconv_conv2d_transpose_workspace_size(const struct tconv_params *p, size_t *bytes)
-{
-    return workspace_query("tconv_conv2d_transpose_workspace_size", p, true, NULL, bytes);
-}
-
-TCONV_API enum tconv_status tconv_conv2d_workspace_size_ex(const struct tconv_params *p,
-                                                           const struct tconv_options *opt, size_t *bytes)
-{
-    return workspace_query("tconv_conv2d_workspace_size_ex", p, false, opt, bytes);
-}
-
-TCONV_API enum tconv_status tconv_conv2d_transpose_workspace_size_ex(const struct tconv_params *p,
-                                                                     const struct tconv_options *opt, size_t *bytes)
-{
-    return workspace_query("tconv_conv2d_transpose_workspace_size_ex", p, true, opt, bytes);
+    return run("tconv_conv2d_transpose_ex", TCONV_OP_CONV2D_TRANSPOSE, p, x, filter, bias, y, workspace,
+               workspace_bytes, opt);
 }
 
 TCONV_API enum tconv_status tconv_conv2d_reference(const struct tconv_params *p, const float *x,
                                                    const float *filter, const float *bias, float *y)
 {
-    return run_reference("tconv_conv2d_reference", false, p, x, filter, bias, y);
+    return run_reference("tconv_conv2d_reference", TCONV_OP_CONV2D, p, x, filter, bias, y);
 }
 
 TCONV_API enum tconv_status tconv_conv2d_transpose_reference(const struct tconv_params *p, const float *x,
                                                              const float *filter, const float *bias, float *y)
 {
-    return run_reference("tconv_conv2d_transpose_reference", true, p, x, filter, bias, y);
+    return run_reference("tconv_conv2d_transpose_reference", TCONV_OP_CONV2D_TRANSPOSE, p, x, filter, bias, y);
 }
+
+/* ---- gradients: plain, _ex and _reference for each of the six ---- */
+
+#define GRADIENT(name, OP, A, B)                                                                                   \
+    TCONV_API enum tconv_status name(const struct tconv_params *p, const float *A, const float *B, float *out)    \
+    {                                                                                                            \
+        return run(#name, OP, p, A, B, NULL, out, NULL, 0, NULL);                                                \
+    }                                                                                                            \
+    TCONV_API enum tconv_status name##_ex(const struct tconv_params *p, const float *A, const float *B, float *out, \
+                                          void *workspace, size_t workspace_bytes, const struct tconv_options *opt) \
+    {                                                                                                            \
+        return run(#name "_ex", OP, p, A, B, NULL, out, workspace, workspace_bytes, opt);                        \
+    }                                                                                                            \
+    TCONV_API enum tconv_status name##_reference(const struct tconv_params *p, const float *A, const float *B,     \
+                                                 float *out)                                                      \
+    {                                                                                                            \
+        return run_reference(#name "_reference", OP, p, A, B, NULL, out);                                        \
+    }
+
+GRADIENT(tconv_conv2d_backward_data, TCONV_OP_CONV2D_BACKWARD_DATA, dy, filter)
+GRADIENT(tconv_conv2d_backward_filter, TCONV_OP_CONV2D_BACKWARD_FILTER, x, dy)
+GRADIENT(tconv_conv2d_transpose_backward_data, TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_DATA, dy, filter)
+GRADIENT(tconv_conv2d_transpose_backward_filter, TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_FILTER, x, dy)
+
+#define BIAS_GRADIENT(name, OP)                                                                                    \
+    TCONV_API enum tconv_status name(const struct tconv_params *p, const float *dy, float *dbias)                \
+    {                                                                                                            \
+        return run(#name, OP, p, dy, NULL, NULL, dbias, NULL, 0, NULL);                                          \
+    }                                                                                                            \
+    TCONV_API enum tconv_status name##_ex(const struct tconv_params *p, const float *dy, float *dbias,            \
+                                          void *workspace, size_t workspace_bytes, const struct tconv_options *opt) \
+    {                                                                                                            \
+        return run(#name "_ex", OP, p, dy, NULL, NULL, dbias, workspace, workspace_bytes, opt);                  \
+    }                                                                                                            \
+    TCONV_API enum tconv_status name##_reference(const struct tconv_params *p, const float *dy, float *dbias)     \
+    {                                                                                                            \
+        return run_reference(#name "_reference", OP, p, dy, NULL, NULL, dbias);                                  \
+    }
+
+BIAS_GRADIENT(tconv_conv2d_backward_bias, TCONV_OP_CONV2D_BACKWARD_BIAS)
+BIAS_GRADIENT(tconv_conv2d_transpose_backward_bias, TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_BIAS)
 
 TCONV_API const char *tconv_algorithm_name(enum tconv_algorithm a)
 {

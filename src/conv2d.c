@@ -16,6 +16,7 @@ void tconv__conv_gemm_tile(const struct tconv__run *r, int64_t tile, float *scra
     const struct tconv__problem *pr = r->pr;
     const struct tconv__plan *pl = r->pl;
     const int64_t kdim = pr->h.k * pr->w.k * pr->cig, cig = pr->cig, cog = pr->cog;
+    const float beta = r->accumulate ? 1.0f : 0.0f; /* accumulate: y += conv(x) */
     double t0 = timed ? tconv__now() : 0.0;
     if (pr->layout == TCONV_NHWC) {
         const int64_t per_g = pl->mt * pl->nt, g = tile / per_g, mi = tile % per_g / pl->nt, ni = tile % pl->nt;
@@ -27,11 +28,11 @@ void tconv__conv_gemm_tile(const struct tconv__run *r, int64_t tile, float *scra
         if (pl->pointwise) {
             a = r->x + r0 * pr->ci + g * cig, lda = pr->ci;
         } else {
-            tconv__im2col_nhwc(pr, r->x, g, r0, r1, scratch);
+            tconv__im2col_nhwc(pr, r->x, g, r0, r1, 0, kdim, scratch);
             TCONV__LAP(im2col);
         }
         float *c = r->y + r0 * pr->co + g * cog + c0;
-        tconv__sgemm(false, false, r1 - r0, c1 - c0, kdim, a, lda, r->f + g * cog + c0, pr->co, 0.0f, c, pr->co);
+        tconv__sgemm(false, false, r1 - r0, c1 - c0, kdim, a, lda, r->f + g * cog + c0, pr->co, beta, c, pr->co);
         TCONV__LAP(gemm);
         tconv__epilogue_cols(pr->act, r->bias ? r->bias + g * cog + c0 : NULL, c, r1 - r0, c1 - c0, pr->co);
         TCONV__LAP(epilogue);
@@ -45,11 +46,11 @@ void tconv__conv_gemm_tile(const struct tconv__run *r, int64_t tile, float *scra
         if (pl->pointwise) {
             bm = x_img + g * cig * in_px + q0, ldb = in_px;
         } else {
-            tconv__im2col_nchw(pr, x_img, g, q0, q1, scratch);
+            tconv__im2col_nchw(pr, x_img, g, q0, q1, 0, kdim, scratch);
             TCONV__LAP(im2col);
         }
         float *c = r->y + (b * pr->co + g * cog) * px + q0;
-        tconv__sgemm(false, false, cog, q1 - q0, kdim, r->f + g * cog * kdim, kdim, bm, ldb, 0.0f, c, px);
+        tconv__sgemm(false, false, cog, q1 - q0, kdim, r->f + g * cog * kdim, kdim, bm, ldb, beta, c, px);
         TCONV__LAP(gemm);
         tconv__epilogue_rows(pr->act, r->bias ? r->bias + g * cog : NULL, c, cog, q1 - q0, px);
         TCONV__LAP(epilogue);

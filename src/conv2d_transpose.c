@@ -24,6 +24,7 @@ void tconv__tr_col2im_tile(const struct tconv__run *r, int64_t tile, float *scra
     const struct tconv__problem *pr = r->pr;
     const struct tconv__plan *pl = r->pl;
     const int64_t ncol = pr->h.k * pr->w.k * pr->cog, cig = pr->cig, cog = pr->cog, in_px = pr->in_h * pr->in_w;
+    const float beta = r->accumulate ? 1.0f : 0.0f; /* accumulate: y += conv_transpose(x) */
     double t0 = timed ? tconv__now() : 0.0;
     if (pl->direct_y) { /* 1x1 input: y[b][col] = x[b][i] . w[col][i] (HWOI^T) or x[b][i] . w[i][col] (IOHW) */
         const int64_t mi = tile / pl->nt, ni = tile % pl->nt;
@@ -32,9 +33,9 @@ void tconv__tr_col2im_tile(const struct tconv__run *r, int64_t tile, float *scra
         float *c = r->y + b0 * ncol + c0;
         if (pr->layout == TCONV_NHWC)
             tconv__sgemm(false, true, b1 - b0, c1 - c0, cig, r->x + b0 * pr->ci, pr->ci, r->f + c0 * pr->ci, pr->ci,
-                         0.0f, c, ncol);
+                         beta, c, ncol);
         else
-            tconv__sgemm(false, false, b1 - b0, c1 - c0, cig, r->x + b0 * pr->ci, pr->ci, r->f + c0, ncol, 0.0f, c,
+            tconv__sgemm(false, false, b1 - b0, c1 - c0, cig, r->x + b0 * pr->ci, pr->ci, r->f + c0, ncol, beta, c,
                          ncol);
         TCONV__LAP(gemm);
         if (r->bias || pr->act != TCONV_ACTIVATION_NONE) {
@@ -60,7 +61,7 @@ void tconv__tr_col2im_tile(const struct tconv__run *r, int64_t tile, float *scra
         const int64_t c0 = ni * pl->tn, c1 = tconv__min(cog, c0 + pl->tn);
         float *c = r->y + r0 * pr->co + g * cog + c0;
         tconv__sgemm(false, true, r1 - r0, c1 - c0, cig, r->x + r0 * pr->ci + g * cig, pr->ci,
-                     r->f + c0 * pr->ci + g * cig, pr->ci, 0.0f, c, pr->co);
+                     r->f + c0 * pr->ci + g * cig, pr->ci, beta, c, pr->co);
         TCONV__LAP(gemm);
         tconv__epilogue_cols(pr->act, r->bias ? r->bias + g * cog + c0 : NULL, c, r1 - r0, c1 - c0, pr->co);
         TCONV__LAP(epilogue);
@@ -69,7 +70,7 @@ void tconv__tr_col2im_tile(const struct tconv__run *r, int64_t tile, float *scra
         const int64_t q0 = qi * pl->tn, q1 = tconv__min(in_px, q0 + pl->tn);
         float *c = r->y + (b * pr->co + g * cog) * in_px + q0;
         tconv__sgemm(true, false, cog, q1 - q0, cig, r->f + g * cig * cog, cog,
-                     r->x + (b * pr->ci + g * cig) * in_px + q0, in_px, 0.0f, c, in_px);
+                     r->x + (b * pr->ci + g * cig) * in_px + q0, in_px, beta, c, in_px);
         TCONV__LAP(gemm);
         tconv__epilogue_rows(pr->act, r->bias ? r->bias + g * cog : NULL, c, cog, q1 - q0, in_px);
         TCONV__LAP(epilogue);
@@ -90,7 +91,7 @@ void tconv__tr_col2im_tile(const struct tconv__run *r, int64_t tile, float *scra
                          r->x + ((b0 * pr->in_h + iy0) * pr->in_w) * pr->ci + g * cig, pr->ci, r->f + g * cig, pr->ci,
                          0.0f, scratch, ncol);
         TCONV__LAP(gemm);
-        tconv__col2im_nhwc(pr, scratch, g, b0, b1, oy0, oy1, iy0, rows, r->bias, r->y);
+        tconv__col2im_nhwc(pr, scratch, g, b0, b1, oy0, oy1, iy0, rows, r->bias, r->y, r->accumulate);
         TCONV__LAP(col2im);
     } else {
         const int64_t b = tile / (pr->g * pl->mt), g = tile / pl->mt % pr->g, oi = tile % pl->mt;
@@ -100,7 +101,7 @@ void tconv__tr_col2im_tile(const struct tconv__run *r, int64_t tile, float *scra
             tconv__sgemm(true, false, (o1 - o0) * taps, in_px, cig, r->f + g * cig * ncol + o0 * taps, ncol,
                          r->x + (b * pr->ci + g * cig) * in_px, in_px, 0.0f, scratch, in_px);
         TCONV__LAP(gemm);
-        tconv__col2im_nchw(pr, scratch, g, o0, o1, r->bias, y_img);
+        tconv__col2im_nchw(pr, scratch, g, o0, o1, r->bias, y_img, r->accumulate);
         TCONV__LAP(col2im);
     }
 }
@@ -125,7 +126,7 @@ void tconv__tr_subpixel_tile(const struct tconv__run *r, int64_t tile, float *sc
         if (pl->a_in_place) {
             a = r->x + r0 * pr->ci + g * cig, lda = pr->ci;
         } else {
-            tconv__im2col_nhwc(sub, r->x, g, r0, r1, scratch);
+            tconv__im2col_nhwc(sub, r->x, g, r0, r1, 0, kp, scratch);
             TCONV__LAP(im2col);
         }
         if (pl->b_canonical) /* HWOI: rows (ky, kx, o) are the phases (ry, rx, o) */
@@ -145,8 +146,10 @@ void tconv__tr_subpixel_tile(const struct tconv__run *r, int64_t tile, float *sc
                 if (oy < 0 || oy >= pr->out_h || ox < 0 || ox >= pr->out_w) continue;
                 float *dst = r->y + ((b * pr->out_h + oy) * pr->out_w + ox) * pr->co + g * cog;
                 const float *src = c + (row - r0) * ncols + (ph - ph0) * cog;
-                for (int64_t o = 0; o < cog; o++)
-                    dst[o] = tconv__act(pr->act, bg ? src[o] + bg[o] : src[o]);
+                if (r->accumulate) /* gradients: no bias, no activation */
+                    for (int64_t o = 0; o < cog; o++) dst[o] += src[o];
+                else
+                    for (int64_t o = 0; o < cog; o++) dst[o] = tconv__act(pr->act, bg ? src[o] + bg[o] : src[o]);
             }
         }
         TCONV__LAP(col2im);
@@ -160,7 +163,7 @@ void tconv__tr_subpixel_tile(const struct tconv__run *r, int64_t tile, float *sc
         if (pl->a_in_place) {
             bm = x_img + g * cig * in_px + q0, ldb = in_px;
         } else {
-            tconv__im2col_nchw(sub, x_img, g, q0, q1, scratch);
+            tconv__im2col_nchw(sub, x_img, g, q0, q1, 0, kp, scratch);
             TCONV__LAP(im2col);
         }
         if (pl->b_canonical) /* IOHW: columns (o, ky, kx) are the rows (o, ry, rx) */
@@ -179,7 +182,8 @@ void tconv__tr_subpixel_tile(const struct tconv__run *r, int64_t tile, float *sc
                 const int64_t ox = (pl->qlo_w + q % qw) * sw + ph % sw - pr->w.pb;
                 if (oy < 0 || oy >= pr->out_h || ox < 0 || ox >= pr->out_w) continue;
                 const float v = c[row * width + q - q0];
-                plane[oy * pr->out_w + ox] = tconv__act(pr->act, r->bias ? v + bv : v);
+                if (r->accumulate) plane[oy * pr->out_w + ox] += v;
+                else plane[oy * pr->out_w + ox] = tconv__act(pr->act, r->bias ? v + bv : v);
             }
         }
         TCONV__LAP(col2im);

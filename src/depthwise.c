@@ -37,7 +37,6 @@ static void conv_nhwc(const struct tconv__problem *pr, const float *x, const flo
 {
     const struct tconv__axis *h = &pr->h, *w = &pr->w;
     const int64_t c_n = pr->co;
-    memset(yrow, 0, (size_t)(pr->out_w * c_n) * sizeof(float));
     for (int64_t ky = 0; ky < h->k; ky++) {
         const int64_t iy = oy * h->s - h->pb + ky * h->d;
         if (iy < 0 || iy >= pr->in_h) continue;
@@ -57,7 +56,6 @@ static void transpose_nhwc(const struct tconv__problem *pr, const float *x, cons
 {
     const struct tconv__axis *h = &pr->h, *w = &pr->w;
     const int64_t c_n = pr->co;
-    memset(yrow, 0, (size_t)(pr->out_w * c_n) * sizeof(float));
     for (int64_t ky = 0; ky < h->k; ky++) {
         int64_t iy;
         if (!tconv__tap_source(h, oy, ky, &iy)) continue;
@@ -75,7 +73,6 @@ static void transpose_nhwc(const struct tconv__problem *pr, const float *x, cons
 static void conv_nchw(const struct tconv__problem *pr, const float *xp, const float *wc, float *plane)
 {
     const struct tconv__axis *h = &pr->h, *w = &pr->w;
-    memset(plane, 0, (size_t)(pr->out_h * pr->out_w) * sizeof(float));
     for (int64_t oy = 0; oy < pr->out_h; oy++)
         for (int64_t ky = 0; ky < h->k; ky++) {
             const int64_t iy = oy * h->s - h->pb + ky * h->d;
@@ -93,7 +90,6 @@ static void conv_nchw(const struct tconv__problem *pr, const float *xp, const fl
 static void transpose_nchw(const struct tconv__problem *pr, const float *xp, const float *wc, float *plane)
 {
     const struct tconv__axis *h = &pr->h, *w = &pr->w;
-    memset(plane, 0, (size_t)(pr->out_h * pr->out_w) * sizeof(float));
     for (int64_t oy = 0; oy < pr->out_h; oy++)
         for (int64_t ky = 0; ky < h->k; ky++) {
             int64_t iy;
@@ -120,9 +116,9 @@ void tconv__dw_direct_tile(const struct tconv__run *r, int64_t tile, float *scra
         const int64_t b = tile / pl->mt, oy0 = tile % pl->mt * pl->tm, oy1 = tconv__min(pr->out_h, oy0 + pl->tm);
         for (int64_t oy = oy0; oy < oy1; oy++) {
             float *yrow = r->y + (b * pr->out_h + oy) * pr->out_w * pr->co;
-            if (no_input) memset(yrow, 0, (size_t)(pr->out_w * pr->co) * sizeof(float));
-            else if (pr->transposed) transpose_nhwc(pr, r->x, r->f, b, oy, yrow);
-            else conv_nhwc(pr, r->x, r->f, b, oy, yrow);
+            if (!r->accumulate) memset(yrow, 0, (size_t)(pr->out_w * pr->co) * sizeof(float));
+            if (!no_input && pr->transposed) transpose_nhwc(pr, r->x, r->f, b, oy, yrow);
+            else if (!no_input) conv_nhwc(pr, r->x, r->f, b, oy, yrow);
             tconv__epilogue_cols(pr->act, r->bias, yrow, pr->out_w, pr->co, pr->co);
         }
     } else {
@@ -130,9 +126,11 @@ void tconv__dw_direct_tile(const struct tconv__run *r, int64_t tile, float *scra
         float *plane = r->y + (b * pr->co + c) * px;
         const float *xp = no_input ? NULL : r->x + (b * pr->ci + c) * pr->in_h * pr->in_w;
         const float *wc = r->f + c * pr->h.k * pr->w.k;
-        if (no_input) memset(plane, 0, (size_t)px * sizeof(float));
-        else if (pr->transposed) transpose_nchw(pr, xp, wc, plane);
-        else conv_nchw(pr, xp, wc, plane);
+        if (!r->accumulate) memset(plane, 0, (size_t)px * sizeof(float));
+        if (!no_input) {
+            if (pr->transposed) transpose_nchw(pr, xp, wc, plane);
+            else conv_nchw(pr, xp, wc, plane);
+        }
         tconv__epilogue_rows(pr->act, r->bias ? r->bias + c : NULL, plane, 1, px, 0);
     }
     TCONV__LAP(col2im);

@@ -356,3 +356,32 @@ enum tconv_status tconv__check_pointers(const char *fn, const struct tconv__prob
                            (long long)pr->f_elems);
     return TCONV_OK;
 }
+
+static enum tconv_filter_layout swap_io(enum tconv_filter_layout l)
+{
+    switch (l) {
+    case TCONV_FILTER_HWIO: return TCONV_FILTER_HWOI;
+    case TCONV_FILTER_HWOI: return TCONV_FILTER_HWIO;
+    case TCONV_FILTER_OIHW: return TCONV_FILTER_IOHW;
+    default: return TCONV_FILTER_OIHW; /* IOHW */
+    }
+}
+
+void tconv__adjoint(const struct tconv__problem *in, struct tconv__problem *out)
+{
+    struct tconv__problem a = *in;
+    a.transposed = !in->transposed;
+    a.flayout = swap_io(in->flayout); /* the same tensor: I and O trade places */
+    a.act = TCONV_ACTIVATION_NONE;
+    a.ci = in->co, a.co = in->ci, a.cig = in->cog, a.cog = in->cig;
+    a.in_h = in->out_h, a.in_w = in->out_w, a.out_h = in->in_h, a.out_w = in->in_w;
+    a.x_elems = in->y_elems, a.y_elems = in->x_elems;
+    /* the axes are shared; only the end value differs: a transposed problem crops the full result
+       (F - pb - big, possibly < 0), a conv problem pads its input (kept as the transposed crop, which
+       only the pointwise test reads: it is 0 exactly when nothing is cropped) */
+    if (a.transposed) {
+        a.h.pa = (a.h.small - 1) * a.h.s + a.h.ke - a.h.pb - a.h.big;
+        a.w.pa = (a.w.small - 1) * a.w.s + a.w.ke - a.w.pb - a.w.big;
+    }
+    *out = a;
+}

@@ -64,6 +64,13 @@ double tconv__now(void);          /* monotonic seconds */
 /* Validate p (not the tensor pointers) and fill *pr; g may be NULL. */
 enum tconv_status tconv__resolve(const char *fn, const struct tconv_params *p, bool transposed,
                                  struct tconv__problem *pr, struct tconv_geometry *g);
+/*
+ * The adjoint problem: conv <-> transposed conv with the same axes, channels swapped and the filter
+ * layout's I and O swapped (the same filter tensor). The forward pass of adjoint(p) is the data
+ * gradient of p; the filter gradient of a transposed p is the conv filter gradient of adjoint(p)
+ * with x and dy exchanged.
+ */
+void tconv__adjoint(const struct tconv__problem *in, struct tconv__problem *out);
 /* Check the tensor pointers of a resolved problem (NULL allowed only for empty tensors). */
 enum tconv_status tconv__check_pointers(const char *fn, const struct tconv__problem *pr, const float *x,
                                         const float *filter, float *y);
@@ -110,7 +117,10 @@ enum tconv__kind {
     TCONV__CONV_GEMM,      /* im2col + sgemm, or x in place when pointwise */
     TCONV__TR_COL2IM,      /* sgemm + col2im (x in place as A; pointwise writes y directly) */
     TCONV__TR_SUBPIXEL,    /* im2col over coarse positions + sgemm + depth-to-space */
-    TCONV__DW_DIRECT       /* depthwise direct loops */
+    TCONV__DW_DIRECT,      /* depthwise direct loops */
+    TCONV__FILTER_GRAD,    /* filter gradient: im2col + sgemm reduction over the batch and pixels */
+    TCONV__FILTER_GRAD_DW, /* depthwise filter gradient: direct loops */
+    TCONV__BIAS_GRAD       /* bias gradient: sums per channel */
 };
 
 /* Per-thread phase times, kept in the header of each thread's scratch. */
@@ -138,6 +148,9 @@ struct tconv__plan {
                                        filter is read in its canonical layout (like col2im's GEMM) */
     bool direct_y;                  /* col2im with a 1x1 input, no crop, out == kernel: col is y itself */
     bool overflow;                  /* a buffer size overflowed int64_t while tiling */
+    /* filter gradients: tiles are (group, block of kb rows of K, block of ob output channels) of dW,
+       each summing over the batch and the pixels in chunks of `chunk` (fixed order) */
+    int64_t kb, ob, chunk, kblocks, oblocks;
 };
 
 /* Choose the algorithm (forced or AUTO) and the tiling. Fails with TCONV_ERR_UNSUPPORTED when a
@@ -154,15 +167,27 @@ struct tconv__run {
     const struct tconv__plan *pl;
     const float *x, *f, *bias; /* f: the filter in the layout the kind reads (packed if needed) */
     float *y;
+    bool accumulate;           /* add into y (gradient accumulation) instead of overwriting it */
+    const float *dy;           /* filter / bias gradients: the output gradient (x is the input) */
+    float *dw;                 /* filter gradient (layout pr->flayout) or bias gradient */
 };
 typedef void (*tconv__tile_fn)(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t,
                                bool timed);
 
+/* Plan a filter gradient (GEMM or DIRECT for depthwise) or a bias gradient of the conv problem pr. */
+enum tconv_status tconv__plan_filter_grad(const char *fn, const struct tconv__problem *pr,
+                                          enum tconv_algorithm forced, struct tconv__plan *pl);
+enum tconv_status tconv__plan_bias_grad(const struct tconv__problem *pr, struct tconv__plan *pl);
+/* The same with forced blocks of K rows, output channels and reduction chunk (> 0; tests). */
+enum tconv_status tconv__plan_filter_grad_tiles(const char *fn, const struct tconv__problem *pr,
+                                                enum tconv_algorithm forced, int64_t force_kb, int64_t force_ob,
+                                                int64_t force_chunk, struct tconv__plan *pl);
+
 /* Pack the filter if the kind needs it, then run every tile on nthreads threads. ws holds
-   shared_bytes + nthreads * scratch_bytes, 64-byte aligned. Returns the per-phase thread time. */
-void tconv__execute(const struct tconv__problem *pr, const struct tconv__plan *pl, const float *x,
-                    const float *filter, const float *bias, float *y, void *ws, int nthreads, bool timed,
-                    struct tconv__times *sum);
+   shared_bytes + nthreads * scratch_bytes, 64-byte aligned. Returns the per-phase thread time.
+   run carries the tensors; its pr and pl are set here. */
+void tconv__execute(const struct tconv__problem *pr, const struct tconv__plan *pl, struct tconv__run run,
+                    void *ws, int nthreads, bool timed, struct tconv__times *sum);
 
 /* ---- conv2d.c, conv2d_transpose.c, depthwise.c: one tile each ---- */
 /* Charge the time since the last lap to phase `field` of t (when timing). */
@@ -182,6 +207,13 @@ void tconv__tr_subpixel_tile(const struct tconv__run *r, int64_t tile, float *sc
                              bool timed);
 void tconv__dw_direct_tile(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t,
                            bool timed);
+/* backward.c */
+void tconv__filter_grad_tile(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t,
+                             bool timed);
+void tconv__filter_grad_dw_tile(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t,
+                                bool timed);
+void tconv__bias_grad_tile(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t,
+                           bool timed);
 
 /* ---- lower.c ---- */
 /* The filter layout each GEMM kind reads in place; anything else is packed into it. */
@@ -194,21 +226,24 @@ void tconv__pack_subpixel(const struct tconv__problem *pr, const struct tconv__p
 /* Depthwise weights: NHWC [ky][kx][c], NCHW [c][ky][kx]. */
 void tconv__pack_depthwise(const struct tconv__problem *pr, const float *filter, float *packed, int nthreads);
 
-/* conv geometry, NHWC: col[r - r0][(ky*KW + kx)*cig + c] for global rows r = (b*OH + oy)*OW + ox in [r0, r1). */
+/* conv geometry, NHWC: col[r - r0][k - k0] for global rows r = (b*OH + oy)*OW + ox in [r0, r1) and
+   columns k = (ky*KW + kx)*cig + c in [k0, k1) (all of them: 0, KH*KW*cig). */
 void tconv__im2col_nhwc(const struct tconv__problem *pr, const float *x, int64_t group, int64_t r0, int64_t r1,
-                        float *col);
-/* conv geometry, NCHW, one image: col[(c*KH + ky)*KW + kx][q - q0] for output pixels q in [q0, q1). */
+                        int64_t k0, int64_t k1, float *col);
+/* conv geometry, NCHW, one image: col[k - k0][q - q0] for rows k = (c*KH + ky)*KW + kx in [k0, k1) and
+   output pixels q in [q0, q1). */
 void tconv__im2col_nchw(const struct tconv__problem *pr, const float *x_img, int64_t group, int64_t q0,
-                        int64_t q1, float *col);
+                        int64_t q1, int64_t k0, int64_t k1, float *col);
 /*
  * transposed, NHWC, one group: y rows [oy0, oy1) of images [b0, b1) from
  * col[((b - b0)*rows + iy - iy0)*IW + ix][(ky*KW + kx)*cog + o], where rows = the input rows col holds.
  */
 void tconv__col2im_nhwc(const struct tconv__problem *pr, const float *col, int64_t group, int64_t b0, int64_t b1,
-                        int64_t oy0, int64_t oy1, int64_t iy0, int64_t rows, const float *bias, float *y);
+                        int64_t oy0, int64_t oy1, int64_t iy0, int64_t rows, const float *bias, float *y,
+                        bool accumulate);
 /* transposed, NCHW, one image: channels [o0, o1) of group g from col[((o - o0)*KH + ky)*KW + kx][iy*IW + ix]. */
 void tconv__col2im_nchw(const struct tconv__problem *pr, const float *col, int64_t group, int64_t o0, int64_t o1,
-                        const float *bias, float *y_img);
+                        const float *bias, float *y_img, bool accumulate);
 /* act(v + bias) over a block: rows x cols with row stride ld (bias indexed by column, or by row). */
 void tconv__epilogue_cols(enum tconv_activation act, const float *bias, float *y, int64_t rows, int64_t cols,
                           int64_t ld);
@@ -238,6 +273,11 @@ static inline void tconv__tap_range(const struct tconv__axis *a, int64_t t, int6
 /* ---- reference.c ---- */
 enum tconv_status tconv__reference_run(const char *fn, const struct tconv__problem *pr, const float *x,
                                        const float *filter, const float *bias, float *y);
+/* Gradients of the problem pr (conv or transposed): data (a = dy, b = filter, out = dx),
+   filter (a = x, b = dy, out = dfilter), bias (a = dy, out = dbias). */
+enum tconv__grad { TCONV__GRAD_DATA, TCONV__GRAD_FILTER, TCONV__GRAD_BIAS };
+enum tconv_status tconv__reference_grad(const char *fn, const struct tconv__problem *pr, enum tconv__grad what,
+                                        const float *a, const float *b, float *out);
 
 /* ---- small helpers ---- */
 /* Workspace pieces start on 64-byte boundaries. */

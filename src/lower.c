@@ -101,40 +101,39 @@ void tconv__pack_depthwise(const struct tconv__problem *pr, const float *filter,
 /* ---- im2col ---- */
 
 void tconv__im2col_nhwc(const struct tconv__problem *pr, const float *x, int64_t group, int64_t r0, int64_t r1,
-                        float *col)
+                        int64_t k0, int64_t k1, float *col)
 {
     const struct tconv__axis *h = &pr->h, *w = &pr->w;
-    const int64_t cig = pr->cig, kdim = h->k * w->k * cig;
-    const size_t cbytes = (size_t)cig * sizeof(float);
+    const int64_t cig = pr->cig, width = k1 - k0;
     for (int64_t r = r0; r < r1; r++) {
         const int64_t ox = r % pr->out_w, oy = (r / pr->out_w) % pr->out_h, b = r / (pr->out_w * pr->out_h);
-        float *dst = col + (r - r0) * kdim;
-        for (int64_t ky = 0; ky < h->k; ky++) {
-            const int64_t iy = oy * h->s - h->pb + ky * h->d;
-            for (int64_t kx = 0; kx < w->k; kx++, dst += cig) {
-                const int64_t ix = ox * w->s - w->pb + kx * w->d;
-                if (iy < 0 || iy >= pr->in_h || ix < 0 || ix >= pr->in_w)
-                    memset(dst, 0, cbytes);
-                else
-                    memcpy(dst, x + ((b * pr->in_h + iy) * pr->in_w + ix) * pr->ci + group * cig, cbytes);
-            }
+        float *dst = col + (r - r0) * width;
+        for (int64_t k = k0; k < k1;) { /* runs of channels of one tap */
+            const int64_t t = k / cig, c = k % cig, run = tconv__min(cig - c, k1 - k);
+            const int64_t iy = oy * h->s - h->pb + (t / w->k) * h->d, ix = ox * w->s - w->pb + (t % w->k) * w->d;
+            if (iy < 0 || iy >= pr->in_h || ix < 0 || ix >= pr->in_w)
+                memset(dst, 0, (size_t)run * sizeof(float));
+            else
+                memcpy(dst, x + ((b * pr->in_h + iy) * pr->in_w + ix) * pr->ci + group * cig + c,
+                       (size_t)run * sizeof(float));
+            dst += run, k += run;
         }
     }
 }
 
 void tconv__im2col_nchw(const struct tconv__problem *pr, const float *x_img, int64_t group, int64_t q0,
-                        int64_t q1, float *col)
+                        int64_t q1, int64_t k0, int64_t k1, float *col)
 {
     const struct tconv__axis *h = &pr->h, *w = &pr->w;
-    const int64_t rows = pr->cig * h->k * w->k, width = q1 - q0, plane = pr->in_h * pr->in_w;
+    const int64_t width = q1 - q0, plane = pr->in_h * pr->in_w;
     if (plane == 0) { /* no input pixels (x may be NULL): every tap is padding */
-        memset(col, 0, (size_t)(rows * width) * sizeof(float));
+        memset(col, 0, (size_t)((k1 - k0) * width) * sizeof(float));
         return;
     }
-    for (int64_t row = 0; row < rows; row++) {
+    for (int64_t row = k0; row < k1; row++) {
         const int64_t kx = row % w->k, ky = (row / w->k) % h->k, c = row / (w->k * h->k);
         const float *src_plane = x_img + (group * pr->cig + c) * plane;
-        float *dst = col + row * width;
+        float *dst = col + (row - k0) * width;
         for (int64_t q = q0; q < q1;) {
             const int64_t oy = q / pr->out_w, ox0 = q % pr->out_w;
             const int64_t ox1 = tconv__min(pr->out_w, ox0 + (q1 - q)); /* end of this output row */
@@ -181,7 +180,8 @@ TCONV_CLONES static void add_strided(float *restrict dst, int64_t ds, const floa
 }
 
 void tconv__col2im_nhwc(const struct tconv__problem *pr, const float *col, int64_t group, int64_t b0, int64_t b1,
-                        int64_t oy0, int64_t oy1, int64_t iy0, int64_t rows, const float *bias, float *y)
+                        int64_t oy0, int64_t oy1, int64_t iy0, int64_t rows, const float *bias, float *y,
+                        bool accumulate)
 {
     const struct tconv__axis *h = &pr->h, *w = &pr->w;
     const int64_t cog = pr->cog, ndim = h->k * w->k * cog;
@@ -189,7 +189,8 @@ void tconv__col2im_nhwc(const struct tconv__problem *pr, const float *col, int64
     for (int64_t b = b0; b < b1; b++)
         for (int64_t oy = oy0; oy < oy1; oy++) {
             float *yrow = y + (b * pr->out_h + oy) * pr->out_w * pr->co + group * cog;
-            for (int64_t ox = 0; ox < pr->out_w; ox++) memset(yrow + ox * pr->co, 0, (size_t)cog * sizeof(float));
+            if (!accumulate) /* accumulating starts from y's values instead of zero */
+                for (int64_t ox = 0; ox < pr->out_w; ox++) memset(yrow + ox * pr->co, 0, (size_t)cog * sizeof(float));
             for (int64_t ky = 0; ky < h->k; ky++) {
                 int64_t iy;
                 if (!tconv__tap_source(h, oy, ky, &iy) || iy < iy0 || iy >= iy0 + rows) continue;
@@ -207,7 +208,7 @@ void tconv__col2im_nhwc(const struct tconv__problem *pr, const float *col, int64
 }
 
 void tconv__col2im_nchw(const struct tconv__problem *pr, const float *col, int64_t group, int64_t o0, int64_t o1,
-                        const float *bias, float *y_img)
+                        const float *bias, float *y_img, bool accumulate)
 {
     const struct tconv__axis *h = &pr->h, *w = &pr->w;
     const int64_t in_px = pr->in_h * pr->in_w;
@@ -215,7 +216,7 @@ void tconv__col2im_nchw(const struct tconv__problem *pr, const float *col, int64
         float *plane = y_img + (group * pr->cog + o) * pr->out_h * pr->out_w;
         for (int64_t oy = 0; oy < pr->out_h; oy++) {
             float *yrow = plane + oy * pr->out_w;
-            memset(yrow, 0, (size_t)pr->out_w * sizeof(float));
+            if (!accumulate) memset(yrow, 0, (size_t)pr->out_w * sizeof(float));
             for (int64_t ky = 0; ky < h->k; ky++) {
                 int64_t iy;
                 if (!tconv__tap_source(h, oy, ky, &iy)) continue;

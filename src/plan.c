@@ -130,7 +130,8 @@ static void tile_conv_gemm(const struct tconv__problem *pr, struct tconv__plan *
 {
     const int64_t kdim = pr->h.k * pr->w.k * pr->cig;
     pl->pointwise = pr->h.k == 1 && pr->w.k == 1 && pr->h.s == 1 && pr->w.s == 1 && pr->h.pb == 0 &&
-                    pr->h.pa == 0 && pr->w.pb == 0 && pr->w.pa == 0;
+                    pr->h.pa == 0 && pr->w.pb == 0 && pr->w.pa == 0 && pr->out_h == pr->in_h &&
+                    pr->out_w == pr->in_w;
     pl->shared_bytes = tconv__filter_is_canonical(pr) ? 0 : (size_t)pr->f_elems * sizeof(float);
     const int64_t cache = pl->pointwise ? 1024 : clamp(TILE_BYTES / (4 * kdim), 64, 1024);
     if (pr->layout == TCONV_NHWC) { /* tiles: (group, row block, column block) of y as [n*OH*OW][co] */
@@ -323,6 +324,71 @@ enum tconv_status tconv__plan(const char *fn, const struct tconv__problem *pr, e
     return tconv__plan_tiles(fn, pr, forced, 0, 0, pl);
 }
 
+/* ---- gradients ---- */
+
+enum tconv_status tconv__plan_filter_grad(const char *fn, const struct tconv__problem *pr,
+                                          enum tconv_algorithm forced, struct tconv__plan *pl)
+{
+    return tconv__plan_filter_grad_tiles(fn, pr, forced, 0, 0, 0, pl);
+}
+
+enum tconv_status tconv__plan_filter_grad_tiles(const char *fn, const struct tconv__problem *pr,
+                                                enum tconv_algorithm forced, int64_t force_kb, int64_t force_ob,
+                                                int64_t force_chunk, struct tconv__plan *pl)
+{
+    memset(pl, 0, sizeof *pl);
+    const bool depthwise = pr->cig == 1 && pr->cog == 1 && pr->g > 1;
+    if (forced == TCONV_ALGORITHM_SUBPIXEL)
+        return tconv__fail(TCONV_ERR_UNSUPPORTED, fn,
+                           "algorithm SUBPIXEL applies to the forward pass and the data gradient of "
+                           "conv2d_transpose, not to filter gradients");
+    if (forced == TCONV_ALGORITHM_DIRECT && !depthwise)
+        return tconv__fail(TCONV_ERR_UNSUPPORTED, fn,
+                           "algorithm DIRECT needs a depthwise problem (in_channels/groups == out_channels/groups "
+                           "== 1); here they are %lld and %lld",
+                           (long long)pr->cig, (long long)pr->cog);
+    const int64_t taps = pr->h.k * pr->w.k;
+    if (depthwise && forced != TCONV_ALGORITHM_GEMM) { /* tiles: (tap, channel block) or (channel, tap) */
+        pl->algorithm = TCONV_ALGORITHM_DIRECT, pl->kind = TCONV__FILTER_GRAD_DW;
+        if (pr->layout == TCONV_NHWC) {
+            pl->ob = pick(force_ob, tconv__min(pr->co, 64), pr->co), pl->oblocks = tconv__cdiv(pr->co, pl->ob);
+            pl->ntiles = taps * pl->oblocks;
+            pl->col_floats = (size_t)pl->ob;
+        } else {
+            pl->ntiles = pr->co * taps;
+        }
+    } else { /* tiles: (group, block of K rows, block of out channels) of dW; chunks of pixels reduced in order */
+        const int64_t kdim = taps * pr->cig;
+        pl->algorithm = TCONV_ALGORITHM_GEMM, pl->kind = TCONV__FILTER_GRAD;
+        pl->ob = pick(force_ob, pr->cog <= 512 ? pr->cog : even(pr->cog, 256, 16), pr->cog);
+        pl->oblocks = tconv__cdiv(pr->cog, pl->ob);
+        const int64_t target = tconv__max(tconv__min(kdim, 64), tconv__cdiv(kdim * pr->g * pl->oblocks, MIN_TILES));
+        pl->kb = pick(force_kb, even(kdim, tconv__min(target, 1024), 8), kdim);
+        pl->kblocks = tconv__cdiv(kdim, pl->kb);
+        const int64_t px = pr->layout == TCONV_NHWC ? pr->n * pr->out_h * pr->out_w : pr->out_h * pr->out_w;
+        pl->chunk = pick(force_chunk, tconv__min(px, clamp(TILE_BYTES / (4 * pl->kb), 128, 4096)), px);
+        pl->ntiles = pr->g * pl->kblocks * pl->oblocks;
+        pl->col_floats = (size_t)(pl->chunk * pl->kb + pl->kb * pl->ob);
+    }
+    pl->scratch_bytes = tconv__round64(HEADER + pl->col_floats * sizeof(float));
+    return TCONV_OK;
+}
+
+enum tconv_status tconv__plan_bias_grad(const struct tconv__problem *pr, struct tconv__plan *pl)
+{
+    memset(pl, 0, sizeof *pl);
+    pl->algorithm = TCONV_ALGORITHM_DIRECT, pl->kind = TCONV__BIAS_GRAD;
+    if (pr->layout == TCONV_NHWC) { /* tiles: blocks of channels; double accumulators in scratch */
+        pl->ob = tconv__min(pr->co, 64), pl->oblocks = tconv__cdiv(pr->co, pl->ob);
+        pl->ntiles = pl->oblocks;
+        pl->col_floats = (size_t)(2 * pl->ob);
+    } else {
+        pl->ntiles = pr->co;
+    }
+    pl->scratch_bytes = tconv__round64(HEADER + pl->col_floats * sizeof(float));
+    return TCONV_OK;
+}
+
 /* ---- the tile loop ---- */
 
 static tconv__tile_fn tile_fn(enum tconv__kind k)
@@ -331,28 +397,29 @@ static tconv__tile_fn tile_fn(enum tconv__kind k)
     case TCONV__CONV_GEMM: return tconv__conv_gemm_tile;
     case TCONV__TR_COL2IM: return tconv__tr_col2im_tile;
     case TCONV__TR_SUBPIXEL: return tconv__tr_subpixel_tile;
-    default: return tconv__dw_direct_tile;
+    case TCONV__DW_DIRECT: return tconv__dw_direct_tile;
+    case TCONV__FILTER_GRAD: return tconv__filter_grad_tile;
+    case TCONV__FILTER_GRAD_DW: return tconv__filter_grad_dw_tile;
+    default: return tconv__bias_grad_tile;
     }
 }
 
-void tconv__execute(const struct tconv__problem *pr, const struct tconv__plan *pl, const float *x,
-                    const float *filter, const float *bias, float *y, void *ws, int nthreads, bool timed,
-                    struct tconv__times *sum)
+void tconv__execute(const struct tconv__problem *pr, const struct tconv__plan *pl, struct tconv__run run,
+                    void *ws, int nthreads, bool timed, struct tconv__times *sum)
 {
     char *base = ws;
-    const float *f = filter;
     double t0 = timed ? tconv__now() : 0.0;
     memset(sum, 0, sizeof *sum);
+    run.pr = pr, run.pl = pl;
     if (pl->shared_bytes) {
         float *packed = (float *)base;
-        if (pl->kind == TCONV__TR_SUBPIXEL && !pl->b_canonical) tconv__pack_subpixel(pr, pl, filter, packed, nthreads);
-        else if (pl->kind == TCONV__DW_DIRECT) tconv__pack_depthwise(pr, filter, packed, nthreads);
-        else tconv__pack_filter(pr, filter, packed, nthreads);
-        f = packed;
+        if (pl->kind == TCONV__TR_SUBPIXEL && !pl->b_canonical) tconv__pack_subpixel(pr, pl, run.f, packed, nthreads);
+        else if (pl->kind == TCONV__DW_DIRECT) tconv__pack_depthwise(pr, run.f, packed, nthreads);
+        else tconv__pack_filter(pr, run.f, packed, nthreads);
+        run.f = packed;
         if (timed) sum->pack = (tconv__now() - t0) * nthreads;
     }
     char *scratch = base + tconv__round64(pl->shared_bytes);
-    const struct tconv__run run = {pr, pl, x, f, bias, y};
     const tconv__tile_fn fn = tile_fn(pl->kind);
     const int nt = (int)tconv__min(nthreads, pl->ntiles);
 #ifdef _OPENMP

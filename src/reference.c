@@ -99,3 +99,100 @@ enum tconv_status tconv__reference_run(const char *fn, const struct tconv__probl
     }
     return transpose_scatter(fn, pr, x, filter, bias, y);
 }
+
+/* ---- gradients: direct loops in double, written for obviousness ---- */
+
+static enum tconv_status grad_data(const char *fn, const struct tconv__problem *pr, const float *dy, const float *w,
+                                   float *dx)
+{
+    const struct tconv__axis *h = &pr->h, *wd = &pr->w;
+    if (!pr->transposed) { /* conv: scatter every dy element back through every tap */
+        double *acc = tconv__alloc((size_t)pr->x_elems * sizeof(double));
+        if (!acc) return tconv__fail(TCONV_ERR_OUT_OF_MEMORY, fn, "could not allocate the reference's dx");
+        for (int64_t i = 0; i < pr->x_elems; i++) acc[i] = 0.0;
+        for (int64_t b = 0; b < pr->n; b++)
+            for (int64_t o = 0; o < pr->co; o++) {
+                const int64_t g = o / pr->cog;
+                for (int64_t oy = 0; oy < pr->out_h; oy++)
+                    for (int64_t ox = 0; ox < pr->out_w; ox++) {
+                        const double v = dy[y_index(pr, b, o, oy, ox)];
+                        for (int64_t c = 0; c < pr->cig; c++)
+                            for (int64_t ky = 0; ky < h->k; ky++)
+                                for (int64_t kx = 0; kx < wd->k; kx++) {
+                                    const int64_t iy = oy * h->s + ky * h->d - h->pb, ix = ox * wd->s + kx * wd->d - wd->pb;
+                                    if (iy < 0 || iy >= pr->in_h || ix < 0 || ix >= pr->in_w) continue;
+                                    acc[x_index(pr, b, g * pr->cig + c, iy, ix)] +=
+                                        v * (double)w[tconv__filter_index(pr, o, c, ky, kx)];
+                                }
+                    }
+            }
+        for (int64_t i = 0; i < pr->x_elems; i++) dx[i] = (float)acc[i];
+        tconv__free(acc);
+        return TCONV_OK;
+    }
+    /* transposed: dx (the small side) gathers dy over every tap, a plain conv */
+    for (int64_t b = 0; b < pr->n; b++)
+        for (int64_t i = 0; i < pr->ci; i++) {
+            const int64_t g = i / pr->cig;
+            for (int64_t iy = 0; iy < pr->in_h; iy++)
+                for (int64_t ix = 0; ix < pr->in_w; ix++) {
+                    double acc = 0.0;
+                    for (int64_t o = 0; o < pr->cog; o++)
+                        for (int64_t ky = 0; ky < h->k; ky++)
+                            for (int64_t kx = 0; kx < wd->k; kx++) {
+                                const int64_t oy = iy * h->s + ky * h->d - h->pb, ox = ix * wd->s + kx * wd->d - wd->pb;
+                                if (oy < 0 || oy >= pr->out_h || ox < 0 || ox >= pr->out_w) continue;
+                                acc += (double)dy[y_index(pr, b, g * pr->cog + o, oy, ox)] *
+                                       (double)w[tconv__filter_index(pr, i, o, ky, kx)];
+                            }
+                    dx[x_index(pr, b, i, iy, ix)] = (float)acc;
+                }
+        }
+    return TCONV_OK;
+}
+
+/* dW of every weight: the sum over the batch and the pixels of (input value) x (output gradient). */
+static void grad_filter(const struct tconv__problem *pr, const float *x, const float *dy, float *dw)
+{
+    const struct tconv__axis *h = &pr->h, *wd = &pr->w;
+    const int64_t nfull = pr->transposed ? pr->ci : pr->co, nlocal = pr->transposed ? pr->cog : pr->cig;
+    for (int64_t f = 0; f < nfull; f++)
+        for (int64_t l = 0; l < nlocal; l++)
+            for (int64_t ky = 0; ky < h->k; ky++)
+                for (int64_t kx = 0; kx < wd->k; kx++) {
+                    /* conv: f = output channel o, l = input channel in o's group; transposed: f = input channel
+                       i, l = output channel in i's group. Both: small index (s), big index (s*stride + k*d - pb). */
+                    const int64_t g = pr->transposed ? f / pr->cig : f / pr->cog;
+                    const int64_t cin = pr->transposed ? f : g * pr->cig + l, cout = pr->transposed ? g * pr->cog + l : f;
+                    double acc = 0.0;
+                    for (int64_t b = 0; b < pr->n; b++)
+                        for (int64_t sy = 0; sy < h->small; sy++)
+                            for (int64_t sx = 0; sx < wd->small; sx++) {
+                                const int64_t by = sy * h->s + ky * h->d - h->pb, bx = sx * wd->s + kx * wd->d - wd->pb;
+                                if (by < 0 || by >= h->big || bx < 0 || bx >= wd->big) continue;
+                                acc += pr->transposed ? (double)x[x_index(pr, b, cin, sy, sx)] *
+                                                            (double)dy[y_index(pr, b, cout, by, bx)]
+                                                      : (double)x[x_index(pr, b, cin, by, bx)] *
+                                                            (double)dy[y_index(pr, b, cout, sy, sx)];
+                            }
+                    dw[tconv__filter_index(pr, f, l, ky, kx)] = (float)acc;
+                }
+}
+
+enum tconv_status tconv__reference_grad(const char *fn, const struct tconv__problem *pr, enum tconv__grad what,
+                                        const float *a, const float *b, float *out)
+{
+    switch (what) {
+    case TCONV__GRAD_DATA: return grad_data(fn, pr, a, b, out);
+    case TCONV__GRAD_FILTER: grad_filter(pr, a, b, out); return TCONV_OK;
+    default:
+        for (int64_t o = 0; o < pr->co; o++) {
+            double acc = 0.0;
+            for (int64_t n = 0; n < pr->n; n++)
+                for (int64_t oy = 0; oy < pr->out_h; oy++)
+                    for (int64_t ox = 0; ox < pr->out_w; ox++) acc += a[y_index(pr, n, o, oy, ox)];
+            out[o] = (float)acc;
+        }
+        return TCONV_OK;
+    }
+}

@@ -316,16 +316,20 @@ struct opt_case {
 };
 
 static const struct opt_case opt_cases[] = {
-    {"negative threads", false, P(), {-1, TCONV_ALGORITHM_AUTO, NULL}, TCONV_ERR_INVALID_ARGUMENT,
+    {"negative threads", false, P(), {-1, TCONV_ALGORITHM_AUTO, NULL, 0}, TCONV_ERR_INVALID_ARGUMENT,
      "num_threads = -1 is invalid"},
-    {"bad algorithm", true, P(), {0, (enum tconv_algorithm)9, NULL}, TCONV_ERR_INVALID_ARGUMENT,
+    {"bad algorithm", true, P(), {0, (enum tconv_algorithm)9, NULL, 0}, TCONV_ERR_INVALID_ARGUMENT,
      "algorithm = 9 is invalid"},
-    {"sub-pixel conv", false, P(), {0, TCONV_ALGORITHM_SUBPIXEL, NULL}, TCONV_ERR_UNSUPPORTED,
+    {"sub-pixel conv", false, P(), {0, TCONV_ALGORITHM_SUBPIXEL, NULL, 0}, TCONV_ERR_UNSUPPORTED,
      "SUBPIXEL applies to conv2d_transpose only"},
-    {"sub-pixel with stride and dilation", true, P(.dilation_h = 2), {0, TCONV_ALGORITHM_SUBPIXEL, NULL},
+    {"sub-pixel with stride and dilation", true, P(.dilation_h = 2), {0, TCONV_ALGORITHM_SUBPIXEL, NULL, 0},
      TCONV_ERR_UNSUPPORTED, "needs dilation 1 or stride 1"},
-    {"direct, not depthwise", true, P(), {0, TCONV_ALGORITHM_DIRECT, NULL}, TCONV_ERR_UNSUPPORTED,
+    {"direct, not depthwise", true, P(), {0, TCONV_ALGORITHM_DIRECT, NULL, 0}, TCONV_ERR_UNSUPPORTED,
      "DIRECT needs a depthwise problem"},
+    {"accumulate on the forward pass", false, P(), {0, TCONV_ALGORITHM_AUTO, NULL, 1}, TCONV_ERR_INVALID_ARGUMENT,
+     "accumulate = 1 applies to the backward calls only"},
+    {"accumulate not 0 or 1", true, P(), {0, TCONV_ALGORITHM_AUTO, NULL, 2}, TCONV_ERR_INVALID_ARGUMENT,
+     "accumulate = 2 is invalid"},
 };
 
 START_TEST(bad_options)

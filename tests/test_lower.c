@@ -33,12 +33,39 @@ START_TEST(im2col_nhwc_valid)
     const float want[16] = {1, 2, 4, 5, 2, 3, 5, 6, 4, 5, 7, 8, 5, 6, 8, 9};
     struct tconv__problem pr = mk(false, PV());
     float col[16];
-    tconv__im2col_nhwc(&pr, x, 0, 0, 4, col);
+    tconv__im2col_nhwc(&pr, x, 0, 0, 4, 0, 4, col);
     expect_floats(col, want, 16, "k2 VALID");
     /* a tile of rows 1..2 only */
     memset(col, 0, sizeof col);
-    tconv__im2col_nhwc(&pr, x, 0, 1, 3, col);
+    tconv__im2col_nhwc(&pr, x, 0, 1, 3, 0, 4, col);
     expect_floats(col, want + 4, 8, "rows [1, 3)");
+}
+END_TEST
+
+/* A block of im2col columns [k0, k1) is that slice of the full col (filter gradients tile K). */
+START_TEST(im2col_column_blocks)
+{
+    float x[2 * 6 * 5 * 3];
+    for (int i = 0; i < 180; i++) x[i] = (float)(i + 1);
+    for (int nchw = 0; nchw < 2; nchw++) {
+        struct tconv__problem pr = mk(false, PV(.batch = 2, .in_h = 6, .in_w = 5, .in_channels = 3, .out_channels = 3,
+                                                .kernel_h = 3, .kernel_w = 2, .stride_h = 2,
+                                                .padding = TCONV_PADDING_SAME, .layout = nchw ? TCONV_NCHW : TCONV_NHWC));
+        const int64_t kdim = 3 * 2 * 3, rows = nchw ? pr.out_h * pr.out_w : 2 * pr.out_h * pr.out_w;
+        float full[18 * 40], part[18 * 40];
+        if (nchw) tconv__im2col_nchw(&pr, x, 0, 0, rows, 0, kdim, full);
+        else tconv__im2col_nhwc(&pr, x, 0, 0, rows, 0, kdim, full);
+        const int64_t blocks[3][2] = {{0, 5}, {5, 13}, {13, 18}};
+        for (int b = 0; b < 3; b++) {
+            const int64_t k0 = blocks[b][0], k1 = blocks[b][1];
+            if (nchw) tconv__im2col_nchw(&pr, x, 0, 0, rows, k0, k1, part);
+            else tconv__im2col_nhwc(&pr, x, 0, 0, rows, k0, k1, part);
+            for (int64_t r = 0; r < rows; r++)
+                for (int64_t k = k0; k < k1; k++)
+                    ck_assert(nchw ? part[(k - k0) * rows + r] == full[k * rows + r]
+                                   : part[r * (k1 - k0) + k - k0] == full[r * kdim + k]);
+        }
+    }
 }
 END_TEST
 
@@ -47,7 +74,7 @@ START_TEST(im2col_nhwc_same_padding)
     const float x[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
     struct tconv__problem pr = mk(false, PV(.kernel_h = 3, .kernel_w = 3, .padding = TCONV_PADDING_SAME));
     float col[81];
-    tconv__im2col_nhwc(&pr, x, 0, 0, 9, col);
+    tconv__im2col_nhwc(&pr, x, 0, 0, 9, 0, 9, col);
     const float row0[9] = {0, 0, 0, 0, 1, 2, 0, 4, 5}, row8[9] = {5, 6, 0, 8, 9, 0, 0, 0, 0};
     expect_floats(col, row0, 9, "SAME row (0,0)");
     expect_floats(col + 72, row8, 9, "SAME row (2,2)");
@@ -63,11 +90,11 @@ START_TEST(im2col_stride_dilation)
     ck_assert(pr.out_h == 2 && pr.out_w == 2);
     const float want[16] = {1, 3, 13, 15, 3, 5, 15, 17, 13, 15, 25, 27, 15, 17, 27, 29};
     float col[16], colc[16];
-    tconv__im2col_nhwc(&pr, x, 0, 0, 4, col);
+    tconv__im2col_nhwc(&pr, x, 0, 0, 4, 0, 4, col);
     expect_floats(col, want, 16, "NHWC s2 d2");
     /* NCHW gives the transpose: col[tap][pixel] */
     pr.layout = TCONV_NCHW;
-    tconv__im2col_nchw(&pr, x, 0, 0, 4, colc);
+    tconv__im2col_nchw(&pr, x, 0, 0, 4, 0, 4, colc);
     for (int t = 0; t < 4; t++)
         for (int q = 0; q < 4; q++) ck_assert(colc[t * 4 + q] == want[q * 4 + t]);
 }
@@ -82,7 +109,7 @@ START_TEST(im2col_nchw_tiles_and_groups)
         mk(false, PV(.layout = TCONV_NCHW, .in_channels = 2, .out_channels = 2, .groups = 2));
     float col[4 * 4];
     /* pixels [1, 4) of group 1: rows are taps (ky,kx), width 3 */
-    tconv__im2col_nchw(&pr, x, 1, 1, 4, col);
+    tconv__im2col_nchw(&pr, x, 1, 1, 4, 0, 4, col);
     const float want[12] = {12, 14, 15, 13, 15, 16, 15, 17, 18, 16, 18, 19};
     expect_floats(col, want, 12, "NCHW group 1, pixels [1, 4)");
 }
@@ -108,19 +135,25 @@ START_TEST(col2im_seed003)
         float col[36], y[25];
         seed003_col(col, nchw);
         for (int i = 0; i < 25; i++) y[i] = NAN;
-        if (nchw) tconv__col2im_nchw(&pr, col, 0, 0, 1, NULL, y);
-        else tconv__col2im_nhwc(&pr, col, 0, 0, 1, 0, 5, 0, 2, NULL, y);
+        if (nchw) tconv__col2im_nchw(&pr, col, 0, 0, 1, NULL, y, false);
+        else tconv__col2im_nhwc(&pr, col, 0, 0, 1, 0, 5, 0, 2, NULL, y, false);
         expect_floats(y, &seed003_out[0][0], 25, nchw ? "NCHW" : "NHWC");
 
         /* bias then ReLU, fused in the same write */
         const float bias = -300.0f;
         pr.act = TCONV_ACTIVATION_RELU;
-        if (nchw) tconv__col2im_nchw(&pr, col, 0, 0, 1, &bias, y);
-        else tconv__col2im_nhwc(&pr, col, 0, 0, 1, 0, 5, 0, 2, &bias, y);
+        if (nchw) tconv__col2im_nchw(&pr, col, 0, 0, 1, &bias, y, false);
+        else tconv__col2im_nhwc(&pr, col, 0, 0, 1, 0, 5, 0, 2, &bias, y, false);
         for (int i = 0; i < 25; i++) {
             float v = (&seed003_out[0][0])[i] - 300.0f;
             ck_assert_msg(y[i] == (v > 0 ? v : 0), "bias+relu [%d] = %g", i, y[i]);
         }
+        /* accumulate: y += result (gradient accumulation), no bias, no activation */
+        pr.act = TCONV_ACTIVATION_NONE;
+        for (int i = 0; i < 25; i++) y[i] = 1000.0f;
+        if (nchw) tconv__col2im_nchw(&pr, col, 0, 0, 1, NULL, y, true);
+        else tconv__col2im_nhwc(&pr, col, 0, 0, 1, 0, 5, 0, 2, NULL, y, true);
+        for (int i = 0; i < 25; i++) ck_assert(y[i] == 1000.0f + (&seed003_out[0][0])[i]);
     }
 }
 END_TEST
@@ -134,8 +167,8 @@ START_TEST(col2im_overlap_count_with_crop)
                        .stride_h = 2, .stride_w = 2, .padding = TCONV_PADDING_SAME, .out_h = 8, .out_w = 8));
         float col[16 * 9], y[64];
         for (int i = 0; i < 16 * 9; i++) col[i] = 1.0f;
-        if (nchw) tconv__col2im_nchw(&pr, col, 0, 0, 1, NULL, y);
-        else tconv__col2im_nhwc(&pr, col, 0, 0, 1, 0, 8, 0, 4, NULL, y);
+        if (nchw) tconv__col2im_nchw(&pr, col, 0, 0, 1, NULL, y, false);
+        else tconv__col2im_nhwc(&pr, col, 0, 0, 1, 0, 8, 0, 4, NULL, y, false);
         for (int i = 0; i < 64; i++)
             ck_assert_msg(2 * y[i] == (&seed002_out[0][0])[i], "%s [%d] = %g", nchw ? "NCHW" : "NHWC", i, y[i]);
     }
@@ -151,7 +184,7 @@ START_TEST(col2im_bias_only_tail)
     float col[4 * 4], y[144];
     for (int i = 0; i < 16; i++) col[i] = 1.0f;
     const float bias = 0.5f;
-    tconv__col2im_nhwc(&pr, col, 0, 0, 1, 0, 12, 0, 2, &bias, y);
+    tconv__col2im_nhwc(&pr, col, 0, 0, 1, 0, 12, 0, 2, &bias, y, false);
     for (int oy = 0; oy < 12; oy++)
         for (int ox = 0; ox < 12; ox++) {
             bool hit = (oy % 6) < 2 && (ox % 6) < 2; /* full result is 8 wide: taps at 0,1 and 6,7 */
@@ -256,7 +289,7 @@ START_TEST(col2im_band)
     seed003_col(col, false);
     for (int i = 0; i < 25; i++) y[i] = NAN;
     /* output rows [3, 5) need input row 1 only (oy = 2*iy + ky): col rows of iy = 1 */
-    tconv__col2im_nhwc(&pr, col + 2 * 9, 0, 0, 1, 3, 5, 1, 1, NULL, y);
+    tconv__col2im_nhwc(&pr, col + 2 * 9, 0, 0, 1, 3, 5, 1, 1, NULL, y, false);
     for (int i = 0; i < 25; i++)
         if (i < 15) ck_assert(isnan(y[i]));
         else ck_assert_msg(y[i] == (&seed003_out[0][0])[i], "[%d] = %g", i, y[i]);
@@ -297,6 +330,7 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, im2col_nhwc_valid);
     tcase_add_test(tc, im2col_nhwc_same_padding);
+    tcase_add_test(tc, im2col_column_blocks);
     tcase_add_test(tc, im2col_stride_dilation);
     tcase_add_test(tc, im2col_nchw_tiles_and_groups);
     tcase_add_test(tc, col2im_seed003);

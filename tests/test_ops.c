@@ -426,7 +426,7 @@ static void run_tiled(bool tr, const struct tconv_params *p, enum tconv_algorith
     ck_assert_msg(tconv__plan_tiles("t", &pr, algo, tm, tn, &pl) == TCONV_OK, "%s", tconv_last_error());
     void *ws = tconv__alloc(tconv__round64(pl.shared_bytes) + (size_t)nthreads * pl.scratch_bytes);
     struct tconv__times sum;
-    tconv__execute(&pr, &pl, x, f, b, y, ws, nthreads, true, &sum);
+    tconv__execute(&pr, &pl, (struct tconv__run){.x = x, .f = f, .bias = b, .y = y}, ws, nthreads, true, &sum);
     tconv__free(ws);
 }
 
