@@ -210,14 +210,103 @@ static void print_spec(const struct layer *l)
     printf("\n");
 }
 
+/* ---- backward rows (--backward): the data and filter gradients of the layer ---- */
+
+struct grad_run {
+    const struct layer *l;
+    bool filter;
+    const float *a, *b;
+    float *out;
+    void *ws;
+    size_t ws_bytes;
+    struct tconv_options opt;
+    enum tconv_status st;
+};
+
+static void run_grad(void *c)
+{
+    struct grad_run *g = c;
+    const struct tconv_params *p = &g->l->p;
+    if (g->filter)
+        g->st = (g->l->tr ? tconv_conv2d_transpose_backward_filter_ex : tconv_conv2d_backward_filter_ex)(
+            p, g->a, g->b, g->out, g->ws, g->ws_bytes, &g->opt);
+    else
+        g->st = (g->l->tr ? tconv_conv2d_transpose_backward_data_ex : tconv_conv2d_backward_data_ex)(
+            p, g->a, g->b, g->out, g->ws, g->ws_bytes, &g->opt);
+}
+
+/* The gradient's own GEMM over the whole batch, per group: the data gradient is the adjoint op's
+   forward GEMM; the filter gradient reduces over every pixel of the small side. */
+static int bench_backward(const struct layer *l, const float *x, const float *f, const float *dy, int reps,
+                          const struct tconv_options *base, bool csv)
+{
+    const struct tconv_params *p = &l->p;
+    struct tconv_geometry g;
+    (l->tr ? tconv_conv2d_transpose_geometry : tconv_conv2d_geometry)(p, &g);
+    const int64_t cig = p->in_channels / p->groups, cog = p->out_channels / p->groups, taps = p->kernel_h * p->kernel_w;
+    const int64_t nx = p->batch * p->in_h * p->in_w * p->in_channels, nf = taps * cig * p->out_channels;
+    const int64_t small_px = p->batch * (l->tr ? p->in_h * p->in_w : g.out_h * g.out_w);
+    const double flops = 2.0 * (double)small_px * (double)taps * (double)cig * (double)p->out_channels;
+    int failures = 0;
+    for (int k = 0; k < 2; k++) {
+        const bool filter = k == 1;
+        /* conv problem of the lowering: (in, out) channels per group of the conv side */
+        const int64_t ci_c = l->tr ? cog : cig, co_c = l->tr ? cig : cog;
+        struct gemm gm = {.groups = (int)p->groups};
+        /* the small side's pixels are M of every one of these GEMMs (K of the filter gradient's) */
+        if (filter) gm.m = (int)(taps * ci_c), gm.n = (int)co_c, gm.k = (int)small_px;
+        else if (l->tr) gm.m = (int)small_px, gm.n = (int)co_c, gm.k = (int)(taps * ci_c); /* the adjoint conv */
+        else gm.m = (int)small_px, gm.n = (int)(taps * ci_c), gm.k = (int)co_c;          /* the adjoint transposed conv */
+        gm.a = malloc((size_t)gm.m * gm.k * 4), gm.b = malloc((size_t)gm.k * gm.n * 4), gm.c = malloc((size_t)gm.m * gm.n * 4);
+        fill(gm.a, (int64_t)gm.m * gm.k, 6), fill(gm.b, (int64_t)gm.k * gm.n, 7);
+        float *out = malloc((size_t)(filter ? nf : nx) * 4);
+        struct grad_run gr = {l, filter, filter ? x : dy, filter ? dy : f, out, NULL, 0, *base, TCONV_OK};
+        gr.opt.profile = NULL;
+        const enum tconv_op op = filter ? (l->tr ? TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_FILTER : TCONV_OP_CONV2D_BACKWARD_FILTER)
+                                        : (l->tr ? TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_DATA : TCONV_OP_CONV2D_BACKWARD_DATA);
+        if (tconv_workspace_size(op, p, base, &gr.ws_bytes) != TCONV_OK) {
+            fprintf(stderr, "%s: %s\n", l->name, tconv_last_error());
+            failures++;
+        } else {
+            gr.ws = malloc(gr.ws_bytes ? gr.ws_bytes : 1);
+            double t, tb;
+            median_pair(run_grad, &gr, run_gemm, &gm, reps, &t, &tb);
+            struct tconv_profile prof;
+            gr.opt.profile = &prof;
+            run_grad(&gr);
+            if (gr.st != TCONV_OK) {
+                fprintf(stderr, "%s: %s\n", l->name, tconv_last_error());
+                failures++;
+            }
+            const double gf = flops / t * 1e-9, gb = flops / tb * 1e-9, tot = prof.total > 0 ? prof.total : 1;
+            char name[96];
+            snprintf(name, sizeof name, "%s [%s]", l->name, filter ? "bwd filter" : "bwd data");
+            if (csv)
+                printf("\"%s\",%s,%s,%d,%.4f,%.2f,%.2f,%.3f,nan,nan,nan,%zu,%.1f,%.1f,%.1f,%.1f,\n", name,
+                       filter ? "backward_filter" : "backward_data", tconv_algorithm_name(prof.algorithm), prof.threads,
+                       t * 1e3, gf, gb, gf / gb, gr.ws_bytes, 100 * (prof.pack + prof.im2col) / tot, 100 * prof.gemm / tot,
+                       100 * prof.col2im / tot, 100 * prof.epilogue / tot);
+            else
+                printf("%-34s %-8s %3d %9.3f %8.1f %8.1f %6.3f %7s %8s %6s %8.2f  %3.0f/%3.0f/%3.0f/%3.0f\n", name,
+                       tconv_algorithm_name(prof.algorithm), prof.threads, t * 1e3, gf, gb, gf / gb, "", "", "",
+                       (double)gr.ws_bytes / 1048576.0, 100 * (prof.pack + prof.im2col) / tot, 100 * prof.gemm / tot,
+                       100 * prof.col2im / tot, 100 * prof.epilogue / tot);
+            fflush(stdout);
+            free(gr.ws);
+        }
+        free(out), free(gm.a), free(gm.b), free(gm.c);
+    }
+    return failures;
+}
+
 static const char usage[] =
     "usage: tconv_bench [--quick] [--csv] [--filter SUBSTR] [--reps N] [--threads N]\n"
-    "                   [--algorithm auto|gemm|subpixel|direct] [--no-dnnl] [--list] [--layer SPEC]\n"
+    "                   [--algorithm auto|gemm|subpixel|direct] [--no-dnnl] [--backward] [--list] [--layer SPEC]\n"
     "SPEC: \"tr|conv N H W CIN COUT K S PAD [groups=G] [dil=D] [nchw] [relu]\", PAD = SAME|VALID|pP\n";
 
 int main(int argc, char **argv)
 {
-    bool quick = false, csv = false, use_dnnl = true, list = false;
+    bool quick = false, csv = false, use_dnnl = true, list = false, backward = false;
     const char *filter = NULL;
     int reps = 0;
     struct tconv_options base = TCONV_OPTIONS_INIT;
@@ -230,6 +319,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--csv")) csv = true;
         else if (!strcmp(a, "--no-dnnl")) use_dnnl = false;
         else if (!strcmp(a, "--list")) list = true;
+        else if (!strcmp(a, "--backward")) backward = true;
         else if (!strcmp(a, "--filter") && v) filter = v, i++;
         else if (!strcmp(a, "--reps") && v) reps = atoi(v), i++;
         else if (!strcmp(a, "--threads") && v) base.num_threads = atoi(v), i++;
@@ -377,6 +467,7 @@ int main(int argc, char **argv)
                    tconv_algorithm_name(pm.algorithm), pm.threads, t * 1e3, gf, gb, gf / gb, gr, gd, gf / gd,
                    (double)run.ws_bytes / 1048576.0, pi, pg, pc, pe);
         fflush(stdout);
+        if (backward) failures += bench_backward(&l, x, f, y, r, &base, csv);
         free(x), free(f), free(b), free(y), free(yr), free(run.ws);
     }
     if (failures) fprintf(stderr, "%d failure(s)\n", failures);

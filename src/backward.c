@@ -27,16 +27,22 @@ void tconv__filter_grad_tile(const struct tconv__run *r, int64_t tile, float *sc
     const struct tconv__problem *pr = r->pr;
     const struct tconv__plan *pl = r->pl;
     const int64_t cig = pr->cig, cog = pr->cog, taps = pr->h.k * pr->w.k, kdim = taps * cig;
-    const int64_t g = tile / (pl->kblocks * pl->oblocks), kbi = tile / pl->oblocks % pl->kblocks;
+    const int64_t part = tile % pl->psplit, block = tile / pl->psplit; /* pixels part, dW block */
+    const int64_t g = block / (pl->kblocks * pl->oblocks), kbi = block / pl->oblocks % pl->kblocks;
     const int64_t k0 = kbi * pl->kb, k1 = tconv__min(kdim, k0 + pl->kb), nk = k1 - k0;
-    const int64_t o0 = tile % pl->oblocks * pl->ob, o1 = tconv__min(cog, o0 + pl->ob), no = o1 - o0;
+    const int64_t o0 = block % pl->oblocks * pl->ob, o1 = tconv__min(cog, o0 + pl->ob), no = o1 - o0;
+    /* this part of the reduction: rows [u0, u1) of all n*OH*OW pixels, in order */
+    const int64_t all = pr->n * pr->out_h * pr->out_w;
+    const int64_t u0 = all / pl->psplit * part + tconv__min(part, all % pl->psplit);
+    const int64_t u1 = u0 + all / pl->psplit + (part < all % pl->psplit);
+    float *dst = pl->psplit > 1 ? r->partial + part * pr->f_elems : r->dw;
+    const bool accumulate = pl->psplit > 1 ? false : r->accumulate;
     float *col = scratch, *acc = scratch + pl->chunk * pl->kb;
     double t0 = timed ? tconv__now() : 0.0;
     bool first = true;
     if (pr->layout == TCONV_NHWC) {
-        const int64_t rows = pr->n * pr->out_h * pr->out_w;
-        for (int64_t r0 = 0; r0 < rows; r0 += pl->chunk) {
-            const int64_t r1 = tconv__min(rows, r0 + pl->chunk);
+        for (int64_t r0 = u0; r0 < u1; r0 += pl->chunk) {
+            const int64_t r1 = tconv__min(u1, r0 + pl->chunk);
             tconv__im2col_nhwc(pr, r->x, g, r0, r1, k0, k1, col);
             TCONV__LAP(im2col);
             tconv__sgemm(true, false, nk, no, r1 - r0, col, nk, r->dy + r0 * pr->co + g * cog + o0, pr->co,
@@ -46,9 +52,9 @@ void tconv__filter_grad_tile(const struct tconv__run *r, int64_t tile, float *sc
         }
     } else {
         const int64_t px = pr->out_h * pr->out_w, in_px = pr->in_h * pr->in_w;
-        for (int64_t b = 0; b < pr->n; b++)
-            for (int64_t q0 = 0; q0 < px; q0 += pl->chunk) {
-                const int64_t q1 = tconv__min(px, q0 + pl->chunk);
+        for (int64_t b = u0 / px; b < pr->n && b * px < u1; b++)
+            for (int64_t q0 = tconv__max(0, u0 - b * px); q0 < tconv__min(px, u1 - b * px); q0 += pl->chunk) {
+                const int64_t q1 = tconv__min(tconv__min(px, u1 - b * px), q0 + pl->chunk);
                 tconv__im2col_nchw(pr, in_px ? r->x + b * pr->ci * in_px : NULL, g, q0, q1, k0, k1, col);
                 TCONV__LAP(im2col);
                 tconv__sgemm(false, true, no, nk, q1 - q0, r->dy + (b * pr->co + g * cog + o0) * px + q0, px, col,
@@ -67,7 +73,7 @@ void tconv__filter_grad_tile(const struct tconv__run *r, int64_t tile, float *sc
         const int64_t base = c * fs.local + tap / pr->w.k * fs.ky + tap % pr->w.k * fs.kx;
         for (int64_t o = o0; o < o1; o++) {
             const float v = pr->layout == TCONV_NHWC ? acc[(k - k0) * no + o - o0] : acc[(o - o0) * nk + k - k0];
-            store(r->dw, base + (g * cog + o) * fs.full, v, r->accumulate);
+            store(dst, base + (g * cog + o) * fs.full, v, accumulate);
         }
     }
     TCONV__LAP(epilogue);

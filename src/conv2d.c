@@ -23,17 +23,20 @@ void tconv__conv_gemm_tile(const struct tconv__run *r, int64_t tile, float *scra
         const int64_t rows = pr->n * pr->out_h * pr->out_w;
         const int64_t r0 = mi * pl->tm, r1 = tconv__min(rows, r0 + pl->tm);
         const int64_t c0 = ni * pl->tn, c1 = tconv__min(cog, c0 + pl->tn);
-        const float *a = scratch;
-        int64_t lda = kdim;
-        if (pl->pointwise) {
-            a = r->x + r0 * pr->ci + g * cig, lda = pr->ci;
-        } else {
-            tconv__im2col_nhwc(pr, r->x, g, r0, r1, 0, kdim, scratch);
-            TCONV__LAP(im2col);
-        }
         float *c = r->y + r0 * pr->co + g * cog + c0;
-        tconv__sgemm(false, false, r1 - r0, c1 - c0, kdim, a, lda, r->f + g * cog + c0, pr->co, beta, c, pr->co);
-        TCONV__LAP(gemm);
+        if (pl->pointwise) {
+            tconv__sgemm(false, false, r1 - r0, c1 - c0, kdim, r->x + r0 * pr->ci + g * cig, pr->ci,
+                         r->f + g * cog + c0, pr->co, beta, c, pr->co);
+            TCONV__LAP(gemm);
+        }
+        for (int64_t k0 = 0; k0 < kdim && !pl->pointwise; k0 += pl->kb) { /* one block of K unless K is huge */
+            const int64_t k1 = tconv__min(kdim, k0 + pl->kb);
+            tconv__im2col_nhwc(pr, r->x, g, r0, r1, k0, k1, scratch);
+            TCONV__LAP(im2col);
+            tconv__sgemm(false, false, r1 - r0, c1 - c0, k1 - k0, scratch, k1 - k0, r->f + k0 * pr->co + g * cog + c0,
+                         pr->co, k0 ? 1.0f : beta, c, pr->co);
+            TCONV__LAP(gemm);
+        }
         tconv__epilogue_cols(pr->act, r->bias ? r->bias + g * cog + c0 : NULL, c, r1 - r0, c1 - c0, pr->co);
         TCONV__LAP(epilogue);
     } else {
@@ -41,17 +44,20 @@ void tconv__conv_gemm_tile(const struct tconv__run *r, int64_t tile, float *scra
         const int64_t px = pr->out_h * pr->out_w, in_px = pr->in_h * pr->in_w;
         const int64_t q0 = qi * pl->tn, q1 = tconv__min(px, q0 + pl->tn);
         const float *x_img = in_px ? r->x + b * pr->ci * in_px : NULL;
-        const float *bm = scratch;
-        int64_t ldb = q1 - q0;
-        if (pl->pointwise) {
-            bm = x_img + g * cig * in_px + q0, ldb = in_px;
-        } else {
-            tconv__im2col_nchw(pr, x_img, g, q0, q1, 0, kdim, scratch);
-            TCONV__LAP(im2col);
-        }
         float *c = r->y + (b * pr->co + g * cog) * px + q0;
-        tconv__sgemm(false, false, cog, q1 - q0, kdim, r->f + g * cog * kdim, kdim, bm, ldb, beta, c, px);
-        TCONV__LAP(gemm);
+        if (pl->pointwise) {
+            tconv__sgemm(false, false, cog, q1 - q0, kdim, r->f + g * cog * kdim, kdim, x_img + g * cig * in_px + q0,
+                         in_px, beta, c, px);
+            TCONV__LAP(gemm);
+        }
+        for (int64_t k0 = 0; k0 < kdim && !pl->pointwise; k0 += pl->kb) { /* one block of K unless K is huge */
+            const int64_t k1 = tconv__min(kdim, k0 + pl->kb);
+            tconv__im2col_nchw(pr, x_img, g, q0, q1, k0, k1, scratch);
+            TCONV__LAP(im2col);
+            tconv__sgemm(false, false, cog, q1 - q0, k1 - k0, r->f + g * cog * kdim + k0, kdim, scratch, q1 - q0,
+                         k0 ? 1.0f : beta, c, px);
+            TCONV__LAP(gemm);
+        }
         tconv__epilogue_rows(pr->act, r->bias ? r->bias + g * cog : NULL, c, cog, q1 - q0, px);
         TCONV__LAP(epilogue);
     }

@@ -148,9 +148,13 @@ struct tconv__plan {
                                        filter is read in its canonical layout (like col2im's GEMM) */
     bool direct_y;                  /* col2im with a 1x1 input, no crop, out == kernel: col is y itself */
     bool overflow;                  /* a buffer size overflowed int64_t while tiling */
-    /* filter gradients: tiles are (group, block of kb rows of K, block of ob output channels) of dW,
+    /* conv: K is summed in blocks of kb (beta = 1 after the first) when it is huge.
+       filter gradients: tiles are (group, block of kb rows of K, block of ob output channels) of dW,
        each summing over the batch and the pixels in chunks of `chunk` (fixed order) */
     int64_t kb, ob, chunk, kblocks, oblocks;
+    int64_t psplit;                 /* > 1: the pixels are split in psplit fixed parts whose partial dW (in the
+                                       shared workspace) are summed in order afterwards: more tiles for small
+                                       filters, the same bits for any thread count */
 };
 
 /* Choose the algorithm (forced or AUTO) and the tiling. Fails with TCONV_ERR_UNSUPPORTED when a
@@ -159,7 +163,7 @@ enum tconv_status tconv__plan(const char *fn, const struct tconv__problem *pr, e
                               struct tconv__plan *plan);
 /* The same with forced tile extents (> 0; tests use it to put tile edges everywhere). */
 enum tconv_status tconv__plan_tiles(const char *fn, const struct tconv__problem *pr, enum tconv_algorithm forced,
-                                    int64_t force_tm, int64_t force_tn, struct tconv__plan *plan);
+                                    int64_t force_tm, int64_t force_tn, int64_t force_kb, struct tconv__plan *plan);
 
 /* Everything a tile function needs; scratch is this thread's. */
 struct tconv__run {
@@ -170,6 +174,7 @@ struct tconv__run {
     bool accumulate;           /* add into y (gradient accumulation) instead of overwriting it */
     const float *dy;           /* filter / bias gradients: the output gradient (x is the input) */
     float *dw;                 /* filter gradient (layout pr->flayout) or bias gradient */
+    float *partial;            /* filter gradient with psplit > 1: psplit partial gradients, same layout */
 };
 typedef void (*tconv__tile_fn)(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t,
                                bool timed);
@@ -181,7 +186,7 @@ enum tconv_status tconv__plan_bias_grad(const struct tconv__problem *pr, struct 
 /* The same with forced blocks of K rows, output channels and reduction chunk (> 0; tests). */
 enum tconv_status tconv__plan_filter_grad_tiles(const char *fn, const struct tconv__problem *pr,
                                                 enum tconv_algorithm forced, int64_t force_kb, int64_t force_ob,
-                                                int64_t force_chunk, struct tconv__plan *pl);
+                                                int64_t force_chunk, int64_t force_split, struct tconv__plan *pl);
 
 /* Pack the filter if the kind needs it, then run every tile on nthreads threads. ws holds
    shared_bytes + nthreads * scratch_bytes, 64-byte aligned. Returns the per-phase thread time.

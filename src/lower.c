@@ -100,24 +100,57 @@ void tconv__pack_depthwise(const struct tconv__problem *pr, const float *filter,
 
 /* ---- im2col ---- */
 
+/* dst[i*ds + c] = src[i*ss + c] for i < n, c < nc (nc small: the copies are unrolled) */
+#define COPY_FIXED(NC)                                                                                           \
+    for (int64_t i = 0; i < n; i++)                                                                              \
+        for (int64_t c = 0; c < (NC); c++) dst[i * ds + c] = src[i * ss + c];
+static void copy_rows(float *restrict dst, int64_t ds, const float *restrict src, int64_t ss, int64_t n, int64_t nc)
+{
+    switch (nc) {
+    case 1: COPY_FIXED(1) break;
+    case 2: COPY_FIXED(2) break;
+    case 3: COPY_FIXED(3) break;
+    case 4: COPY_FIXED(4) break;
+    default:
+        for (int64_t i = 0; i < n; i++) memcpy(dst + i * ds, src + i * ss, (size_t)nc * sizeof(float));
+    }
+}
+
+static void zero_rows(float *dst, int64_t ds, int64_t n, int64_t nc)
+{
+    for (int64_t i = 0; i < n; i++) memset(dst + i * ds, 0, (size_t)nc * sizeof(float));
+}
+
 void tconv__im2col_nhwc(const struct tconv__problem *pr, const float *x, int64_t group, int64_t r0, int64_t r1,
                         int64_t k0, int64_t k1, float *col)
 {
     const struct tconv__axis *h = &pr->h, *w = &pr->w;
     const int64_t cig = pr->cig, width = k1 - k0;
-    for (int64_t r = r0; r < r1; r++) {
-        const int64_t ox = r % pr->out_w, oy = (r / pr->out_w) % pr->out_h, b = r / (pr->out_w * pr->out_h);
-        float *dst = col + (r - r0) * width;
+    /* one output row segment (b, oy, ox in [ox0, ox1)) at a time; per tap, a strided copy over ox */
+    for (int64_t r = r0; r < r1;) {
+        const int64_t ox0 = r % pr->out_w, oy = (r / pr->out_w) % pr->out_h, b = r / (pr->out_w * pr->out_h);
+        const int64_t n = tconv__min(pr->out_w - ox0, r1 - r);
+        float *seg = col + (r - r0) * width;
         for (int64_t k = k0; k < k1;) { /* runs of channels of one tap */
             const int64_t t = k / cig, c = k % cig, run = tconv__min(cig - c, k1 - k);
-            const int64_t iy = oy * h->s - h->pb + (t / w->k) * h->d, ix = ox * w->s - w->pb + (t % w->k) * w->d;
-            if (iy < 0 || iy >= pr->in_h || ix < 0 || ix >= pr->in_w)
-                memset(dst, 0, (size_t)run * sizeof(float));
-            else
-                memcpy(dst, x + ((b * pr->in_h + iy) * pr->in_w + ix) * pr->ci + group * cig + c,
-                       (size_t)run * sizeof(float));
-            dst += run, k += run;
+            const int64_t ky = t / w->k, kx = t % w->k, iy = oy * h->s - h->pb + ky * h->d;
+            float *dst = seg + (k - k0);
+            if (iy < 0 || iy >= pr->in_h) {
+                zero_rows(dst, width, n, run);
+            } else {
+                /* ox whose ix = ox*s + kx*d - pb lies in [0, in_w), clipped to the segment */
+                int64_t lo, hi;
+                tconv__tap_range(w, kx, &lo, &hi);
+                lo = tconv__min(tconv__max(lo, ox0), ox0 + n), hi = tconv__max(tconv__min(hi, ox0 + n), lo);
+                zero_rows(dst, width, lo - ox0, run);
+                copy_rows(dst + (lo - ox0) * width, width,
+                          x + ((b * pr->in_h + iy) * pr->in_w + lo * w->s + kx * w->d - w->pb) * pr->ci + group * cig + c,
+                          w->s * pr->ci, hi - lo, run);
+                zero_rows(dst + (hi - ox0) * width, width, ox0 + n - hi, run);
+            }
+            k += run;
         }
+        r += n;
     }
 }
 

@@ -89,7 +89,7 @@ static double cost_subpixel(const struct tconv__problem *pr, const struct tconv_
 
 /* Forced tile extents (tests: tile edges); 0 = choose. Their meaning per kind is the tm/tn below. */
 struct force {
-    int64_t tm, tn;
+    int64_t tm, tn, kb;
 };
 /* A tile extent: the forced one (at most hi) or the chosen one; never 0, even for empty problems. */
 static int64_t pick(int64_t forced, int64_t chosen, int64_t hi)
@@ -133,21 +133,27 @@ static void tile_conv_gemm(const struct tconv__problem *pr, struct tconv__plan *
                     pr->h.pa == 0 && pr->w.pb == 0 && pr->w.pa == 0 && pr->out_h == pr->in_h &&
                     pr->out_w == pr->in_w;
     pl->shared_bytes = tconv__filter_is_canonical(pr) ? 0 : (size_t)pr->f_elems * sizeof(float);
-    const int64_t cache = pl->pointwise ? 1024 : clamp(TILE_BYTES / (4 * kdim), 64, 1024);
+    /* a huge K (kernel x kernel x channels) is cut into blocks summed into the tile (beta = 1), so the
+       column buffer stays bounded: the data gradient of FCN-32s is a conv with K = 86016 */
+    pl->kb = pl->pointwise ? kdim : pick(fo.kb, kdim <= 8192 ? kdim : even(kdim, 4096, 16), kdim);
+    const int64_t cache = pl->pointwise ? 1024 : clamp(TILE_BYTES / (4 * pl->kb), 64, 1024);
     if (pr->layout == TCONV_NHWC) { /* tiles: (group, row block, column block) of y as [n*OH*OW][co] */
         const int64_t rows = pr->n * pr->out_h * pr->out_w;
-        pl->tn = pick(fo.tn, col_block(pr->cog, 1, kdim), pr->cog);
+        int64_t tn = col_block(pr->cog, 1, kdim);
+        if (pr->g * tconv__cdiv(rows, cache) < MIN_TILES && tn == pr->cog && pr->cog >= 64) /* few rows: split columns */
+            tn = even(pr->cog, tconv__max(32, tconv__cdiv(pr->cog * pr->g * tconv__cdiv(rows, cache), MIN_TILES)), 4);
+        pl->tn = pick(fo.tn, tn, pr->cog);
         pl->nt = tconv__cdiv(pr->cog, pl->tn);
         pl->tm = pick(fo.tm, row_block(rows, pr->g * pl->nt, cache, 64), rows);
         pl->mt = tconv__cdiv(rows, pl->tm);
         pl->ntiles = pr->g * pl->mt * pl->nt;
-        pl->col_floats = pl->pointwise ? 0 : (size_t)(pl->tm * kdim);
+        pl->col_floats = pl->pointwise ? 0 : (size_t)(pl->tm * pl->kb);
     } else { /* tiles: (image, group, pixel block) of y as [cog][OH*OW] per group */
         const int64_t px = pr->out_h * pr->out_w;
         pl->tn = pick(fo.tn, row_block(px, pr->n * pr->g, cache, 64), px);
         pl->tm = pr->cog, pl->mt = 1, pl->nt = tconv__cdiv(px, pl->tn);
         pl->ntiles = pr->n * pr->g * pl->nt;
-        pl->col_floats = pl->pointwise ? 0 : (size_t)(pl->tn * kdim);
+        pl->col_floats = pl->pointwise ? 0 : (size_t)(pl->tn * pl->kb);
     }
 }
 
@@ -264,9 +270,9 @@ static void tile_dw_direct(const struct tconv__problem *pr, struct tconv__plan *
 }
 
 enum tconv_status tconv__plan_tiles(const char *fn, const struct tconv__problem *pr, enum tconv_algorithm forced,
-                                    int64_t force_tm, int64_t force_tn, struct tconv__plan *pl)
+                                    int64_t force_tm, int64_t force_tn, int64_t force_kb, struct tconv__plan *pl)
 {
-    const struct force fo = {force_tm, force_tn};
+    const struct force fo = {force_tm, force_tn, force_kb};
     memset(pl, 0, sizeof *pl);
     const bool depthwise = pr->cig == 1 && pr->cog == 1 && pr->g > 1;
     enum tconv_algorithm a = forced;
@@ -288,7 +294,7 @@ enum tconv_status tconv__plan_tiles(const char *fn, const struct tconv__problem 
         else if (!pr->transposed || !sub_ok) a = TCONV_ALGORITHM_GEMM;
         else {
             struct tconv__plan col = *pl;
-            tile_tr_col2im(pr, &col, (struct force){0, 0});
+            tile_tr_col2im(pr, &col, (struct force){0, 0, 0});
             a = cost_subpixel(pr, pl) < cost_col2im(pr, col.pointwise) ? TCONV_ALGORITHM_SUBPIXEL
                                                                          : TCONV_ALGORITHM_GEMM;
         }
@@ -321,7 +327,7 @@ enum tconv_status tconv__plan_tiles(const char *fn, const struct tconv__problem 
 enum tconv_status tconv__plan(const char *fn, const struct tconv__problem *pr, enum tconv_algorithm forced,
                               struct tconv__plan *pl)
 {
-    return tconv__plan_tiles(fn, pr, forced, 0, 0, pl);
+    return tconv__plan_tiles(fn, pr, forced, 0, 0, 0, pl);
 }
 
 /* ---- gradients ---- */
@@ -329,12 +335,12 @@ enum tconv_status tconv__plan(const char *fn, const struct tconv__problem *pr, e
 enum tconv_status tconv__plan_filter_grad(const char *fn, const struct tconv__problem *pr,
                                           enum tconv_algorithm forced, struct tconv__plan *pl)
 {
-    return tconv__plan_filter_grad_tiles(fn, pr, forced, 0, 0, 0, pl);
+    return tconv__plan_filter_grad_tiles(fn, pr, forced, 0, 0, 0, 0, pl);
 }
 
 enum tconv_status tconv__plan_filter_grad_tiles(const char *fn, const struct tconv__problem *pr,
                                                 enum tconv_algorithm forced, int64_t force_kb, int64_t force_ob,
-                                                int64_t force_chunk, struct tconv__plan *pl)
+                                                int64_t force_chunk, int64_t force_split, struct tconv__plan *pl)
 {
     memset(pl, 0, sizeof *pl);
     const bool depthwise = pr->cig == 1 && pr->cog == 1 && pr->g > 1;
@@ -367,8 +373,14 @@ enum tconv_status tconv__plan_filter_grad_tiles(const char *fn, const struct tco
         pl->kblocks = tconv__cdiv(kdim, pl->kb);
         const int64_t px = pr->layout == TCONV_NHWC ? pr->n * pr->out_h * pr->out_w : pr->out_h * pr->out_w;
         pl->chunk = pick(force_chunk, tconv__min(px, clamp(TILE_BYTES / (4 * pl->kb), 128, 4096)), px);
-        pl->ntiles = pr->g * pl->kblocks * pl->oblocks;
+        /* few blocks (a small filter) but many pixels: split the reduction too, in fixed parts */
+        const int64_t blocks = pr->g * pl->kblocks * pl->oblocks, all_px = pr->n * pr->out_h * pr->out_w;
+        pl->psplit = pick(force_split,
+                          blocks >= MIN_TILES ? 1 : clamp(tconv__min(tconv__cdiv(MIN_TILES, blocks), all_px / 1024), 1, 16),
+                          tconv__max(1, all_px));
+        pl->ntiles = blocks * pl->psplit;
         pl->col_floats = (size_t)(pl->chunk * pl->kb + pl->kb * pl->ob);
+        if (pl->psplit > 1) pl->shared_bytes = (size_t)(pl->psplit * pr->f_elems) * sizeof(float);
     }
     pl->scratch_bytes = tconv__round64(HEADER + pl->col_floats * sizeof(float));
     return TCONV_OK;
@@ -411,7 +423,9 @@ void tconv__execute(const struct tconv__problem *pr, const struct tconv__plan *p
     double t0 = timed ? tconv__now() : 0.0;
     memset(sum, 0, sizeof *sum);
     run.pr = pr, run.pl = pl;
-    if (pl->shared_bytes) {
+    if (pl->kind == TCONV__FILTER_GRAD) {
+        run.partial = (float *)base; /* the shared part holds the partial gradients, not a packed filter */
+    } else if (pl->shared_bytes) {
         float *packed = (float *)base;
         if (pl->kind == TCONV__TR_SUBPIXEL && !pl->b_canonical) tconv__pack_subpixel(pr, pl, run.f, packed, nthreads);
         else if (pl->kind == TCONV__DW_DIRECT) tconv__pack_depthwise(pr, run.f, packed, nthreads);
@@ -450,6 +464,20 @@ void tconv__execute(const struct tconv__problem *pr, const struct tconv__plan *p
 #ifdef _OPENMP
         if (pin) omp_set_num_threads(saved);
 #endif
+    }
+    if (pl->kind == TCONV__FILTER_GRAD && pl->psplit > 1) { /* sum the partial gradients, always in part order */
+        const double t1 = timed ? tconv__now() : 0.0;
+        const int64_t nf = pr->f_elems, parts = pl->psplit;
+        float *dw = run.dw;
+        const float *part = run.partial;
+        const bool acc = run.accumulate;
+#pragma omp parallel for num_threads(nthreads) schedule(static) if (nthreads > 1 && nf * parts > 65536)
+        for (int64_t i = 0; i < nf; i++) {
+            float v = part[i];
+            for (int64_t p = 1; p < parts; p++) v += part[p * nf + i];
+            dw[i] = acc ? dw[i] + v : v;
+        }
+        if (timed) sum->epilogue += (tconv__now() - t1) * nthreads;
     }
     if (timed)
         for (int t = 0; t < (nt > 1 ? nt : 1); t++) {

@@ -583,7 +583,7 @@ START_TEST(filter_grad_blocks)
         {"transposed NHWC", true, Q(.in_channels = 4, .out_channels = 6, .groups = 2, .padding = TCONV_PADDING_SAME)},
         {"depthwise NHWC", false, Q(.in_channels = 5, .out_channels = 5, .groups = 5, .padding = TCONV_PADDING_SAME)},
     };
-    const int64_t blocks[][3] = {{1, 1, 1}, {5, 2, 7}, {7, 3, 3}, {1000, 1000, 1000}};
+    const int64_t blocks[][4] = {{1, 1, 1, 1}, {5, 2, 7, 1}, {7, 3, 3, 3}, {1000, 1000, 1000, 1}, {4, 4, 5, 7}};
     for (int k = 0; k < 4; k++) {
         const struct named *c = &cases[k];
         const struct sizes z = sizes_of(c->tr, &c->p);
@@ -599,18 +599,19 @@ START_TEST(filter_grad_blocks)
             for (int threads = 1; threads <= 3; threads += 2) {
                 struct tconv__plan pl;
                 ck_assert_int_eq(tconv__plan_filter_grad_tiles("t", &pr, TCONV_ALGORITHM_AUTO, blocks[b][0], blocks[b][1],
-                                                               blocks[b][2], &pl),
+                                                               blocks[b][2], blocks[b][3], &pl),
                                  TCONV_OK);
-                void *ws = tconv__alloc((size_t)threads * pl.scratch_bytes);
+                void *ws = tconv__alloc(tconv__round64(pl.shared_bytes) + (size_t)threads * pl.scratch_bytes);
                 struct tconv__times sum;
                 for (int64_t i = 0; i < z.nf; i++) dw[i] = NAN;
                 tconv__execute(&pr, &pl, (struct tconv__run){.x = c->tr ? dy : x, .dy = c->tr ? x : dy, .dw = dw}, ws,
                                threads, false, &sum);
                 tconv__free(ws);
                 const int64_t bad = first_mismatch(dw, ref, z.nf, 0, 0);
-                ck_assert_msg(bad < 0 && guards_intact(dw, z.nf), "%s: blocks (%lld, %lld, %lld), %d threads: dw[%lld]",
-                              c->name, (long long)blocks[b][0], (long long)blocks[b][1], (long long)blocks[b][2], threads,
-                              (long long)bad);
+                ck_assert_msg(bad < 0 && guards_intact(dw, z.nf),
+                              "%s: blocks (%lld, %lld, %lld), %lld parts, %d threads: dw[%lld]", c->name,
+                              (long long)blocks[b][0], (long long)blocks[b][1], (long long)blocks[b][2],
+                              (long long)blocks[b][3], threads, (long long)bad);
             }
         free(x), free(dy), free(ref), guarded_free(dw);
     }

@@ -418,12 +418,12 @@ END_TEST
 
 /* Run one algorithm with forced tile extents on nthreads threads (the driver layer directly). */
 static void run_tiled(bool tr, const struct tconv_params *p, enum tconv_algorithm algo, int64_t tm, int64_t tn,
-                      int nthreads, const float *x, const float *f, const float *b, float *y)
+                      int64_t kb, int nthreads, const float *x, const float *f, const float *b, float *y)
 {
     struct tconv__problem pr;
     struct tconv__plan pl;
     ck_assert_int_eq(tconv__resolve("t", p, tr, &pr, NULL), TCONV_OK);
-    ck_assert_msg(tconv__plan_tiles("t", &pr, algo, tm, tn, &pl) == TCONV_OK, "%s", tconv_last_error());
+    ck_assert_msg(tconv__plan_tiles("t", &pr, algo, tm, tn, kb, &pl) == TCONV_OK, "%s", tconv_last_error());
     void *ws = tconv__alloc(tconv__round64(pl.shared_bytes) + (size_t)nthreads * pl.scratch_bytes);
     struct tconv__times sum;
     tconv__execute(&pr, &pl, (struct tconv__run){.x = x, .f = f, .bias = b, .y = y}, ws, nthreads, true, &sum);
@@ -499,16 +499,16 @@ START_TEST(tile_edges)
     fill_dyadic(&r, x, nx), fill_dyadic(&r, f, nf), fill_dyadic(&r, b, p->out_channels);
     ck_assert_int_eq(ref_op(tc->tr)(p, x, f, b, ref), TCONV_OK);
     /* extents 1 and odd ones put tile edges mid-row, mid-image and mid-phase; 0 = the planner's own */
-    const int64_t ext[][2] = {{1, 1}, {3, 2}, {7, 0}, {0, 3}, {2, 5}, {1000, 1000}, {0, 0}};
+    const int64_t ext[][3] = {{1, 1, 5}, {3, 2, 1}, {7, 0, 0}, {0, 3, 7}, {2, 5, 2}, {1000, 1000, 1000}, {0, 0, 0}};
     for (size_t e = 0; e < sizeof ext / sizeof *ext; e++)
         for (int threads = 1; threads <= 3; threads += 2) {
             for (int64_t i = 0; i < ny; i++) y[i] = NAN;
-            run_tiled(tc->tr, p, tc->algo, ext[e][0], ext[e][1], threads, x, f, b, y);
+            run_tiled(tc->tr, p, tc->algo, ext[e][0], ext[e][1], ext[e][2], threads, x, f, b, y);
             char cs[512];
             const int64_t bad = first_mismatch(y, ref, ny, 0, 0);
-            ck_assert_msg(bad < 0 && guards_intact(y, ny), "%s: %s, tiles (%lld, %lld), %d threads: y[%lld]", tc->name,
-                          case_str(cs, sizeof cs, tc->tr, p), (long long)ext[e][0], (long long)ext[e][1], threads,
-                          (long long)bad);
+            ck_assert_msg(bad < 0 && guards_intact(y, ny), "%s: %s, tiles (%lld, %lld, K %lld), %d threads: y[%lld]",
+                          tc->name, case_str(cs, sizeof cs, tc->tr, p), (long long)ext[e][0], (long long)ext[e][1],
+                          (long long)ext[e][2], threads, (long long)bad);
         }
     free(x), free(f), free(b), free(ref), guarded_free(y);
 }
