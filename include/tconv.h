@@ -389,6 +389,55 @@ enum tconv_op {
 TCONV_API enum tconv_status tconv_workspace_size(enum tconv_op op, const struct tconv_params *p,
                                                  const struct tconv_options *opt, size_t *bytes);
 
+/* ------------------------------------------------------------------------------------------------
+ * Checkerboards, made visible, and the two standard fixes.
+ * ---------------------------------------------------------------------------------------------- */
+
+/**
+ * The overlap map of conv2d_transpose p: counts[oy][ox] (int32_t[out_h][out_w]) is the number of
+ * (input pixel, kernel tap) pairs that land on output pixel (oy, ox) - the same for every channel
+ * and image. A uniform map means the geometry adds no pattern; a kernel not divisible by the stride
+ * gives a periodic one (seed 002's 2 2 4 2 4 ..., Odena et al., "Deconvolution and Checkerboard
+ * Artifacts", 2016). p is validated as for tconv_conv2d_transpose; batch and channels are ignored.
+ * Needs kernel_h * kernel_w <= INT32_MAX.
+ */
+TCONV_API enum tconv_status tconv_overlap_map(const struct tconv_params *p, int32_t *counts);
+
+/**
+ * Fill filter (conv2d_transpose's shape and p->filter_layout) with the bilinear upsampling kernel
+ * (Caffe's "bilinear" filler, used by FCN): per axis f = ceil(k/2), c = (2f - 1 - f%2) / (2f),
+ * w[t] = 1 - |t/f - c|, and w[ty][tx] = w[ty] * w[tx]. With kernel 2s - s%2, stride s and padding
+ * (k - s)/2 on each side (EXPLICIT; s = 2: kernel 4, padding 1), conv2d_transpose is bilinear
+ * interpolation with half-pixel centres (align_corners=False) with zeros outside x, so it equals
+ * edge-clamped bilinear upsampling away from a border of ceil(s/2) output pixels.
+ * Per channel: groups == in_channels == out_channels (depthwise), or groups == 1 and
+ * in_channels == out_channels (a diagonal filter: channel i only feeds channel i).
+ */
+TCONV_API enum tconv_status tconv_bilinear_filter(const struct tconv_params *p, float *filter);
+
+/** Upsampling of tconv_resize_conv2d. */
+enum tconv_resize {
+    TCONV_RESIZE_NEAREST = 0, /**< each pixel repeated scale x scale times */
+    TCONV_RESIZE_BILINEAR     /**< half-pixel centres, edges clamped (PyTorch align_corners=False, TF half_pixel_centers) */
+};
+
+/**
+ * Resize-convolution, the checkerboard-free alternative to a strided transposed conv: upsample x by
+ * `scale` (>= 1) on both axes, then conv2d with p. p describes the conv on the upsampled tensor
+ * except in_h and in_w, which are x's size: the conv reads (in_h*scale) x (in_w*scale), and y has the
+ * size tconv_conv2d_geometry gives for those. Filter, bias and activation as tconv_conv2d.
+ * Nearest upsampling followed by a stride-1 conv is itself a stride-`scale` transposed conv with a
+ * composed kernel of (kernel-1)*dilation + scale taps: that is how it runs, without building the
+ * upsampled tensor and with fewer flops. Otherwise (bilinear, a strided conv, or padding beyond the
+ * dilated kernel) the upsampled tensor is built first.
+ */
+TCONV_API enum tconv_status tconv_resize_conv2d(const struct tconv_params *p, int64_t scale, enum tconv_resize mode,
+                                                const float *x, const float *filter, const float *bias, float *y);
+/** The naive two steps (build the upsampled tensor, then tconv_conv2d_reference): the test oracle. */
+TCONV_API enum tconv_status tconv_resize_conv2d_reference(const struct tconv_params *p, int64_t scale,
+                                                          enum tconv_resize mode, const float *x, const float *filter,
+                                                          const float *bias, float *y);
+
 /** A constant name for a (e.g. "SUBPIXEL"); never NULL. */
 TCONV_API const char *tconv_algorithm_name(enum tconv_algorithm a);
 

@@ -42,13 +42,13 @@ static bool op_filter(enum tconv_op op)
  * GEMM (one level at a time); with the OpenMP build, tconv's threads run the tiles and each GEMM is
  * single-threaded.
  */
-static int loop_threads(const struct tconv_options *opt)
+int tconv__loop_threads(int requested)
 {
 #ifdef _OPENMP
     if (tconv__blas_threading() == 1) return 1;
-    return opt && opt->num_threads > 0 ? opt->num_threads : omp_get_max_threads();
+    return requested > 0 ? requested : omp_get_max_threads();
 #else
-    (void)opt;
+    (void)requested;
     return 1;
 #endif
 }
@@ -116,7 +116,7 @@ static enum tconv_status prepare(const char *fn, enum tconv_op op, const struct 
         st = tconv__plan_bias_grad(&c->exec, &c->pl);
     }
     if (st != TCONV_OK) return st;
-    c->threads = (int)tconv__max(1, tconv__min(tconv__min(loop_threads(opt), c->pl.ntiles), 1024));
+    c->threads = (int)tconv__max(1, tconv__min(tconv__min(tconv__loop_threads(opt ? opt->num_threads : 0), c->pl.ntiles), 1024));
     return TCONV_OK;
 }
 

@@ -105,6 +105,11 @@ static inline struct tconv__fstrides tconv__filter_strides(const struct tconv__p
                                     tconv__filter_index(pr, 0, 0, 0, 1) - base};
 }
 
+/* ---- api.c ---- */
+/* Threads for tconv's tiles: the request (0 = omp_get_max_threads()), or 1 next to the pthreads
+   build of OpenBLAS (DEVELOPERS.md). */
+int tconv__loop_threads(int requested);
+
 /* ---- blas.c ---- */
 /* The BLAS's own threading: 0 sequential, 1 pthreads, 2 OpenMP (OpenBLAS), -1 unknown. */
 int tconv__blas_threading(void);
