@@ -17,6 +17,9 @@
  * reference on the small ones: the smoke run in `meson test`, so the benchmark never rots.
  *
  * SPEC: "tr|conv N H W CIN COUT K S PAD [groups=G] [dil=D] [nchw] [relu]", PAD = SAME|VALID|pP.
+ *
+ * --resize times tconv_resize_conv2d (upsample x s, then a conv) against the two steps a user would
+ * otherwise write: materialise the upsampled tensor, then tconv_conv2d_ex on it (same run, alternating).
  */
 #include <cblas.h>
 #include <math.h>
@@ -299,14 +302,141 @@ static int bench_backward(const struct layer *l, const float *x, const float *f,
     return failures;
 }
 
+
+/* ---- resize-convolution rows (--resize) ---- */
+
+struct resize_layer {
+    const char *name;
+    int64_t scale;
+    enum tconv_resize mode;
+    struct tconv_params p; /* the conv on the upsampled tensor; in_h/in_w are x's */
+};
+
+#define RL(n, s, m, ...) {n, s, m, {.groups = 1, .stride_h = 1, .stride_w = 1, .dilation_h = 1, .dilation_w = 1, \
+                                    .padding = TCONV_PADDING_SAME, __VA_ARGS__}}
+static const struct resize_layer resize_suite[] = {
+    RL("gan:nearest x2 16->32 256->128 k3", 2, TCONV_RESIZE_NEAREST, .batch = 8, SQ(16, 256, 128, 3, 1)),
+    RL("seg:nearest x2 28->56 128->64 k3", 2, TCONV_RESIZE_NEAREST, .batch = 4, SQ(28, 128, 64, 3, 1)),
+    RL("sr:nearest x2 64->128 64->64 k3", 2, TCONV_RESIZE_NEAREST, .batch = 1, SQ(64, 64, 64, 3, 1)),
+    RL("sr:nearest x4 32->128 32->32 k5", 4, TCONV_RESIZE_NEAREST, .batch = 1, SQ(32, 32, 32, 5, 1)),
+    RL("seg:bilinear x2 28->56 128->64 k3", 2, TCONV_RESIZE_BILINEAR, .batch = 4, SQ(28, 128, 64, 3, 1)),
+};
+
+struct resize_run {
+    const struct resize_layer *l;
+    struct tconv_params big; /* p with the upsampled input size */
+    const float *x, *f, *b;
+    float *up, *y;
+    void *ws;
+    size_t ws_bytes;
+    struct tconv_options opt;
+    enum tconv_status st;
+};
+
+static void run_resize(void *c)
+{
+    struct resize_run *r = c;
+    r->st = tconv_resize_conv2d(&r->l->p, r->l->scale, r->l->mode, r->x, r->f, r->b, r->y);
+}
+
+/* The two steps: nearest or bilinear (half-pixel, clamped) upsampling of NHWC x, then tconv_conv2d_ex. */
+static void run_two_step(void *c)
+{
+    struct resize_run *r = c;
+    const struct tconv_params *p = &r->l->p;
+    const int64_t s = r->l->scale, H = p->in_h * s, W = p->in_w * s, C = p->in_channels;
+    for (int64_t n = 0; n < p->batch; n++)
+        for (int64_t oy = 0; oy < H; oy++)
+            for (int64_t ox = 0; ox < W; ox++) {
+                float *dst = r->up + ((n * H + oy) * W + ox) * C;
+                if (r->l->mode == TCONV_RESIZE_NEAREST) {
+                    memcpy(dst, r->x + ((n * p->in_h + oy / s) * p->in_w + ox / s) * C, (size_t)C * 4);
+                    continue;
+                }
+                const double fy = fmax(0.0, (oy + 0.5) / (double)s - 0.5), fx = fmax(0.0, (ox + 0.5) / (double)s - 0.5);
+                const int64_t y0 = (int64_t)fy, x0 = (int64_t)fx;
+                const int64_t y1 = y0 + 1 < p->in_h ? y0 + 1 : y0, x1 = x0 + 1 < p->in_w ? x0 + 1 : x0;
+                const float wy = (float)(fy - (double)y0), wx = (float)(fx - (double)x0);
+                const float *a = r->x + ((n * p->in_h + y0) * p->in_w + x0) * C;
+                const float *b = r->x + ((n * p->in_h + y0) * p->in_w + x1) * C;
+                const float *cc = r->x + ((n * p->in_h + y1) * p->in_w + x0) * C;
+                const float *d = r->x + ((n * p->in_h + y1) * p->in_w + x1) * C;
+                for (int64_t k = 0; k < C; k++)
+                    dst[k] = (1 - wy) * ((1 - wx) * a[k] + wx * b[k]) + wy * ((1 - wx) * cc[k] + wx * d[k]);
+            }
+    r->st = tconv_conv2d_ex(&r->big, r->up, r->f, r->b, r->y, r->ws, r->ws_bytes, &r->opt);
+}
+
+static int bench_resize(bool quick, bool csv, const char *filter, int reps, const struct tconv_options *base)
+{
+    int failures = 0;
+    const int n = (int)(sizeof resize_suite / sizeof *resize_suite);
+    if (csv) printf("layer,mode,scale,threads,ms,two_step_ms,speedup,gflops_of_two_step,upsampled_bytes\n");
+    else
+        printf("%-36s %9s %12s %8s %14s %10s\n", "resize-conv layer", "ms", "two-step ms", "speedup", "GFLOP/s (2st)",
+               "up MB");
+    for (int i = 0; i < n; i++) {
+        struct resize_layer l = resize_suite[i];
+        if (filter && !strstr(l.name, filter)) continue;
+        fprintf(stderr, "[%d/%d] %s\n", i + 1, n, l.name);
+        if (quick) l.p.batch = 1;
+        struct resize_run r = {.l = &l, .big = l.p, .opt = *base};
+        r.big.in_h *= l.scale, r.big.in_w *= l.scale;
+        struct tconv_geometry g;
+        if (tconv_conv2d_geometry(&r.big, &g) != TCONV_OK ||
+            tconv_conv2d_workspace_size_ex(&r.big, base, &r.ws_bytes) != TCONV_OK) {
+            fprintf(stderr, "%s: %s\n", l.name, tconv_last_error());
+            failures++;
+            continue;
+        }
+        const struct tconv_params *p = &l.p;
+        const int64_t nx = p->batch * p->in_h * p->in_w * p->in_channels, nup = nx * l.scale * l.scale;
+        const int64_t ny = p->batch * g.out_h * g.out_w * p->out_channels;
+        const int64_t nf = p->kernel_h * p->kernel_w * p->in_channels * p->out_channels;
+        float *x = malloc((size_t)nx * 4), *f = malloc((size_t)nf * 4), *b = malloc((size_t)p->out_channels * 4);
+        float *y1 = malloc((size_t)ny * 4), *y2 = malloc((size_t)ny * 4), *up = malloc((size_t)nup * 4);
+        fill(x, nx, 11), fill(f, nf, 12), fill(b, p->out_channels, 13);
+        r.x = x, r.f = f, r.b = b, r.up = up, r.ws = malloc(r.ws_bytes ? r.ws_bytes : 1);
+        struct resize_run r2 = r;
+        r.y = y1, r2.y = y2;
+        const double flops = 2.0 * (double)ny * (double)(p->kernel_h * p->kernel_w * p->in_channels);
+        double t = 0, t2 = 0;
+        median_pair(run_resize, &r, run_two_step, &r2, reps ? reps : quick ? 1 : (flops > 5e9 ? 7 : 15), &t, &t2);
+        if (r.st != TCONV_OK || r2.st != TCONV_OK) {
+            fprintf(stderr, "%s: %s\n", l.name, tconv_last_error());
+            failures++;
+        }
+        for (int64_t k = 0; k < ny; k++)
+            if (!(fabsf(y1[k] - y2[k]) <= 1e-3f + 1e-4f * fabsf(y2[k]))) {
+                fprintf(stderr, "%s: resize_conv2d %g vs two steps %g at %lld\n", l.name, y1[k], y2[k], (long long)k);
+                failures++;
+                break;
+            }
+        struct tconv_profile prof;
+        r2.opt.profile = &prof;
+        run_two_step(&r2);
+        if (csv)
+            printf("\"%s\",%s,%lld,%d,%.4f,%.4f,%.3f,%.2f,%lld\n", l.name,
+                   l.mode == TCONV_RESIZE_NEAREST ? "nearest" : "bilinear", (long long)l.scale, prof.threads, t * 1e3,
+                   t2 * 1e3, t2 / t, flops / t2 * 1e-9, (long long)(nup * 4));
+        else
+            printf("%-36s %9.3f %12.3f %7.2fx %14.1f %10.2f\n", l.name, t * 1e3, t2 * 1e3, t2 / t, flops / t2 * 1e-9,
+                   (double)nup * 4 / 1048576.0);
+        fflush(stdout);
+        free(x), free(f), free(b), free(y1), free(y2), free(up), free(r.ws);
+    }
+    return failures;
+}
+
 static const char usage[] =
     "usage: tconv_bench [--quick] [--csv] [--filter SUBSTR] [--reps N] [--threads N]\n"
-    "                   [--algorithm auto|gemm|subpixel|direct] [--no-dnnl] [--backward] [--list] [--layer SPEC]\n"
+    "                   [--algorithm auto|gemm|subpixel|direct] [--no-dnnl] [--backward] [--resize] [--list]\n"
+    "                   [--layer SPEC]\n"
     "SPEC: \"tr|conv N H W CIN COUT K S PAD [groups=G] [dil=D] [nchw] [relu]\", PAD = SAME|VALID|pP\n";
 
 int main(int argc, char **argv)
 {
-    bool quick = false, csv = false, use_dnnl = true, list = false, backward = false;
+    bool quick = false, csv = false, use_dnnl = true, list = false, backward = false, resize = false;
     const char *filter = NULL;
     int reps = 0;
     struct tconv_options base = TCONV_OPTIONS_INIT;
@@ -320,6 +450,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--no-dnnl")) use_dnnl = false;
         else if (!strcmp(a, "--list")) list = true;
         else if (!strcmp(a, "--backward")) backward = true;
+        else if (!strcmp(a, "--resize")) resize = true;
         else if (!strcmp(a, "--filter") && v) filter = v, i++;
         else if (!strcmp(a, "--reps") && v) reps = atoi(v), i++;
         else if (!strcmp(a, "--threads") && v) base.num_threads = atoi(v), i++;
@@ -354,6 +485,11 @@ int main(int argc, char **argv)
     const char *coretype = getenv("OPENBLAS_CORETYPE");
     fprintf(stderr, "tconv %s, OPENBLAS_CORETYPE=%s, threads %d%s\n", tconv_version(), coretype ? coretype : "(unset)",
             base.num_threads, base.num_threads ? "" : " (default)");
+    if (resize) {
+        const int fails = bench_resize(quick, csv, filter, reps, &base);
+        if (fails) fprintf(stderr, "%d failure(s)\n", fails);
+        return fails ? 1 : 0;
+    }
     if (csv)
         printf("layer,op,algorithm,threads,ms,gflops,bound_gflops,ratio,ref_gflops,dnnl_gflops,dnnl_ratio,"
                "workspace_bytes,pack_im2col_pct,gemm_pct,col2im_pct,epilogue_pct,dnnl_impl\n");

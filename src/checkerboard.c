@@ -93,33 +93,46 @@ TCONV_API enum tconv_status tconv_bilinear_filter(const struct tconv_params *p, 
 
 /* ---- resize-convolution ---- */
 
-/* up[b][u][v][c] (x's layout) of x upsampled by s. */
-static void upsample(const struct tconv__problem *pc, int64_t s, enum tconv_resize mode, const float *x, float *up)
+/* Source rows/columns and weight of one upsampled coordinate: nearest (w = 0: i0 only) or bilinear with
+   half-pixel centres, the source clamped at 0 and at the last pixel. */
+static void source_of(int64_t u, int64_t s, int64_t n, enum tconv_resize mode, int64_t *i0, int64_t *i1, float *w)
+{
+    if (mode == TCONV_RESIZE_NEAREST) {
+        *i0 = *i1 = u / s, *w = 0.0f;
+        return;
+    }
+    const float f = fmaxf(((float)u + 0.5f) / (float)s - 0.5f, 0.0f);
+    *i0 = (int64_t)f, *i1 = *i0 + (*i0 < n - 1), *w = f - (float)*i0;
+}
+
+/* up (x's layout) = x upsampled by s; rows in parallel, the channel loop innermost in NHWC. */
+static void upsample(const struct tconv__problem *pc, int64_t s, enum tconv_resize mode, const float *x, float *up,
+                     int threads)
 {
     const int64_t ih = pc->in_h / s, iw = pc->in_w / s, uh = pc->in_h, uw = pc->in_w, ci = pc->ci;
-    for (int64_t b = 0; b < pc->n; b++)
-        for (int64_t c = 0; c < ci; c++)
-            for (int64_t u = 0; u < uh; u++)
-                for (int64_t v = 0; v < uw; v++) {
-                    float val;
-                    if (mode == TCONV_RESIZE_NEAREST) {
-                        const int64_t i = u / s, j = v / s;
-                        val = pc->layout == TCONV_NHWC ? x[((b * ih + i) * iw + j) * ci + c]
-                                                       : x[((b * ci + c) * ih + i) * iw + j];
-                    } else { /* half-pixel centres, source clamped at 0 and at the last pixel */
-                        const float sy = fmaxf(((float)u + 0.5f) / (float)s - 0.5f, 0.0f);
-                        const float sx = fmaxf(((float)v + 0.5f) / (float)s - 0.5f, 0.0f);
-                        const int64_t y0 = (int64_t)sy, x0 = (int64_t)sx;
-                        const int64_t y1 = y0 + (y0 < ih - 1), x1 = x0 + (x0 < iw - 1);
-                        const float ly = sy - (float)y0, lx = sx - (float)x0;
-#define X(i, j) (pc->layout == TCONV_NHWC ? x[((b * ih + (i)) * iw + (j)) * ci + c] : x[((b * ci + c) * ih + (i)) * iw + (j)])
-                        val = (1.0f - ly) * ((1.0f - lx) * X(y0, x0) + lx * X(y0, x1)) +
-                              ly * ((1.0f - lx) * X(y1, x0) + lx * X(y1, x1));
-#undef X
-                    }
-                    if (pc->layout == TCONV_NHWC) up[((b * uh + u) * uw + v) * ci + c] = val;
-                    else up[((b * ci + c) * uh + u) * uw + v] = val;
-                }
+    const bool nhwc = pc->layout == TCONV_NHWC;
+    const int64_t planes = nhwc ? pc->n : pc->n * ci, depth = nhwc ? ci : 1; /* NCHW: one channel per plane */
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
+    for (int64_t r = 0; r < planes * uh; r++) {
+        const int64_t pl = r / uh, u = r % uh;
+        int64_t y0, y1;
+        float ly;
+        source_of(u, s, ih, mode, &y0, &y1, &ly);
+        const float *r0 = x + (pl * ih + y0) * iw * depth, *r1 = x + (pl * ih + y1) * iw * depth;
+        float *dst = up + r * uw * depth;
+        for (int64_t v = 0; v < uw; v++) {
+            int64_t x0, x1;
+            float lx;
+            source_of(v, s, iw, mode, &x0, &x1, &lx);
+            const float *a = r0 + x0 * depth, *b = r0 + x1 * depth, *c = r1 + x0 * depth, *d = r1 + x1 * depth;
+            float *o = dst + v * depth;
+            if (mode == TCONV_RESIZE_NEAREST)
+                memcpy(o, a, (size_t)depth * sizeof(float));
+            else
+                for (int64_t k = 0; k < depth; k++)
+                    o[k] = (1.0f - ly) * ((1.0f - lx) * a[k] + lx * b[k]) + ly * ((1.0f - lx) * c[k] + lx * d[k]);
+        }
+    }
 }
 
 /* The stride-s transposed conv equal to nearest x s upsampling then the stride-1 conv pc (needs
@@ -165,30 +178,48 @@ static enum tconv_status resize(const char *fn, const struct tconv_params *p, in
         t.transposed = true;
         t.h = ah, t.w = aw;
         t.in_h = p->in_h, t.in_w = p->in_w, t.x_elems = x_elems;
-        t.flayout = t.layout == TCONV_NHWC ? TCONV_FILTER_HWOI : TCONV_FILTER_IOHW;
+        t.flayout = TCONV_FILTER_HWOI; /* any layout works with any data layout; HWOI makes taps contiguous */
         if (!tconv__mul(ah.k * aw.k, pc.ci * pc.cog, &t.f_elems) || t.f_elems > INT64_MAX / 8)
             return tconv__fail(TCONV_ERR_SIZE_OVERFLOW, fn, "the composed kernel is too large");
         struct tconv__plan pl;
         if ((st = tconv__plan(fn, &t, TCONV_ALGORITHM_AUTO, &pl)) != TCONV_OK) return st;
         const int threads = (int)tconv__max(1, tconv__min(tconv__loop_threads(0), pl.ntiles));
+        const int64_t slice = pc.ci * pc.cog; /* one tap of the transposed filter: [o local][i full] */
         const size_t fbytes = tconv__round64((size_t)t.f_elems * sizeof(float));
-        const size_t bytes = fbytes + tconv__round64(pl.shared_bytes) + (size_t)threads * pl.scratch_bytes;
+        const size_t rbytes = tconv__round64((size_t)(pc.h.k * pc.w.k * slice) * sizeof(float));
+        const size_t bytes = fbytes + rbytes + tconv__round64(pl.shared_bytes) + (size_t)threads * pl.scratch_bytes;
         char *ws = tconv__alloc(bytes);
         if (!ws) return tconv__fail(TCONV_ERR_OUT_OF_MEMORY, fn, "could not allocate a workspace of %zu bytes", bytes);
-        float *wc = (float *)ws;
-        memset(wc, 0, (size_t)t.f_elems * sizeof(float));
-        for (int64_t o = 0; o < pc.co; o++) /* conv filter: full axis o, per-group axis c */
-            for (int64_t c = 0; c < pc.cig; c++)
-                for (int64_t ky = 0; ky < pc.h.k; ky++)
-                    for (int64_t kx = 0; kx < pc.w.k; kx++) {
-                        const float v = filter[tconv__filter_index(&pc, o, c, ky, kx)];
-                        const int64_t i = o / pc.cog * pc.cig + c, ol = o % pc.cog; /* transposed: full i, local o */
-                        const int64_t y0 = (pc.h.k - 1 - ky) * pc.h.d, x0 = (pc.w.k - 1 - kx) * pc.w.d;
-                        for (int64_t ty = y0; ty < y0 + s; ty++)
-                            for (int64_t tx = x0; tx < x0 + s; tx++) wc[tconv__filter_index(&t, i, ol, ty, tx)] += v;
-                    }
+        float *wc = (float *)ws, *rp = (float *)(ws + fbytes);
+        /* the conv filter as transposed taps: rp[ky][kx][o % cog][group's input block + c] */
+        const struct tconv__fstrides fs = tconv__filter_strides(&pc);
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && slice > 4096)
+        for (int64_t tap = 0; tap < pc.h.k * pc.w.k; tap++) {
+            const float *src = filter + tconv__filter_index(&pc, 0, 0, tap / pc.w.k, tap % pc.w.k);
+            float *dst = rp + tap * slice;
+            for (int64_t o = 0; o < pc.co; o++)
+                for (int64_t c = 0; c < pc.cig; c++)
+                    dst[o % pc.cog * pc.ci + o / pc.cog * pc.cig + c] = src[o * fs.full + c * fs.local];
+        }
+        /* composed tap (ty, tx) sums the conv taps whose s x s blocks, at ((k-1-ky)*d, (k-1-kx)*d), cover it */
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && slice > 4096)
+        for (int64_t tap = 0; tap < ah.k * aw.k; tap++) {
+            const int64_t ty = tap / aw.k, tx = tap % aw.k;
+            float *restrict dst = wc + tap * slice;
+            memset(dst, 0, (size_t)slice * sizeof(float));
+            for (int64_t ky = 0; ky < pc.h.k; ky++) {
+                const int64_t y0 = (pc.h.k - 1 - ky) * pc.h.d;
+                if (ty < y0 || ty >= y0 + s) continue;
+                for (int64_t kx = 0; kx < pc.w.k; kx++) {
+                    const int64_t x0 = (pc.w.k - 1 - kx) * pc.w.d;
+                    if (tx < x0 || tx >= x0 + s) continue;
+                    const float *restrict src = rp + (ky * pc.w.k + kx) * slice;
+                    for (int64_t e = 0; e < slice; e++) dst[e] += src[e];
+                }
+            }
+        }
         struct tconv__times sum;
-        tconv__execute(&t, &pl, (struct tconv__run){.x = x, .f = wc, .bias = bias, .y = y}, ws + fbytes, threads, false,
+        tconv__execute(&t, &pl, (struct tconv__run){.x = x, .f = wc, .bias = bias, .y = y}, ws + fbytes + rbytes, threads, false,
                        &sum);
         tconv__free(ws);
         return TCONV_OK;
@@ -197,7 +228,7 @@ static enum tconv_status resize(const char *fn, const struct tconv_params *p, in
     float *up = tconv__alloc((size_t)pc.x_elems * sizeof(float));
     if (!up) return tconv__fail(TCONV_ERR_OUT_OF_MEMORY, fn, "could not allocate the upsampled input (%lld floats)",
                                 (long long)pc.x_elems);
-    upsample(&pc, s, mode, x, up);
+    upsample(&pc, s, mode, x, up, tconv__loop_threads(0));
     if (reference) {
         st = tconv__reference_run(fn, &pc, up, filter, bias, y);
     } else {

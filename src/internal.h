@@ -25,6 +25,9 @@
 
 #include "tconv.h"
 
+/* Hidden even where -fvisibility does not reach: target_clones' ifunc resolvers are default otherwise. */
+#pragma GCC visibility push(hidden)
+
 /*
  * One spatial axis of the lowering. Both ops share one index map between the "big" side
  * (conv input / transposed output) and the "small" side (conv output / transposed input):
@@ -303,5 +306,7 @@ static inline float tconv__act(enum tconv_activation a, float v)
 {
     return a == TCONV_ACTIVATION_RELU && v < 0.0f ? 0.0f : v; /* NaN stays NaN */
 }
+
+#pragma GCC visibility pop
 
 #endif /* TCONV_INTERNAL_H */

@@ -266,8 +266,10 @@ void tconv__col2im_nchw(const struct tconv__problem *pr, const float *col, int64
 }
 
 /* ---- epilogues ---- */
+/* The clones are static and called through small wrappers: GCC gives a non-static target_clones
+   function's ifunc resolver default visibility, which would export it from libtconv.so. */
 
-TCONV_CLONES void tconv__epilogue_cols(enum tconv_activation act, const float *bias, float *y, int64_t rows,
+static TCONV_CLONES void epilogue_cols(enum tconv_activation act, const float *bias, float *y, int64_t rows,
                                        int64_t cols, int64_t ld)
 {
     if (!bias && act == TCONV_ACTIVATION_NONE) return;
@@ -282,7 +284,7 @@ TCONV_CLONES void tconv__epilogue_cols(enum tconv_activation act, const float *b
     }
 }
 
-TCONV_CLONES void tconv__epilogue_rows(enum tconv_activation act, const float *bias, float *y, int64_t rows,
+static TCONV_CLONES void epilogue_rows(enum tconv_activation act, const float *bias, float *y, int64_t rows,
                                        int64_t cols, int64_t ld)
 {
     if (!bias && act == TCONV_ACTIVATION_NONE) return;
@@ -296,4 +298,14 @@ TCONV_CLONES void tconv__epilogue_rows(enum tconv_activation act, const float *b
         else
             for (int64_t c = 0; c < cols; c++) v[c] = tconv__act(TCONV_ACTIVATION_RELU, v[c]);
     }
+}
+
+void tconv__epilogue_cols(enum tconv_activation act, const float *bias, float *y, int64_t rows, int64_t cols, int64_t ld)
+{
+    epilogue_cols(act, bias, y, rows, cols, ld);
+}
+
+void tconv__epilogue_rows(enum tconv_activation act, const float *bias, float *y, int64_t rows, int64_t cols, int64_t ld)
+{
+    epilogue_rows(act, bias, y, rows, cols, ld);
 }

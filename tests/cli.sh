@@ -1,9 +1,11 @@
 #!/bin/sh
 # The tconv program: demo exit status and seed reproductions, shape answers to the seeds'
-# questions (exact lines), errors on stderr with a non-zero status.
+# questions (exact lines), run on the seeds' tensors (.npy fixtures from tests/data/make_npy.py,
+# compared byte for byte), overlap grids, malformed files, errors on stderr with a non-zero status.
 # usage: cli.sh path/to/tconv
 set -u
 tconv=$1
+data=$(cd "$(dirname "$0")/data" && pwd)
 pass=0 fail=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -53,6 +55,130 @@ has "$tmp/out" "padding of x: top 0, bottom 1, left 0, right 1"
 run 0 shape conv2d --input-shape 64,128,14,14 --layout NCHW --kernel-size 3 --strides 3 --padding VALID --filters 256
 has "$tmp/out" "conv2d: x [64,128,14,14] -> y [64,256,4,4] (NCHW)"
 
+# every admissible output size of seed 004, with each framework's spelling
+run 0 shape conv2d_transpose --input-shape 1,2,2,1 --kernel-size 3,3 --strides 2,2 --padding VALID
+has "$tmp/out" "  out 6x6 (crop top 0, bottom -1, left 0, right -1)"
+has "$tmp/out" "      TensorFlow  tf.nn.conv2d_transpose(x, w, output_shape=[1,6,6,1], strides=[1,2,2,1], padding='VALID')"
+has "$tmp/out" "      Keras       Conv2DTranspose(1, (3,3), strides=(2,2), padding='valid', output_padding=(1,1))"
+has "$tmp/out" "      ONNX        ConvTranspose pads=[0,0,0,0] output_padding=[1,1] strides=[2,2] (or output_shape=[6,6])"
+has "$tmp/out" "  out 5x5 (crop top 0, bottom 0, left 0, right 0)  <- this call"
+[ "$(grep -c '^  out ' "$tmp/out")" -eq 4 ] && ok || ko "seed 004: want 4 admissible sizes"
+# seed 002's other sizes: 7x7 is PyTorch padding=1
+run 0 shape conv2d_transpose --input-shape 3,4,4,2 --kernel-size 3 --strides 2 --padding SAME --output-shape 3,8,8,4
+has "$tmp/out" "      PyTorch     nn.ConvTranspose2d(2, 4, (3,3), stride=(2,2), padding=(1,1), output_padding=(0,0), dilation=(1,1), groups=1)"
+# PyTorch / ONNX spellings give the same geometry as TF's
+run 0 shape conv2d_transpose --input-shape 1,2,2,1 --kernel-size 3 --strides 2 --padding 0 --output-padding 1
+has "$tmp/out" "conv2d_transpose: x [1,2,2,1] -> y [1,6,6,1] (NHWC)"
+run 0 shape conv2d_transpose --input-shape 3,4,4,2 --kernel-size 3 --strides 2 --pads 0,0,1,1 --filters 4
+has "$tmp/out" "conv2d_transpose: x [3,4,4,2] -> y [3,8,8,4] (NHWC)"
+has "$tmp/out" "crop of the full result: top 0, bottom 1, left 0, right 1"
+# seed 003: which taps feed y[0,0] (no values without tensors)
+run 0 shape conv2d_transpose --input-shape 1,2,2,1 --kernel-size 3 --strides 2 --padding VALID --explain 2,2
+has "$tmp/out" "  input pixel (0, 0) through tap (2, 2): 0*2 + 2*1 = 2, 0*2 + 2*1 = 2"
+has "$tmp/out" "4 of the kernel's 9 taps reach it"
+
+# run: seed 003 printed exactly as the seed prints it, and written byte-identical to numpy.save
+s3="--strides 2,2 --padding VALID --output-shape 1,5,5,1"
+run 0 run conv2d_transpose -x "$data/seed003_x.npy" -w "$data/seed003_w.npy" $s3
+has "$tmp/out" "y[0, :, :, 0] of (1, 5, 5, 1) ="
+has "$tmp/out" "         67      -134       278      -154       231"
+has "$tmp/out" "        819      -936      1942     -1016      1143"
+run 0 run conv2d_transpose -x "$data/seed003_x.npy" -w "$data/seed003_w.npy" $s3 -o "$tmp/y.npy"
+has "$tmp/out" "wrote $tmp/y.npy: y (1, 5, 5, 1) float32"
+cmp -s "$tmp/y.npy" "$data/seed003_y.npy" && ok || ko "seed 003: y.npy differs from numpy's"
+# seed 003's question: why is the first element 67
+run 0 run conv2d_transpose -x "$data/seed003_x.npy" -w "$data/seed003_w.npy" $s3 --explain 0,0
+has "$tmp/out" "  input pixel (0, 0) through tap (0, 0): 0*2 + 0*1 = 0, 0*2 + 0*1 = 0: x = -67 times w = -1 gives 67"
+has "$tmp/out" "1 of the kernel's 9 taps reach it; their sum is 67, tconv computed 67"
+run 0 run conv2d_transpose -x "$data/seed003_x.npy" -w "$data/seed003_w.npy" $s3 --explain 2,2
+has "$tmp/out" "  input pixel (0, 0) through tap (2, 2): 0*2 + 2*1 = 2, 0*2 + 2*1 = 2: x = -67 times w = -9 gives 603"
+has "$tmp/out" "4 of the kernel's 9 taps reach it; their sum is 1620, tconv computed 1620"
+run 1 run conv2d_transpose -x "$data/seed003_x.npy" -w "$data/seed003_w.npy" $s3 --explain 5,0
+has "$tmp/err" "tconv: --explain 5,0 is outside the 5x5 output"
+[ -s "$tmp/out" ] && ko "--explain out of range printed to stdout" || ok
+# the same x as float64, Fortran order and big-endian: converted, same bytes out, a note on stderr
+for v in f8:"float64 -> float32 (0 of 4 values rounded)" fortran:"Fortran order -> C order" be:"big-endian -> little-endian"; do
+  run 0 run conv2d_transpose -x "$data/seed003_x_${v%%:*}.npy" -w "$data/seed003_w.npy" $s3 -o "$tmp/y_v.npy"
+  has "$tmp/err" "tconv: run: $data/seed003_x_${v%%:*}.npy: converted ${v#*:}"
+  cmp -s "$tmp/y_v.npy" "$data/seed003_y.npy" && ok || ko "seed 003 from ${v%%:*}: differs"
+done
+# gradients of seed 003 with dy = y (exact integers)
+run 0 run conv2d_transpose_backward_data --dy "$data/seed003_y.npy" -w "$data/seed003_w.npy" --input-shape 1,2,2,1 --strides 2 --padding VALID -o "$tmp/dx.npy"
+cmp -s "$tmp/dx.npy" "$data/seed003_dx.npy" && ok || ko "seed 003 dx differs"
+run 0 run conv2d_transpose_backward_filter -x "$data/seed003_x.npy" --dy "$data/seed003_y.npy" --kernel-size 3 --strides 2 --padding VALID -o "$tmp/dw.npy"
+has "$tmp/out" "wrote $tmp/dw.npy: dfilter (3, 3, 1, 1) float32"
+cmp -s "$tmp/dw.npy" "$data/seed003_dw.npy" && ok || ko "seed 003 dfilter differs"
+run 0 run conv2d_transpose_backward_bias --dy "$data/seed003_y.npy" --input-shape 1,2,2,1 --kernel-size 3 --strides 2 --padding VALID -o "$tmp/db.npy"
+cmp -s "$tmp/db.npy" "$data/seed003_db.npy" && ok || ko "seed 003 dbias differs"
+# seed 002 (tf.nn default SAME) and seed 004 (both admissible sizes); seed 002 prints z1out[0, ..., 0]
+run 0 run conv2d_transpose -x "$data/seed002_x.npy" -w "$data/seed002_w.npy" --strides 1,2,2,1 --padding SAME --output-shape 3,8,8,4
+has "$tmp/out" "y[0, :, :, 0] of (3, 8, 8, 4) ="
+has "$tmp/out" "          2         2         4         2         4         2         4         2"
+has "$tmp/out" "          4         4         8         4         8         4         8         4"
+has "$tmp/out" "all 12 planes: y (3, 8, 8, 4): min 2, max 8, mean 3.78125 (write it with -o FILE.npy)"
+run 0 run conv2d_transpose -x "$data/seed002_x.npy" -w "$data/seed002_w.npy" --strides 1,2,2,1 --padding SAME --output-shape 3,8,8,4 -o "$tmp/y2.npy"
+cmp -s "$tmp/y2.npy" "$data/seed002_y.npy" && ok || ko "seed 002 differs"
+run 0 run conv2d_transpose -x "$data/seed004_x.npy" -w "$data/seed004_w.npy" --strides 2 --padding VALID --output-shape 1,6,6,1 -o "$tmp/y6.npy"
+cmp -s "$tmp/y6.npy" "$data/seed004_y6.npy" && ok || ko "seed 004 6x6 differs"
+run 0 run conv2d_transpose -x "$data/seed004_x.npy" -w "$data/seed004_w.npy" --strides 2 --padding VALID -o "$tmp/y5.npy"
+cmp -s "$tmp/y5.npy" "$data/seed004_y5.npy" && ok || ko "seed 004 5x5 (Keras default) differs"
+run 0 run conv2d_transpose -x "$data/seed004_x.npy" -w "$data/seed004_w.npy" --strides 2 --padding VALID --time
+grep -Eq '^time: [0-9.e+-]+ ms \(median of 11\), [0-9.e+-]+ GFLOP/s, algorithm [A-Z]+ on [0-9]+ threads?$' "$tmp/out" && ok || ko "--time line"
+# shapes checked against the parameters, with the library's messages
+run 1 run conv2d_transpose -x "$data/seed004_x.npy" -w "$data/seed004_w.npy" --strides 2 --padding VALID --output-shape 1,7,7,1
+grep -q "out_h = 7 is not an admissible output height" "$tmp/err" && ok || ko "run: bad output-shape message"
+run 1 run conv2d_transpose -x "$data/seed002_x.npy" -w "$data/seed003_w.npy" --strides 2 --padding SAME
+has "$tmp/err" "tconv: run: $data/seed003_w.npy has shape (3, 3, 1, 1): as HWOI for conv2d_transpose its input-channel axis (I) is 1, but x has 2 channels (they must be equal)"
+run 1 run conv2d_transpose -x "$data/seed003_x.npy" -w "$data/seed003_w.npy" -b "$data/seed003_db.npy" --strides 0 --padding VALID
+grep -q "stride_h = 0" "$tmp/err" && ok || ko "run: stride 0 message"
+# refused and malformed files: status 1, the byte offset, nothing on stdout, no output file
+for v in "seed003_x_i8.npy:byte 10: dtype '<i8' is not supported: tconv reads float32 ('<f4') and converts float64 ('<f8')" \
+         "big_f8.npy:byte 136: element 1 (in file order) = 1e+300 does not fit in float32" \
+         "bad_magic.npy:byte 0: not a .npy file (no \\x93NUMPY magic)" \
+         "bad_version.npy:byte 6: .npy format version 4.0 is not supported (1.0, 2.0, 3.0)" \
+         "bad_short.npy:byte 7: the file ends before the 10-byte .npy preamble" \
+         "bad_header_len.npy:byte 8: the header length 32767 runs past the end of the file (144 bytes)" \
+         "bad_truncated.npy:byte 128: the data holds 13 bytes, the shape and dtype need 16" \
+         "bad_trailing.npy:byte 128: the data holds 20 bytes, the shape and dtype need 16" \
+         "bad_key.npy:byte 11: unexpected key 'dtype' in the header" \
+         "bad_fortran.npy:byte 44: 'fortran_order' must be True or False" \
+         "bad_shape.npy:byte 67: expected a non-negative integer in 'shape'"; do
+  f=${v%%:*}
+  rm -f "$tmp/bad.npy"
+  run 1 run conv2d_transpose -x "$data/$f" -w "$data/seed003_w.npy" --strides 2 --padding VALID -o "$tmp/bad.npy"
+  has "$tmp/err" "tconv: run: $data/$f: ${v#*:}"
+  [ -s "$tmp/out" ] || [ -e "$tmp/bad.npy" ] && ko "$f: output written" || ok
+done
+run 1 run conv2d -x "$data/seed003_db.npy" -w "$data/seed003_w.npy"
+has "$tmp/err" "tconv: run: $data/seed003_db.npy: x must have 4 dimensions, it has 1"
+run 1 run conv2d -x "$tmp/none.npy" -w "$data/seed003_w.npy"
+grep -q "none.npy: No such file or directory" "$tmp/err" && ok || ko "missing file message"
+run 2 run conv2d_transpose -w "$data/seed003_w.npy"
+has "$tmp/err" "tconv: run conv2d_transpose: -x x.npy is required"
+
+# overlap: seed 002's pattern, the verdict and why; the PNG is a real PNG of the right size
+run 0 overlap conv2d_transpose --input-shape 3,4,4,2 --kernel-size 3,3 --strides 2,2 --padding SAME --output-shape 3,8,8,4 --png "$tmp/o.png" --cell 8
+has "$tmp/out" " 1 1 2 1 2 1 2 1"
+has "$tmp/out" " 2 2 4 2 4 2 4 2"
+[ "$(grep -c '^ [124] ' "$tmp/out")" -eq 8 ] && ok || ko "overlap: want 8 grid rows"
+has "$tmp/out" "verdict: checkerboard: 1 to 4 taps per pixel (max/min 4.00) with a period of 2x2 pixels; 15 pixels at the border get fewer (the edges of x)"
+grep -q '^why: height: 3 taps (dilation 1) over stride 2 reach the output rows 1 to 2 times; width: .*Odena' "$tmp/out" && ok || ko "overlap: why line"
+hdr=$(od -A n -t x1 -N 24 "$tmp/o.png" | tr -d ' \n')
+[ "$hdr" = "89504e470d0a1a0a0000000d494844520000004000000040" ] && ok || ko "overlap --png: header $hdr (want a 64x64 PNG)"
+run 0 overlap conv2d_transpose --input-shape 1,4,4,1 --kernel-size 4 --strides 2 --padding SAME
+has "$tmp/out" "verdict: uniform: every output pixel gets 4 taps; 28 pixels at the border get fewer (the edges of x)"
+run 2 overlap conv2d --input-shape 1,4,4,1 --kernel-size 4
+run 1 overlap conv2d_transpose --input-shape 1,4,4,1 --kernel-size 4 --strides 2 --padding VALID --output-shape 1,20,20,1
+grep -q "is not an admissible output height" "$tmp/err" && ok || ko "overlap: bad output shape"
+
+# numpy's own files, when Debian's python3-numpy is there (CI installs it)
+if /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
+  if /usr/bin/python3 "$(dirname "$0")/npy_roundtrip.py" "$tconv" >"$tmp/rt" 2>&1; then ok; else ko "numpy round trips"; fi
+  tail -1 "$tmp/rt"
+else
+  echo "SKIP: numpy round trips (no /usr/bin/python3 with numpy)"
+fi
+
 # usage errors: stderr, status 2; help: stdout, status 0
 run 2 shape conv2d_transpose --input-shape 1,2,2 --kernel-size 3
 grep -q "input-shape wants N,H,W,C" "$tmp/err" && ok || ko "bad --input-shape message"
@@ -61,8 +187,16 @@ run 2 nonsense
 run 2
 run 0 --help
 grep -q "demo" "$tmp/out" && ok || ko "--help lacks demo"
+for sub in demo shape run overlap; do
+  run 0 $sub --help
+  grep -q "^usage: tconv $sub" "$tmp/out" && ok || ko "$sub --help lacks its usage line"
+done
 run 0 shape --help
 grep -q -- "--output-shape" "$tmp/out" && ok || ko "shape --help lacks --output-shape"
+run 0 run --help
+for o in --output-padding --pads --groups --dilations --filter-layout --time --explain --dy; do
+  grep -q -- "$o" "$tmp/out" && ok || ko "run --help lacks $o"
+done
 run 0 --version
 has "$tmp/out" "tconv $(sed -n 's/.*version: .\([0-9.]*\).,*/\1/p' "$(dirname "$0")/../meson.build" | head -1)"
 
