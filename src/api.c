@@ -86,6 +86,9 @@ struct call {
     int threads;
 };
 
+static int64_t out_elems(enum tconv_op op, const struct tconv__problem *pr);
+static bool has_work(enum tconv_op op, const struct tconv__problem *pr);
+
 static enum tconv_status prepare(const char *fn, enum tconv_op op, const struct tconv_params *p,
                                  const struct tconv_options *opt, struct call *c)
 {
@@ -98,6 +101,18 @@ static enum tconv_status prepare(const char *fn, enum tconv_op op, const struct 
                            "TCONV_ACTIVATION_NONE (0); apply the activation's derivative to dy first",
                            (int)c->user.act);
     const enum tconv_algorithm algo = opt ? opt->algorithm : TCONV_ALGORITHM_AUTO;
+    if (!op_forward(op) && !op_data(op) && !op_filter(op) && (algo == TCONV_ALGORITHM_SUBPIXEL || algo == TCONV_ALGORITHM_GEMM))
+        return tconv__fail(TCONV_ERR_UNSUPPORTED, fn, "the bias gradient has one algorithm (DIRECT): %s was asked",
+                           tconv_algorithm_name(algo));
+    if (out_elems(op, &c->user) == 0 || !has_work(op, &c->user)) {
+        /* nothing to compute (zeros at most): no plan. An empty tensor's other sizes can be anything, and
+           the tiling's products of them need not fit int64. */
+        c->exec = c->user;
+        memset(&c->pl, 0, sizeof c->pl);
+        c->pl.algorithm = algo;
+        c->threads = 1;
+        return TCONV_OK;
+    }
     if (op_forward(op)) {
         c->exec = c->user;
         st = tconv__plan(fn, &c->exec, algo, &c->pl);
@@ -110,9 +125,6 @@ static enum tconv_status prepare(const char *fn, enum tconv_op op, const struct 
         st = tconv__plan_filter_grad(fn, &c->exec, algo, &c->pl);
     } else {
         c->exec = c->user;
-        if (algo == TCONV_ALGORITHM_SUBPIXEL || algo == TCONV_ALGORITHM_GEMM)
-            return tconv__fail(TCONV_ERR_UNSUPPORTED, fn, "the bias gradient has one algorithm (DIRECT): %s was asked",
-                               tconv_algorithm_name(algo));
         st = tconv__plan_bias_grad(&c->exec, &c->pl);
     }
     if (st != TCONV_OK) return st;
@@ -132,9 +144,19 @@ static int64_t out_elems(enum tconv_op op, const struct tconv__problem *pr)
 /* The call has something to compute (not just zeros): its inputs are not empty. */
 static bool has_work(enum tconv_op op, const struct tconv__problem *pr)
 {
-    if (op_forward(op)) return pr->y_elems > 0;
+    if (op_forward(op)) return pr->y_elems > 0 && pr->x_elems > 0; /* (empty x: y is the bias) */
     if (op_filter(op)) return pr->x_elems > 0 && pr->y_elems > 0;
     return pr->y_elems > 0; /* data and bias gradients read dy */
+}
+
+/* y of an empty x: the bias (or 0) through the activation, per output channel. */
+static void bias_only(const struct tconv__problem *pr, const float *bias, float *y)
+{
+    const int64_t px = pr->out_h * pr->out_w;
+    for (int64_t i = 0; i < pr->y_elems; i++) {
+        const int64_t c = pr->layout == TCONV_NHWC ? i % pr->co : i / px % pr->co;
+        y[i] = tconv__act(pr->act, bias ? bias[c] : 0.0f);
+    }
 }
 
 static enum tconv_status null_check(const char *fn, const char *name, const void *ptr, int64_t elems, bool needed)
@@ -179,7 +201,8 @@ static enum tconv_status run(const char *fn, enum tconv_op op, const struct tcon
     const bool accumulate = opt && opt->accumulate;
     const int64_t n_out = out_elems(op, &c.user);
     if (n_out == 0 || !has_work(op, &c.user)) { /* nothing to compute: an empty output, or a zero gradient */
-        if (n_out > 0 && !accumulate) memset(out, 0, (size_t)n_out * sizeof(float));
+        if (n_out > 0 && op_forward(op)) bias_only(&c.user, bias, out);
+        else if (n_out > 0 && !accumulate) memset(out, 0, (size_t)n_out * sizeof(float));
         if (opt && opt->profile) *opt->profile = (struct tconv_profile){.algorithm = c.pl.algorithm, .threads = 0};
         return TCONV_OK;
     }

@@ -13,11 +13,6 @@
 
 #include "internal.h"
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
-#define TCONV_CLONES __attribute__((target_clones("default", "avx2", "arch=x86-64-v4")))
-#else
-#define TCONV_CLONES
-#endif
 
 static void store(float *dw, int64_t idx, float v, bool accumulate) { dw[idx] = accumulate ? dw[idx] + v : v; }
 
@@ -108,7 +103,7 @@ void tconv__filter_grad_dw_tile(const struct tconv__run *r, int64_t tile, float 
                 if (iy < 0 || iy >= pr->in_h) continue;
                 mac_pixels(acc, r->dy + ((b * pr->out_h + oy) * pr->out_w + lo) * c_n + c0, c_n,
                            r->x + ((b * pr->in_h + iy) * pr->in_w + lo * w->s + kx * w->d - w->pb) * c_n + c0,
-                           w->s * c_n, hi - lo, nc);
+                           tconv__step(w->s, c_n, hi - lo), hi - lo, nc);
             }
         for (int64_t c = 0; c < nc; c++) store(r->dw, tconv__filter_index(pr, c0 + c, 0, ky, kx), acc[c], r->accumulate);
     } else { /* tile: one channel, one tap */

@@ -12,17 +12,25 @@
 
 /* ---- overlap map ---- */
 
-/* Taps that land on each big position of one axis: #{(i, t) : i*s + t*d - pb = p}. */
+/* Taps that land on each big position of one axis: #{(i, t) : i*s + t*d - pb = p}. Tap t hits the
+   positions off + i*s for the i of tconv__tap_range, an arithmetic run: +1 at its first position and
+   -1 one step past its last in c, then a running sum along each stride class. O(big + taps that land). */
 static void axis_counts(const struct tconv__axis *a, int32_t *c)
 {
-    for (int64_t p = 0; p < a->big; p++) {
-        int32_t n = 0;
-        for (int64_t t = 0; t < a->k; t++) {
-            int64_t i;
-            n += tconv__tap_source(a, p, t, &i);
-        }
-        c[p] = n;
+    for (int64_t p = 0; p < a->big; p++) c[p] = 0;
+    /* only taps with t*d in [pb - (small-1)*s, pb + big) can land (a huge cropped kernel has few such) */
+    const int64_t lo_num = a->pb - (a->small - 1) * a->s, hi_num = a->pb + a->big;
+    const int64_t t_lo = lo_num <= 0 ? 0 : (lo_num - 1) / a->d + 1, t_hi = tconv__min(a->k, (hi_num - 1) / a->d + 1);
+    for (int64_t t = t_lo; t < t_hi; t++) {
+        int64_t lo, hi;
+        tconv__tap_range(a, t, &lo, &hi);
+        if (hi <= lo) continue;
+        const int64_t off = t * a->d - a->pb;
+        c[lo * a->s + off] += 1;
+        int64_t end; /* hi*s + off, when it is inside the axis (else the run ends at the axis' end) */
+        if (tconv__mul(hi, a->s, &end) && tconv__add(end, off, &end) && end < a->big) c[end] -= 1;
     }
+    for (int64_t p = a->s; p < a->big; p++) c[p] += c[p - a->s];
 }
 
 TCONV_API enum tconv_status tconv_overlap_map(const struct tconv_params *p, int32_t *counts)
@@ -109,6 +117,7 @@ static void source_of(int64_t u, int64_t s, int64_t n, enum tconv_resize mode, i
 static void upsample(const struct tconv__problem *pc, int64_t s, enum tconv_resize mode, const float *x, float *up,
                      int threads)
 {
+    (void)threads; /* without OpenMP */
     const int64_t ih = pc->in_h / s, iw = pc->in_w / s, uh = pc->in_h, uw = pc->in_w, ci = pc->ci;
     const bool nhwc = pc->layout == TCONV_NHWC;
     const int64_t planes = nhwc ? pc->n : pc->n * ci, depth = nhwc ? ci : 1; /* NCHW: one channel per plane */
@@ -190,7 +199,7 @@ static enum tconv_status resize(const char *fn, const struct tconv_params *p, in
         const size_t bytes = fbytes + rbytes + tconv__round64(pl.shared_bytes) + (size_t)threads * pl.scratch_bytes;
         char *ws = tconv__alloc(bytes);
         if (!ws) return tconv__fail(TCONV_ERR_OUT_OF_MEMORY, fn, "could not allocate a workspace of %zu bytes", bytes);
-        float *wc = (float *)ws, *rp = (float *)(ws + fbytes);
+        float *wc = (float *)(void *)ws, *rp = (float *)(void *)(ws + fbytes); /* 64-byte aligned blocks */
         /* the conv filter as transposed taps: rp[ky][kx][o % cog][group's input block + c] */
         const struct tconv__fstrides fs = tconv__filter_strides(&pc);
 #pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && slice > 4096)

@@ -11,11 +11,6 @@
 
 #include "internal.h"
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
-#define TCONV_CLONES __attribute__((target_clones("default", "avx2", "arch=x86-64-v4")))
-#else
-#define TCONV_CLONES
-#endif
 
 /* dst[i*ds + c] += src[i*ss + c] * w[c] for i < n, c < nc */
 TCONV_CLONES static void mac_rows(float *restrict dst, int64_t ds, const float *restrict src, int64_t ss,
@@ -45,7 +40,7 @@ static void conv_nhwc(const struct tconv__problem *pr, const float *x, const flo
             int64_t lo, hi;
             tconv__tap_range(w, kx, &lo, &hi); /* same map: ix = ox*s + kx*d - pb */
             if (hi > lo)
-                mac_rows(yrow + lo * c_n, c_n, xrow + (lo * w->s + kx * w->d - w->pb) * c_n, w->s * c_n,
+                mac_rows(yrow + lo * c_n, c_n, xrow + (lo * w->s + kx * w->d - w->pb) * c_n, tconv__step(w->s, c_n, hi - lo),
                          wp + (ky * w->k + kx) * c_n, hi - lo, c_n);
         }
     }
@@ -64,7 +59,7 @@ static void transpose_nhwc(const struct tconv__problem *pr, const float *x, cons
             int64_t lo, hi;
             tconv__tap_range(w, kx, &lo, &hi);
             if (hi > lo)
-                mac_rows(yrow + (lo * w->s + kx * w->d - w->pb) * c_n, w->s * c_n, xrow + lo * c_n, c_n,
+                mac_rows(yrow + (lo * w->s + kx * w->d - w->pb) * c_n, tconv__step(w->s, c_n, hi - lo), xrow + lo * c_n, c_n,
                          wp + (ky * w->k + kx) * c_n, hi - lo, c_n);
         }
     }

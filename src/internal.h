@@ -25,6 +25,15 @@
 
 #include "tconv.h"
 
+/* Hot loops compiled for x86-64, AVX2 and AVX-512, picked at load time (GCC's ifunc). Not under
+   ThreadSanitizer: the ifunc resolvers would run before its runtime starts, and crash. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__) && \
+    !defined(__SANITIZE_THREAD__)
+#define TCONV_CLONES __attribute__((target_clones("default", "avx2", "arch=x86-64-v4")))
+#else
+#define TCONV_CLONES
+#endif
+
 /* Hidden even where -fvisibility does not reach: target_clones' ifunc resolvers are default otherwise. */
 #pragma GCC visibility push(hidden)
 
@@ -59,6 +68,11 @@ enum tconv_status tconv__fail(enum tconv_status s, const char *fn, const char *f
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+#ifdef TCONV_FAULT_INJECTION
+void tconv__fi_arm(int64_t fail_at); /* 0: never fail; resets the call count */
+int64_t tconv__fi_calls(void);
+int64_t tconv__fi_live(void);
+#endif
 void *tconv__alloc(size_t bytes); /* 64-byte aligned; NULL on failure. The only allocator. */
 void tconv__free(void *ptr);
 double tconv__now(void);          /* monotonic seconds */
@@ -263,6 +277,11 @@ void tconv__epilogue_cols(enum tconv_activation act, const float *bias, float *y
 void tconv__epilogue_rows(enum tconv_activation act, const float *bias, float *y, int64_t rows, int64_t cols,
                           int64_t ld);
 
+/* The element step s*c between consecutive positions of a run of n. A run of n >= 2 inside one
+   tensor proves s*c fits; a run of one never steps, and s*c may overflow then (a stride larger than
+   the tensor, e.g. INT64_MAX with a single output column). */
+static inline int64_t tconv__step(int64_t s, int64_t c, int64_t n) { return n > 1 ? s * c : 0; }
+
 /* Transposed gather geometry on one axis (p = i*s + t*d - pb):
    the small index i that tap t sends to big position p, if any ... */
 static inline bool tconv__tap_source(const struct tconv__axis *a, int64_t p, int64_t t, int64_t *i)
@@ -276,8 +295,8 @@ static inline bool tconv__tap_source(const struct tconv__axis *a, int64_t p, int
 static inline void tconv__tap_range(const struct tconv__axis *a, int64_t t, int64_t *lo, int64_t *hi)
 {
     const int64_t off = t * a->d - a->pb;
-    const int64_t l = off >= 0 ? 0 : (-off + a->s - 1) / a->s;
-    int64_t h = a->big - off <= 0 ? 0 : (a->big - off + a->s - 1) / a->s;
+    const int64_t l = off >= 0 ? 0 : (-off - 1) / a->s + 1;           /* ceil(-off / s), no s - 1 to overflow */
+    int64_t h = a->big - off <= 0 ? 0 : (a->big - off - 1) / a->s + 1; /* ceil((big - off) / s) */
     if (h > a->small) h = a->small;
     *lo = l;
     *hi = h > l ? h : l;

@@ -16,12 +16,6 @@
 
 #include "internal.h"
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
-#define TCONV_CLONES __attribute__((target_clones("default", "avx2", "arch=x86-64-v4")))
-#else
-#define TCONV_CLONES
-#endif
-
 /* ---- filter packing ---- */
 
 /* The layout each GEMM kind reads in place: the default one for NHWC, PyTorch's for NCHW. */
@@ -38,6 +32,7 @@ bool tconv__filter_is_canonical(const struct tconv__problem *pr)
 
 void tconv__pack_filter(const struct tconv__problem *pr, const float *filter, float *packed, int nthreads)
 {
+    (void)nthreads; /* without OpenMP */
     struct tconv__problem dst = *pr;
     dst.flayout = tconv__canonical_layout(pr);
     const struct tconv__fstrides ss = tconv__filter_strides(pr), ds = tconv__filter_strides(&dst);
@@ -62,6 +57,7 @@ static int64_t subpixel_tap(const struct tconv__axis *a, int64_t m, int64_t j, i
 void tconv__pack_subpixel(const struct tconv__problem *pr, const struct tconv__plan *pl, const float *filter,
                           float *packed, int nthreads)
 {
+    (void)nthreads; /* without OpenMP */
     const int64_t mh = pl->sub.h.k, mw = pl->sub.w.k, sh = pr->h.s, sw = pr->w.s, cig = pr->cig, cog = pr->cog;
     const int64_t kp = mh * mw * cig, np = pl->phases * cog;
     const struct tconv__fstrides ss = tconv__filter_strides(pr);
@@ -87,6 +83,7 @@ void tconv__pack_subpixel(const struct tconv__problem *pr, const struct tconv__p
 
 void tconv__pack_depthwise(const struct tconv__problem *pr, const float *filter, float *packed, int nthreads)
 {
+    (void)nthreads; /* without OpenMP */
     const int64_t c_n = pr->co, taps = pr->h.k * pr->w.k;
 #pragma omp parallel for num_threads(nthreads) schedule(static) if (nthreads > 1 && c_n * taps > 65536)
     for (int64_t c = 0; c < c_n; c++)
@@ -143,9 +140,11 @@ void tconv__im2col_nhwc(const struct tconv__problem *pr, const float *x, int64_t
                 tconv__tap_range(w, kx, &lo, &hi);
                 lo = tconv__min(tconv__max(lo, ox0), ox0 + n), hi = tconv__max(tconv__min(hi, ox0 + n), lo);
                 zero_rows(dst, width, lo - ox0, run);
-                copy_rows(dst + (lo - ox0) * width, width,
-                          x + ((b * pr->in_h + iy) * pr->in_w + lo * w->s + kx * w->d - w->pb) * pr->ci + group * cig + c,
-                          w->s * pr->ci, hi - lo, run);
+                if (hi > lo) /* (else the source address would lie outside x) */
+                    copy_rows(dst + (lo - ox0) * width, width,
+                              x + ((b * pr->in_h + iy) * pr->in_w + lo * w->s + kx * w->d - w->pb) * pr->ci +
+                                  group * cig + c,
+                              tconv__step(w->s, pr->ci, hi - lo), hi - lo, run);
                 zero_rows(dst + (hi - ox0) * width, width, ox0 + n - hi, run);
             }
             k += run;
@@ -232,7 +231,7 @@ void tconv__col2im_nhwc(const struct tconv__problem *pr, const float *col, int64
                     int64_t lo, hi;
                     tconv__tap_range(w, kx, &lo, &hi);
                     if (hi > lo)
-                        add_rows(yrow + (lo * w->s + kx * w->d - w->pb) * pr->co, w->s * pr->co,
+                        add_rows(yrow + (lo * w->s + kx * w->d - w->pb) * pr->co, tconv__step(w->s, pr->co, hi - lo),
                                  crow + lo * ndim + kx * cog, ndim, hi - lo, cog);
                 }
             }

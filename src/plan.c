@@ -35,6 +35,7 @@ static int64_t clamp(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : v
 static bool subpixel_axis(const struct tconv__axis *a, struct tconv__axis *sub, int64_t *qlo)
 {
     if (a->s != 1 && a->d != 1) return false;
+    if (a->s > tconv__max(a->big, 1)) return false; /* more phases than outputs: a GEMM mostly of nothing */
     const int64_t m = a->s == 1 ? a->k : tconv__cdiv(a->k, a->s), step = a->s == 1 ? a->d : 1;
     const int64_t lo = a->pb / a->s, hi = (a->big - 1 + a->pb) / a->s; /* pb >= 0 */
     *qlo = lo;
@@ -46,11 +47,11 @@ static bool subpixel_axis(const struct tconv__axis *a, struct tconv__axis *sub, 
 static bool subpixel_problem(const struct tconv__problem *pr, struct tconv__plan *pl)
 {
     struct tconv__axis h, w;
-    int64_t kp, np;
+    int64_t taps, kp, phases, np;
     if (!subpixel_axis(&pr->h, &h, &pl->qlo_h) || !subpixel_axis(&pr->w, &w, &pl->qlo_w)) return false;
-    /* GEMM dimensions: K' = m_h*m_w*cig, N' = s_h*s_w*cog must fit an int */
-    if (!tconv__mul(h.k * w.k, pr->cig, &kp) || kp > INT32_MAX) return false;
-    if (!tconv__mul(pr->h.s * pr->w.s, pr->cog, &np) || np > INT32_MAX) return false;
+    /* GEMM dimensions: K' = m_h*m_w*cig, N' = s_h*s_w*cog must fit an int (strides may be huge) */
+    if (!tconv__mul(h.k, w.k, &taps) || !tconv__mul(taps, pr->cig, &kp) || kp > INT32_MAX) return false;
+    if (!tconv__mul(pr->h.s, pr->w.s, &phases) || !tconv__mul(phases, pr->cog, &np) || np > INT32_MAX) return false;
     pl->sub = *pr;
     pl->sub.transposed = false;
     pl->sub.h = h, pl->sub.w = w;
@@ -287,8 +288,10 @@ enum tconv_status tconv__plan_tiles(const char *fn, const struct tconv__problem 
     if (a == TCONV_ALGORITHM_SUBPIXEL && !sub_ok)
         return tconv__fail(TCONV_ERR_UNSUPPORTED, fn,
                            "algorithm SUBPIXEL needs dilation 1 or stride 1 on each axis (stride %lldx%lld, "
-                           "dilation %lldx%lld), and GEMM sizes that fit an int",
-                           (long long)pr->h.s, (long long)pr->w.s, (long long)pr->h.d, (long long)pr->w.d);
+                           "dilation %lldx%lld), a stride no larger than the output (%lldx%lld), and GEMM sizes "
+                           "that fit an int",
+                           (long long)pr->h.s, (long long)pr->w.s, (long long)pr->h.d, (long long)pr->w.d,
+                           (long long)pr->out_h, (long long)pr->out_w);
     if (a == TCONV_ALGORITHM_AUTO) {
         if (depthwise) a = TCONV_ALGORITHM_DIRECT;
         else if (!pr->transposed || !sub_ok) a = TCONV_ALGORITHM_GEMM;
@@ -424,9 +427,9 @@ void tconv__execute(const struct tconv__problem *pr, const struct tconv__plan *p
     memset(sum, 0, sizeof *sum);
     run.pr = pr, run.pl = pl;
     if (pl->kind == TCONV__FILTER_GRAD) {
-        run.partial = (float *)base; /* the shared part holds the partial gradients, not a packed filter */
+        run.partial = (float *)(void *)base; /* the shared part holds the partial gradients, not a packed filter */
     } else if (pl->shared_bytes) {
-        float *packed = (float *)base;
+        float *packed = (float *)(void *)base;
         if (pl->kind == TCONV__TR_SUBPIXEL && !pl->b_canonical) tconv__pack_subpixel(pr, pl, run.f, packed, nthreads);
         else if (pl->kind == TCONV__DW_DIRECT) tconv__pack_depthwise(pr, run.f, packed, nthreads);
         else tconv__pack_filter(pr, run.f, packed, nthreads);
@@ -453,14 +456,14 @@ void tconv__execute(const struct tconv__problem *pr, const struct tconv__plan *p
            parallel region by the caller's nthreads-var; pin it to 1 so the GEMMs are the same
            single-threaded ones as with more threads (then restore the caller's value). The
            pthreads build keeps its own threads: its loops here already run on one thread. */
-        struct tconv__times *tt = (struct tconv__times *)scratch;
+        struct tconv__times *tt = (struct tconv__times *)(void *)scratch;
         memset(tt, 0, sizeof *tt);
 #ifdef _OPENMP
         const int saved = omp_get_max_threads();
         const bool pin = tconv__blas_threading() != 1 && saved != 1;
         if (pin) omp_set_num_threads(1);
 #endif
-        for (int64_t i = 0; i < pl->ntiles; i++) fn(&run, i, (float *)(scratch + HEADER), tt, timed);
+        for (int64_t i = 0; i < pl->ntiles; i++) fn(&run, i, (float *)(void *)(scratch + HEADER), tt, timed);
 #ifdef _OPENMP
         if (pin) omp_set_num_threads(saved);
 #endif
@@ -481,7 +484,7 @@ void tconv__execute(const struct tconv__problem *pr, const struct tconv__plan *p
     }
     if (timed)
         for (int t = 0; t < (nt > 1 ? nt : 1); t++) {
-            const struct tconv__times *tt = (const struct tconv__times *)(scratch + (size_t)t * pl->scratch_bytes);
+            const struct tconv__times *tt = (const struct tconv__times *)(const void *)(scratch + (size_t)t * pl->scratch_bytes);
             sum->im2col += tt->im2col, sum->gemm += tt->gemm, sum->col2im += tt->col2im;
             sum->epilogue += tt->epilogue;
         }

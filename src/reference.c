@@ -52,41 +52,41 @@ static void conv_direct(const struct tconv__problem *pr, const float *x, const f
         }
 }
 
-/* One output channel plane at a time: full[F_h][F_w] in double, then the crop y[o] = full[o + pb]. */
+/* One output channel plane at a time, in double: every input pixel scatters the whole kernel to
+   full-result position i*s + t*d, which lands on y at that minus the crop pb when inside y. (Only the
+   cropped plane is held: the full result can be far larger than y, e.g. under a large explicit crop.) */
 static enum tconv_status transpose_scatter(const char *fn, const struct tconv__problem *pr, const float *x,
                                            const float *w, const float *bias, float *y)
 {
     const struct tconv__axis *h = &pr->h, *wd = &pr->w;
-    const int64_t fh = (h->small - 1) * h->s + h->ke, fw = (wd->small - 1) * wd->s + wd->ke;
-    int64_t cells = 0;
-    if (fh > 0 && fw > 0 && (!tconv__mul(fh, fw, &cells) || cells > (int64_t)(SIZE_MAX / sizeof(double))))
-        return tconv__fail(TCONV_ERR_SIZE_OVERFLOW, fn, "the reference's full result %lld x %lld is too large",
-                           (long long)fh, (long long)fw);
-    double *full = tconv__alloc((size_t)cells * sizeof(double));
-    if (!full)
-        return tconv__fail(TCONV_ERR_OUT_OF_MEMORY, fn, "could not allocate the reference's full result (%lld x %lld)",
-                           (long long)fh, (long long)fw);
+    const int64_t cells = pr->out_h * pr->out_w; /* <= INT_MAX: checked by resolve */
+    double *plane = tconv__alloc((size_t)cells * sizeof(double));
+    if (!plane)
+        return tconv__fail(TCONV_ERR_OUT_OF_MEMORY, fn, "could not allocate the reference's output plane (%lld x %lld)",
+                           (long long)pr->out_h, (long long)pr->out_w);
     for (int64_t b = 0; b < pr->n; b++)
         for (int64_t o = 0; o < pr->co; o++) {
             const int64_t g = o / pr->cog, ol = o % pr->cog;
-            for (int64_t t = 0; t < cells; t++) full[t] = 0.0;
-            for (int64_t i = g * pr->cig; i < (g + 1) * pr->cig; i++)
+            for (int64_t t = 0; t < cells; t++) plane[t] = 0.0;
+            for (int64_t i = g * pr->cig; i < (g + 1) * pr->cig && pr->x_elems > 0; i++) /* (empty x: bias only) */
                 for (int64_t iy = 0; iy < pr->in_h; iy++)
                     for (int64_t ix = 0; ix < pr->in_w; ix++) {
                         const double v = x[x_index(pr, b, i, iy, ix)];
-                        for (int64_t ky = 0; ky < h->k; ky++)
-                            for (int64_t kx = 0; kx < wd->k; kx++)
-                                full[(iy * h->s + ky * h->d) * fw + ix * wd->s + kx * wd->d] +=
-                                    v * (double)w[tconv__filter_index(pr, i, ol, ky, kx)];
+                        for (int64_t ky = 0; ky < h->k; ky++) {
+                            const int64_t oy = iy * h->s + ky * h->d - h->pb; /* pb >= 0 in every mode */
+                            if (oy < 0 || oy >= pr->out_h) continue;
+                            for (int64_t kx = 0; kx < wd->k; kx++) {
+                                const int64_t ox = ix * wd->s + kx * wd->d - wd->pb;
+                                if (ox < 0 || ox >= pr->out_w) continue;
+                                plane[oy * pr->out_w + ox] += v * (double)w[tconv__filter_index(pr, i, ol, ky, kx)];
+                            }
+                        }
                     }
             for (int64_t oy = 0; oy < pr->out_h; oy++)
-                for (int64_t ox = 0; ox < pr->out_w; ox++) {
-                    const int64_t fy = oy + h->pb, fx = ox + wd->pb; /* pb >= 0 in every mode */
-                    const double v = (fy < fh && fx < fw) ? full[fy * fw + fx] : 0.0;
-                    y[y_index(pr, b, o, oy, ox)] = finish(pr, v, bias, o);
-                }
+                for (int64_t ox = 0; ox < pr->out_w; ox++)
+                    y[y_index(pr, b, o, oy, ox)] = finish(pr, plane[oy * pr->out_w + ox], bias, o);
         }
-    tconv__free(full);
+    tconv__free(plane);
     return TCONV_OK;
 }
 

@@ -1,6 +1,7 @@
 /*
  * status.c - status strings, the per-thread last error, the version and the one allocator.
- * The only state in the library is the thread-local error text below: each thread owns its own.
+ * The only state in the library is the thread-local error text below: each thread owns its own
+ * (test builds with TCONV_FAULT_INJECTION add thread-local allocation counters).
  */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <stdarg.h>
@@ -48,15 +49,39 @@ TCONV_API const char *tconv_version(void)
     return STR(TCONV_VERSION_MAJOR) "." STR(TCONV_VERSION_MINOR) "." STR(TCONV_VERSION_PATCH);
 }
 
+#ifdef TCONV_FAULT_INJECTION
+/* Test builds only (tests/test_alloc.c): this thread's allocator fails on its Nth call, and counts
+   its calls and live blocks. Every allocation happens on the calling thread, before any output is
+   written, so a failure at any N must leave the output untouched and nothing allocated. */
+static _Thread_local int64_t fi_fail_at, fi_calls, fi_live;
+void tconv__fi_arm(int64_t fail_at) { fi_fail_at = fail_at, fi_calls = 0; }
+int64_t tconv__fi_calls(void) { return fi_calls; }
+int64_t tconv__fi_live(void) { return fi_live; }
+#endif
+
+/* The one allocation function of the library: 64-byte aligned (cache lines, AVX-512 loads). */
 void *tconv__alloc(size_t bytes)
 {
+#ifdef TCONV_FAULT_INJECTION
+    if (++fi_calls == fi_fail_at) return NULL;
+#endif
     if (bytes == 0) bytes = 64;
     bytes = (bytes + 63) & ~(size_t)63; /* aligned_alloc wants a multiple of the alignment */
     if (bytes == 0) return NULL;        /* the rounding wrapped */
-    return aligned_alloc(64, bytes);
+    void *p = aligned_alloc(64, bytes);
+#ifdef TCONV_FAULT_INJECTION
+    fi_live += p != NULL;
+#endif
+    return p;
 }
 
-void tconv__free(void *ptr) { free(ptr); }
+void tconv__free(void *ptr)
+{
+#ifdef TCONV_FAULT_INJECTION
+    fi_live -= ptr != NULL;
+#endif
+    free(ptr);
+}
 
 double tconv__now(void)
 {

@@ -142,7 +142,8 @@ for v in "seed003_x_i8.npy:byte 10: dtype '<i8' is not supported: tconv reads fl
          "bad_trailing.npy:byte 128: the data holds 20 bytes, the shape and dtype need 16" \
          "bad_key.npy:byte 11: unexpected key 'dtype' in the header" \
          "bad_fortran.npy:byte 44: 'fortran_order' must be True or False" \
-         "bad_shape.npy:byte 67: expected a non-negative integer in 'shape'"; do
+         "bad_shape.npy:byte 67: expected a non-negative integer in 'shape'" \
+         "bad_duplicate.npy:byte 74: the key 'shape' appears twice in the header"; do
   f=${v%%:*}
   rm -f "$tmp/bad.npy"
   run 1 run conv2d_transpose -x "$data/$f" -w "$data/seed003_w.npy" --strides 2 --padding VALID -o "$tmp/bad.npy"
@@ -161,12 +162,12 @@ run 0 overlap conv2d_transpose --input-shape 3,4,4,2 --kernel-size 3,3 --strides
 has "$tmp/out" " 1 1 2 1 2 1 2 1"
 has "$tmp/out" " 2 2 4 2 4 2 4 2"
 [ "$(grep -c '^ [124] ' "$tmp/out")" -eq 8 ] && ok || ko "overlap: want 8 grid rows"
-has "$tmp/out" "verdict: checkerboard: 1 to 4 taps per pixel (max/min 4.00) with a period of 2x2 pixels; 15 pixels at the border get fewer (the edges of x)"
+has "$tmp/out" "verdict: checkerboard: 1 to 4 taps per pixel (max/min 4.00) with a period of 2x2 pixels; 15 of the 64 pixels, near the edges, get fewer"
 grep -q '^why: height: 3 taps (dilation 1) over stride 2 reach the output rows 1 to 2 times; width: .*Odena' "$tmp/out" && ok || ko "overlap: why line"
 hdr=$(od -A n -t x1 -N 24 "$tmp/o.png" | tr -d ' \n')
 [ "$hdr" = "89504e470d0a1a0a0000000d494844520000004000000040" ] && ok || ko "overlap --png: header $hdr (want a 64x64 PNG)"
 run 0 overlap conv2d_transpose --input-shape 1,4,4,1 --kernel-size 4 --strides 2 --padding SAME
-has "$tmp/out" "verdict: uniform: every output pixel gets 4 taps; 28 pixels at the border get fewer (the edges of x)"
+has "$tmp/out" "verdict: uniform: 4 taps on every output pixel away from the edges of x; 28 of the 64 pixels, near the edges, get fewer"
 run 2 overlap conv2d --input-shape 1,4,4,1 --kernel-size 4
 run 1 overlap conv2d_transpose --input-shape 1,4,4,1 --kernel-size 4 --strides 2 --padding VALID --output-shape 1,20,20,1
 grep -q "is not an admissible output height" "$tmp/err" && ok || ko "overlap: bad output shape"

@@ -182,22 +182,53 @@ START_TEST(last_error_is_per_thread)
 }
 END_TEST
 
-/* Different ops and shapes from several threads at once give the same bits as alone. */
+/* Different ops and shapes from 8 threads at once give the same bits as the same calls made alone
+   (also run under ThreadSanitizer in CI: .ci/run). */
+enum { K_CONV, K_TR, K_TR_EX, K_DATA, K_FILTER, K_BIAS, K_RESIZE, K_TR_DATA, NKINDS };
+static const char *const kind_names[NKINDS] = {"conv2d", "conv2d_transpose", "conv2d_transpose_ex (workspace, 2 threads)",
+                                               "conv2d_backward_data", "conv2d_transpose_backward_filter",
+                                               "conv2d_backward_bias", "resize_conv2d nearest x2",
+                                               "conv2d_transpose_backward_data"};
 struct job {
-    int op;
+    int kind;
     struct tconv_params p;
-    float *x, *f, *b, *alone;
-    int64_t ny;
+    float *x, *f, *b, *dy, *alone;
+    void *ws;
+    size_t ws_bytes;
+    int64_t nout;
     int failed;
 };
+
+static enum tconv_status job_call(const struct job *j, float *out)
+{
+    const struct tconv_params *p = &j->p;
+    struct tconv_options o = TCONV_OPTIONS_INIT;
+    o.num_threads = 2;
+    switch (j->kind) {
+    case K_CONV: return tconv_conv2d(p, j->x, j->f, j->b, out);
+    case K_TR: return tconv_conv2d_transpose(p, j->x, j->f, j->b, out);
+    case K_TR_EX: return tconv_conv2d_transpose_ex(p, j->x, j->f, j->b, out, j->ws, j->ws_bytes, &o);
+    case K_DATA: return tconv_conv2d_backward_data(p, j->dy, j->f, out);
+    case K_FILTER: return tconv_conv2d_transpose_backward_filter(p, j->x, j->dy, out);
+    case K_BIAS: return tconv_conv2d_backward_bias(p, j->dy, out);
+    case K_RESIZE: return tconv_resize_conv2d(p, 2, TCONV_RESIZE_NEAREST, j->x, j->f, j->b, out);
+    default: return tconv_conv2d_transpose_backward_data(p, j->dy, j->f, out);
+    }
+}
 
 static void *job_thread(void *arg)
 {
     struct job *j = arg;
-    float *y = malloc(j->ny * 4);
-    for (int it = 0; it < 20 && !j->failed; it++) {
-        if (ops[j->op].fn(&j->p, j->x, j->f, j->b, y) != TCONV_OK || memcmp(y, j->alone, j->ny * 4) != 0)
-            j->failed = it + 1;
+    float *y = malloc(j->nout * 4);
+    struct tconv_params bad = j->p; /* and a failing call of its own, whose message must stay its own */
+    bad.kernel_w = -1 - j->kind;
+    char want[64];
+    snprintf(want, sizeof want, "kernel_w = %d is invalid", -1 - j->kind);
+    for (int it = 0; it < 12 && !j->failed; it++) {
+        if (job_call(j, y) != TCONV_OK || memcmp(y, j->alone, j->nout * 4) != 0) j->failed = it + 1;
+        struct job jb = *j;
+        jb.p = bad;
+        if (job_call(&jb, y) != TCONV_ERR_INVALID_ARGUMENT || !strstr(tconv_last_error(), want)) j->failed = 100 + it;
     }
     free(y);
     return NULL;
@@ -206,29 +237,41 @@ static void *job_thread(void *arg)
 START_TEST(concurrent_calls)
 {
     struct rng r = rng_make(test_seed(), 43);
-    struct job jobs[6];
-    for (int i = 0; i < 6; i++) {
+    struct job jobs[NKINDS];
+    for (int i = 0; i < NKINDS; i++) {
         struct job *j = &jobs[i];
-        j->op = i % 4;
+        memset(j, 0, sizeof *j);
+        j->kind = i;
+        const bool tr = i == K_TR || i == K_TR_EX || i == K_FILTER || i == K_TR_DATA;
         j->p = PV(.batch = 1 + i % 3, .in_h = 9 + i, .in_w = 8 + 2 * i, .in_channels = 8, .out_channels = 6,
-                 .layout = (enum tconv_layout)(i % 2), .filter_layout = (enum tconv_filter_layout)(i % 5));
+                 .layout = (enum tconv_layout)(i % 2), .filter_layout = (enum tconv_filter_layout)(i % 5),
+                 .kernel_h = 3 + i % 2, .kernel_w = 3 + i % 2);
+        if (i == K_RESIZE) j->p.stride_h = j->p.stride_w = 1;
+        struct tconv_params big = j->p; /* resize: the conv runs on the upsampled size */
+        if (i == K_RESIZE) big.in_h *= 2, big.in_w *= 2;
         struct tconv_geometry g;
-        ck_assert_int_eq(ops[j->op].tr ? tconv_conv2d_transpose_geometry(&j->p, &g) : tconv_conv2d_geometry(&j->p, &g),
-                         TCONV_OK);
+        ck_assert_int_eq((tr ? tconv_conv2d_transpose_geometry : tconv_conv2d_geometry)(&big, &g), TCONV_OK);
         const int64_t nx = j->p.batch * j->p.in_h * j->p.in_w * 8, nf = filter_elems(&j->p);
-        j->ny = j->p.batch * g.out_h * g.out_w * 6;
-        j->x = malloc(nx * 4), j->f = malloc(nf * 4), j->b = malloc(6 * 4), j->alone = malloc(j->ny * 4);
-        fill_uniform(&r, j->x, nx), fill_uniform(&r, j->f, nf), fill_uniform(&r, j->b, 6);
-        ck_assert_int_eq(ops[j->op].fn(&j->p, j->x, j->f, j->b, j->alone), TCONV_OK);
-        j->failed = 0;
+        const int64_t ny = j->p.batch * g.out_h * g.out_w * 6;
+        j->nout = i == K_DATA || i == K_TR_DATA ? nx : i == K_FILTER ? nf : i == K_BIAS ? 6 : ny;
+        j->x = malloc(nx * 4), j->f = malloc(nf * 4), j->b = malloc(6 * 4), j->dy = malloc(ny * 4);
+        j->alone = malloc(j->nout * 4);
+        fill_uniform(&r, j->x, nx), fill_uniform(&r, j->f, nf), fill_uniform(&r, j->b, 6), fill_uniform(&r, j->dy, ny);
+        if (i == K_TR_EX) {
+            struct tconv_options o = TCONV_OPTIONS_INIT;
+            o.num_threads = 2;
+            ck_assert_int_eq(tconv_conv2d_transpose_workspace_size_ex(&j->p, &o, &j->ws_bytes), TCONV_OK);
+            j->ws = malloc(j->ws_bytes);
+        }
+        ck_assert_msg(job_call(j, j->alone) == TCONV_OK, "%s: %s", kind_names[i], tconv_last_error());
     }
-    pthread_t t[6];
-    for (int i = 0; i < 6; i++) ck_assert_int_eq(pthread_create(&t[i], NULL, job_thread, &jobs[i]), 0);
-    for (int i = 0; i < 6; i++) pthread_join(t[i], NULL);
-    for (int i = 0; i < 6; i++) {
-        ck_assert_msg(!jobs[i].failed, "job %d (%s) differed at iteration %d", i, ops[jobs[i].op].name,
-                      jobs[i].failed);
-        free(jobs[i].x), free(jobs[i].f), free(jobs[i].b), free(jobs[i].alone);
+    pthread_t t[NKINDS];
+    for (int i = 0; i < NKINDS; i++) ck_assert_int_eq(pthread_create(&t[i], NULL, job_thread, &jobs[i]), 0);
+    for (int i = 0; i < NKINDS; i++) pthread_join(t[i], NULL);
+    for (int i = 0; i < NKINDS; i++) {
+        ck_assert_msg(!jobs[i].failed, "thread %d (%s) differed from the call made alone at iteration %d", i,
+                      kind_names[i], jobs[i].failed);
+        free(jobs[i].x), free(jobs[i].f), free(jobs[i].b), free(jobs[i].dy), free(jobs[i].alone), free(jobs[i].ws);
     }
 }
 END_TEST
@@ -365,6 +408,94 @@ START_TEST(profile_and_names)
 }
 END_TEST
 
+
+/* ------------------------------------------------- inputs the fuzzer found (tests/fuzz), kept */
+
+/* Every op through the fast path and its reference, on dyadic data (exact), with each status equal. */
+typedef enum tconv_status (*grad_fn)(const struct tconv_params *, const float *, const float *, float *);
+typedef enum tconv_status (*bias_fn)(const struct tconv_params *, const float *, float *);
+
+static const struct fuzz_case {
+    const char *name; /* what the fuzzer found */
+    bool tr;
+    struct tconv_params p;
+} fuzz_cases[] = {
+    {"conv stride_w INT64_MAX: tap ranges overflowed (wrong y)", false,
+     P(.batch = 3, .in_h = 5, .in_w = 7, .in_channels = 2, .out_channels = 4, .groups = 1, .kernel_w = 7,
+       .stride_w = INT64_MAX, .dilation_w = 3)},
+    {"transposed stride_w 2^40, one input column", true,
+     P(.in_h = 3, .in_w = 1, .in_channels = 2, .out_channels = 2, .groups = 1, .stride_w = (int64_t)1 << 40, .out_w = 3,
+       .padding = TCONV_PADDING_VALID)},
+    {"empty x with in_h = 2^31: the reference walked every row", true,
+     P(.batch = 1, .in_h = (int64_t)1 << 31, .in_w = 0, .in_channels = 4, .out_channels = 4, .kernel_h = 4,
+       .kernel_w = 7, .stride_w = 4, .dilation_h = 3, .dilation_w = 3, .padding = TCONV_PADDING_VALID, .out_h = 1)},
+    {"batch 2^50 and y empty: no tiling is planned for an empty call", false,
+     P(.batch = (int64_t)1 << 50, .in_h = 1, .in_w = 0, .kernel_w = 1, .in_channels = 2, .out_channels = 2, .groups = 2,
+       .stride_h = 1, .stride_w = 1, .padding = TCONV_PADDING_EXPLICIT, .pad_top = 200, .pad_bottom = 200)},
+    {"a crop of 2^29 on each side: the reference held the 2^30-row full result", true,
+     P(.batch = 1, .in_h = 3, .in_w = 2, .kernel_h = 2, .dilation_h = (int64_t)1 << 30,
+       .padding = TCONV_PADDING_EXPLICIT, .pad_top = (int64_t)1 << 29, .pad_bottom = (int64_t)1 << 29, .stride_h = 1)},
+};
+
+START_TEST(fuzz_regressions)
+{
+    const struct fuzz_case *fc = &fuzz_cases[_i];
+    const struct tconv_params *p = &fc->p;
+    struct tconv_params pg = *p; /* the gradients take no activation */
+    pg.activation = TCONV_ACTIVATION_NONE;
+    struct tconv_geometry g;
+    ck_assert_msg((fc->tr ? tconv_conv2d_transpose_geometry : tconv_conv2d_geometry)(p, &g) == TCONV_OK, "%s: %s",
+                  fc->name, tconv_last_error());
+    const int64_t nx = p->batch * p->in_h * p->in_w * p->in_channels;
+    const int64_t ny = p->batch * g.out_h * g.out_w * p->out_channels;
+    const int64_t nf = p->kernel_h * p->kernel_w * (p->in_channels / p->groups) * p->out_channels;
+    const int64_t cap = 1 << 16;
+    ck_assert(nx <= cap && ny <= cap && nf <= cap);
+    struct rng r = rng_make(test_seed(), 900 + (uint64_t)_i);
+    float *x = malloc((nx + 1) * 4), *w = malloc((nf + 1) * 4), *b = malloc(p->out_channels * 4);
+    float *dy = malloc((ny + 1) * 4), *out = malloc(cap * 4), *ref = malloc(cap * 4);
+    fill_dyadic(&r, x, nx), fill_dyadic(&r, w, nf), fill_dyadic(&r, b, p->out_channels), fill_dyadic(&r, dy, ny);
+    for (int kind = 0; kind < 4; kind++) { /* forward, data, filter and bias gradients of this op */
+        const int op = fc->tr ? (kind ? 4 + kind : 1) : (kind ? 1 + kind : 0);
+        size_t bytes = 1;
+        ck_assert_msg(tconv_workspace_size((enum tconv_op)op, kind ? &pg : p, NULL, &bytes) == TCONV_OK,
+                      "%s: op %d workspace: %s", fc->name, op, tconv_last_error());
+        enum tconv_status sf, sr;
+        int64_t n;
+        switch (kind) {
+        case 0:
+            n = ny;
+            sf = (fc->tr ? tconv_conv2d_transpose : tconv_conv2d)(p, x, w, b, out);
+            sr = (fc->tr ? tconv_conv2d_transpose_reference : tconv_conv2d_reference)(p, x, w, b, ref);
+            break;
+        case 1:
+            n = nx;
+            sf = (fc->tr ? tconv_conv2d_transpose_backward_data : tconv_conv2d_backward_data)(&pg, dy, w, out);
+            sr = (fc->tr ? tconv_conv2d_transpose_backward_data_reference : tconv_conv2d_backward_data_reference)(
+                &pg, dy, w, ref);
+            break;
+        case 2:
+            n = nf;
+            sf = (fc->tr ? tconv_conv2d_transpose_backward_filter : tconv_conv2d_backward_filter)(&pg, x, dy, out);
+            sr = (fc->tr ? tconv_conv2d_transpose_backward_filter_reference : tconv_conv2d_backward_filter_reference)(
+                &pg, x, dy, ref);
+            break;
+        default:
+            n = p->out_channels;
+            sf = (fc->tr ? tconv_conv2d_transpose_backward_bias : tconv_conv2d_backward_bias)(&pg, dy, out);
+            sr = (fc->tr ? tconv_conv2d_transpose_backward_bias_reference : tconv_conv2d_backward_bias_reference)(
+                &pg, dy, ref);
+        }
+        ck_assert_msg(sf == TCONV_OK && sr == TCONV_OK, "%s: op %d: %d / %d: %s", fc->name, op, sf, sr,
+                      tconv_last_error());
+        for (int64_t i = 0; i < n; i++)
+            ck_assert_msg(out[i] == ref[i], "%s: op %d: [%lld] = %g, reference %g", fc->name, op, (long long)i, out[i],
+                          ref[i]);
+    }
+    free(x), free(w), free(b), free(dy), free(out), free(ref);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("api");
@@ -376,11 +507,15 @@ int main(void)
     tcase_add_test(tc, success_writes_exactly_y);
     tcase_add_test(tc, null_allowed_for_empty_tensors);
     tcase_add_test(tc, last_error_is_per_thread);
-    tcase_add_test(tc, concurrent_calls);
     tcase_add_test(tc, workspace_queries);
     tcase_add_test(tc, caller_workspace);
     tcase_add_loop_test(tc, bad_options, 0, (int)(sizeof opt_cases / sizeof *opt_cases));
     tcase_add_test(tc, profile_and_names);
+    tcase_add_loop_test(tc, fuzz_regressions, 0, (int)(sizeof fuzz_cases / sizeof *fuzz_cases));
     suite_add_tcase(s, tc);
+    TCase *cc = tcase_create("concurrency"); /* CK_RUN_CASE=concurrency: the ThreadSanitizer run */
+    tcase_set_timeout(cc, 600);
+    tcase_add_test(cc, concurrent_calls);
+    suite_add_tcase(s, cc);
     return run_suite(s);
 }

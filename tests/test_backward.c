@@ -441,7 +441,7 @@ START_TEST(empty_problems)
     ck_assert_int_eq(tconv_conv2d_transpose_backward_filter(&p, NULL, NULL, dw), TCONV_OK);
     for (int i = 0; i < 48; i++) /* batch 0: a zero filter gradient (3x2 kernel, 2 in, 3 out: 36 weights) */
         ck_assert(dw[i] == (i < 36 ? 0.0f : 5.0f));
-    ck_assert_int_eq(tconv_conv2d_transpose_backward_filter_reference(&p, NULL, NULL, dx), TCONV_OK);
+    ck_assert_int_eq(tconv_conv2d_transpose_backward_filter_reference(&p, NULL, NULL, dw), TCONV_OK);
 }
 END_TEST
 

@@ -20,6 +20,17 @@
 #include "png.h"
 #include "tconv.h"
 
+int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "tconv: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n(see 'tconv --help')\n");
+    va_end(ap);
+    return 2;
+}
+
 enum kind { FORWARD, DATA, FILTER, BIAS };
 
 struct cli {
@@ -102,13 +113,15 @@ static const char shared_help[] =
     "  --layout NHWC|NCHW         data layout, default NHWC\n"
     "  --filter-layout DEFAULT|HWIO|OIHW|HWOI|IOHW   default: TF's (HWIO conv2d, HWOI conv2d_transpose)\n";
 
+/* 0: parsed; 2: a usage error (reported); HELP_SHOWN: --help was printed, the command is done (status 0). */
+#define HELP_SHOWN (-1)
 static int parse_options(int argc, char **argv, int first, struct cli *c, const char *allowed, const char *help)
 {
     for (int i = first; i < argc; i++) {
         const char *o = argv[i];
         if (!strcmp(o, "--help") || !strcmp(o, "-h")) {
             fputs(help, stdout);
-            exit(0);
+            return HELP_SHOWN;
         }
         /* flags */
         if (!strcmp(o, "--time") && strstr(allowed, "time")) {
@@ -413,6 +426,11 @@ static int explain(const struct cli *c, const struct tconv_geometry *g, const fl
                 (long long)g->out_w);
         return 1;
     }
+    if (p->kernel_h * p->kernel_w > ((int64_t)1 << 24)) { /* it walks every tap */
+        fprintf(stderr, "tconv: --explain walks every tap: a %lldx%lld kernel has more than 2^24\n",
+                (long long)p->kernel_h, (long long)p->kernel_w);
+        return 1;
+    }
     const int64_t s_h = p->stride_h, s_w = p->stride_w, d_h = p->dilation_h, d_w = p->dilation_w;
     const int64_t cig = p->in_channels / p->groups, pairs_max = p->kernel_h * p->kernel_w;
     const char *yname = c->tr ? "y" : "y";
@@ -489,6 +507,7 @@ int cmd_shape(int argc, char **argv)
     struct cli c = {.p = TCONV_PARAMS_INIT};
     if (!parse_op(argv[1], &c, true)) return usage_error("shape: unknown op '%s' (conv2d or conv2d_transpose)", argv[1]);
     int rc = parse_options(argc, argv, 2, &c, "explain", help);
+    if (rc == HELP_SHOWN) return 0;
     if (rc || (rc = apply_shapes(&c, "shape"))) return rc;
     struct tconv_geometry g;
     if (geometry(&c, &g) != TCONV_OK) {
@@ -524,9 +543,10 @@ int cmd_shape(int argc, char **argv)
     if (c.tr && (g.out_h_max > g.out_h_min || g.out_w_max > g.out_w_min)) {
         /* every admissible size, and how each framework asks for it */
         const long long nh = g.out_h_max - g.out_h_min + 1, nw = g.out_w_max - g.out_w_min + 1;
-        const bool all = nh * nw <= 16;
+        const bool all = nh <= 16 && nw <= 16 && nh * nw <= 16;
+        const long long count = all ? nh * nw : (nh > nw ? nh : nw), shown = count < 16 ? count : 16;
         printf("every admissible output size%s:\n", all ? "" : " (height and width stepped together)");
-        for (long long i = 0; i < (all ? nh * nw : (nh > nw ? nh : nw)); i++) {
+        for (long long i = 0; i < shown; i++) {
             struct tconv_params q = *p;
             q.output_padding_h = q.output_padding_w = 0;
             q.out_h = g.out_h_min + (all ? i / nw : (i < nh ? i : nh - 1));
@@ -538,6 +558,7 @@ int cmd_shape(int argc, char **argv)
                    (long long)gq.pad_right, gq.out_h == g.out_h && gq.out_w == g.out_w ? "  <- this call" : "");
             print_spellings(&q, &gq, true, "      ");
         }
+        if (shown < count) printf("  ... and %lld more (every size in the ranges above is admissible)\n", count - shown);
     }
     if (c.explain) return explain(&c, &g, NULL, NULL, NULL);
     return 0;
@@ -663,6 +684,7 @@ int cmd_run(int argc, char **argv)
     struct cli c = {.p = TCONV_PARAMS_INIT};
     if (!parse_op(argv[1], &c, false)) return usage_error("run: unknown op '%s' (see tconv run --help)", argv[1]);
     int rc = parse_options(argc, argv, 2, &c, "run relu time explain", help);
+    if (rc == HELP_SHOWN) return 0;
     if (rc) return rc;
     struct tconv_params *p = &c.p;
     const bool need_x = c.kind == FORWARD || c.kind == FILTER, need_w = c.kind == FORWARD || c.kind == DATA;
@@ -863,13 +885,9 @@ static const char overlap_help_head[] =
 /* Steady-state taps per output position of one axis (an unbounded input): they repeat with period s. */
 static int axis_pattern(int64_t k, int64_t s, int64_t d, int64_t pb, int64_t *vals)
 {
-    for (int64_t r = 0; r < s; r++) {
-        vals[r] = 0;
-        for (int64_t t = 0; t < k; t++) {
-            const int64_t q = r + pb - t * d;
-            vals[r] += ((q % s) + s) % s == 0;
-        }
-    }
+    /* tap t lands on the output phases r with r + pb - t*d = 0 (mod s): r = (t*d - pb) mod s */
+    for (int64_t r = 0; r < s; r++) vals[r] = 0;
+    for (int64_t t = 0, r = ((-pb) % s + s) % s; t < k; t++, r = (r + d % s) % s) vals[r]++;
     int64_t period = s; /* the smallest period of the pattern */
     for (int64_t P = 1; P < s; P++)
         if (s % P == 0) {
@@ -898,6 +916,7 @@ int cmd_overlap(int argc, char **argv)
         return usage_error("overlap: the overlap map is a conv2d_transpose property; got '%s'", argv[1]);
     parse_op(argv[1], &c, true);
     int rc = parse_options(argc, argv, 2, &c, "png", help);
+    if (rc == HELP_SHOWN) return 0;
     if (rc || (rc = apply_shapes(&c, "overlap"))) return rc;
     struct tconv_geometry g;
     if (geometry(&c, &g) != TCONV_OK) {
@@ -906,6 +925,12 @@ int cmd_overlap(int argc, char **argv)
     }
     const struct tconv_params *p = &c.p;
     const int64_t oh = g.out_h, ow = g.out_w;
+    if (oh * ow > ((int64_t)1 << 24)) { /* the CLI holds and scans the map; the library has no such limit */
+        fprintf(stderr, "tconv: overlap: the %lldx%lld output has more than 2^24 pixels; tconv_overlap_map() takes it, "
+                        "this command does not\n",
+                (long long)oh, (long long)ow);
+        return 1;
+    }
     int32_t *m = malloc((size_t)(oh * ow > 0 ? oh * ow : 1) * sizeof(int32_t));
     if (!m || tconv_overlap_map(p, m) != TCONV_OK) {
         fprintf(stderr, "tconv: overlap: %s\n", m ? tconv_last_error() : "out of memory");
@@ -948,7 +973,7 @@ int cmd_overlap(int argc, char **argv)
                 border += m[y * ow + x] < vh[ry] * vw[rx];
             }
         if (lo == hi)
-            printf("verdict: uniform: every output pixel gets %lld taps", (long long)lo);
+            printf("verdict: uniform: %lld taps on every output pixel away from the edges of x", (long long)lo);
         else if (lo == 0)
             printf("verdict: holes: the taps per pixel vary from 0 to %lld with a period of %dx%d pixels; some output "
                    "pixels get no input at all",
@@ -956,7 +981,7 @@ int cmd_overlap(int argc, char **argv)
         else
             printf("verdict: checkerboard: %lld to %lld taps per pixel (max/min %.2f) with a period of %dx%d pixels",
                    (long long)lo, (long long)hi, (double)hi / (double)lo, ph, pw);
-        if (border) printf("; %lld pixels at the border get fewer (the edges of x)", (long long)border);
+        if (border) printf("; %lld of the %lld pixels, near the edges, get fewer", (long long)border, (long long)(oh * ow));
         printf("\n");
         if (lo != hi) {
             /* per axis: the taps of one kernel row/column split unevenly over the stride's output phases */

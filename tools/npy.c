@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
     va_list ap;
@@ -97,6 +98,9 @@ int npy_parse(const unsigned char *buf, size_t len, struct npy_array *a, char *e
         const size_t at = c.base + c.i;
         if (!quoted(&c, key, sizeof key)) return fail(err, errlen, "byte %zu: expected a quoted key in the header", at);
         if (!eat(&c, ':')) return fail(err, errlen, "byte %zu: expected ':' after '%s'", c.base + c.i, key);
+        if ((!strcmp(key, "descr") && descr[0]) || (!strcmp(key, "fortran_order") && fortran >= 0) ||
+            (!strcmp(key, "shape") && have_shape))
+            return fail(err, errlen, "byte %zu: the key '%s' appears twice in the header", at, key);
         if (!strcmp(key, "descr")) {
             if (!quoted(&c, descr, sizeof descr))
                 return fail(err, errlen, "byte %zu: 'descr' must be a dtype string such as '<f4'", c.base + c.i);
@@ -108,6 +112,7 @@ int npy_parse(const unsigned char *buf, size_t len, struct npy_array *a, char *e
         } else if (!strcmp(key, "shape")) {
             if (!eat(&c, '(')) return fail(err, errlen, "byte %zu: 'shape' must be a tuple", c.base + c.i);
             a->ndim = 0;
+            memset(a->shape, 0, sizeof a->shape);
             for (;;) {
                 if (eat(&c, ')')) break;
                 skip_space(&c);

@@ -230,17 +230,6 @@ int cmd_demo(void)
 
 /* ------------------------------------------------------------------ main */
 
-int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "tconv: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n(see 'tconv --help')\n");
-    va_end(ap);
-    return 2;
-}
-
 static const char help[] =
     "usage: tconv <command> [options]     (tconv <command> --help for each)\n"
     "commands:\n"

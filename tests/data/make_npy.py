@@ -87,6 +87,7 @@ bad = {
     "bad_key.npy": good.replace(b"'descr'", b"'dtype'"),
     "bad_fortran.npy": good.replace(b"False", b"Fals "),
     "bad_shape.npy": good.replace(b"(1, 2, 2, 1)", b"(1, 2, -2, 1)"),
+    "bad_duplicate.npy": good.replace(b"'shape': (1, 2, 2, 1), }", b"'shape': (1, 2, 2, 1), 'shape': (4,)}"),
 }
 for name, data in bad.items():
     assert data != good, name
