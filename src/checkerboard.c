@@ -150,6 +150,7 @@ static bool composed_axis(const struct tconv__axis *a, int64_t s, int64_t small,
 {
     int64_t kc;
     if (a->s != 1 || a->pb > (a->k - 1) * a->d || !tconv__add((a->k - 1) * a->d, s, &kc)) return false;
+    if (a->k > 1 && a->d > s) return false; /* (k-1)*d + s > k*s taps: more work than the two steps */
     const int64_t pb = (a->k - 1) * a->d - a->pb;
     *out = (struct tconv__axis){.big = a->small, .small = small, .k = kc, .s = s, .d = 1, .ke = kc, .pb = pb,
                                 .pa = (small - 1) * s + kc - pb - a->small};

@@ -314,11 +314,23 @@ enum tconv_status tconv__reference_grad(const char *fn, const struct tconv__prob
 /* ---- small helpers ---- */
 /* Workspace pieces start on 64-byte boundaries. */
 static inline size_t tconv__round64(size_t n) { return (n + 63) & ~(size_t)63; }
+/* Saturating a*b and a+b for sizes >= 0: the tiling heuristics multiply sizes whose products need
+   not fit (huge kernels, huge padding); a saturated result is then refused by the workspace bound. */
+static inline int64_t tconv__smul(int64_t a, int64_t b)
+{
+    int64_t r;
+    return __builtin_mul_overflow(a, b, &r) ? INT64_MAX : r;
+}
+static inline int64_t tconv__sadd(int64_t a, int64_t b)
+{
+    int64_t r;
+    return __builtin_add_overflow(a, b, &r) ? INT64_MAX : r;
+}
 static inline bool tconv__mul(int64_t a, int64_t b, int64_t *r) { return !__builtin_mul_overflow(a, b, r); }
 static inline bool tconv__add(int64_t a, int64_t b, int64_t *r) { return !__builtin_add_overflow(a, b, r); }
 static inline int64_t tconv__min(int64_t a, int64_t b) { return a < b ? a : b; }
 static inline int64_t tconv__max(int64_t a, int64_t b) { return a > b ? a : b; }
-static inline int64_t tconv__cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; } /* a >= 0, b > 0 */
+static inline int64_t tconv__cdiv(int64_t a, int64_t b) { return a <= 0 ? 0 : (a - 1) / b + 1; } /* a >= 0, b > 0; no a + b to overflow */
 /* floor(a / b) for any sign of a, b > 0 */
 static inline int64_t tconv__fdiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 static inline float tconv__act(enum tconv_activation a, float v)

@@ -114,7 +114,7 @@ static int64_t even(int64_t n, int64_t target, int64_t align)
    least lo; split evenly. */
 static int64_t row_block(int64_t rows, int64_t other, int64_t cache, int64_t lo)
 {
-    const int64_t target = tconv__max(lo, tconv__min(cache, tconv__cdiv(rows * other, MIN_TILES)));
+    const int64_t target = tconv__max(lo, tconv__min(cache, tconv__cdiv(tconv__smul(rows, other), MIN_TILES)));
     return even(rows, target, 8);
 }
 
@@ -122,9 +122,9 @@ static int64_t row_block(int64_t rows, int64_t other, int64_t cache, int64_t lo)
    pass 1 MiB and there are many: every tile packs its own B block, so big ones are split. */
 static int64_t col_block(int64_t units, int64_t unit, int64_t k)
 {
-    const int64_t cols = units * unit;
-    if (cols < 512 || k * cols <= (1 << 18)) return units;
-    return even(units, tconv__max(1, tconv__cdiv(units, tconv__cdiv(k * cols, 1 << 18))), 1);
+    const int64_t cols = tconv__smul(units, unit), bk = tconv__smul(k, cols);
+    if (cols < 512 || bk <= (1 << 18)) return units;
+    return even(units, tconv__max(1, tconv__cdiv(units, tconv__cdiv(bk, 1 << 18))), 1);
 }
 
 static void tile_conv_gemm(const struct tconv__problem *pr, struct tconv__plan *pl, struct force fo)
@@ -142,7 +142,7 @@ static void tile_conv_gemm(const struct tconv__problem *pr, struct tconv__plan *
         const int64_t rows = pr->n * pr->out_h * pr->out_w;
         int64_t tn = col_block(pr->cog, 1, kdim);
         if (pr->g * tconv__cdiv(rows, cache) < MIN_TILES && tn == pr->cog && pr->cog >= 64) /* few rows: split columns */
-            tn = even(pr->cog, tconv__max(32, tconv__cdiv(pr->cog * pr->g * tconv__cdiv(rows, cache), MIN_TILES)), 4);
+            tn = even(pr->cog, tconv__max(32, tconv__cdiv(tconv__smul(pr->co, tconv__cdiv(rows, cache)), MIN_TILES)), 4);
         pl->tn = pick(fo.tn, tn, pr->cog);
         pl->nt = tconv__cdiv(pr->cog, pl->tn);
         pl->tm = pick(fo.tm, row_block(rows, pr->g * pl->nt, cache, 64), rows);
@@ -193,27 +193,29 @@ static void tile_tr_col2im(const struct tconv__problem *pr, struct tconv__plan *
     }
     if (pr->layout == TCONV_NHWC) {
         const struct tconv__axis *h = &pr->h;
-        const int64_t per_image = in_px * ncol; /* col floats of one image */
+        const int64_t per_image = tconv__smul(in_px, ncol); /* col floats of one image */
         /* forced: tm > 0 asks for blocks of tm whole images, tn > 0 for bands of tn output rows */
-        if (fo.tm > 0 || (fo.tn <= 0 && per_image * 4 <= BAND_BYTES && pr->n * pr->g >= MIN_TILES / 2)) {
+        if (fo.tm > 0 || (fo.tn <= 0 && per_image <= BAND_BYTES / 4 && pr->n * pr->g >= MIN_TILES / 2)) {
             /* tiles: blocks of whole images */
             pl->whole_images = true;
-            const int64_t fit = tconv__max(1, BAND_BYTES / (4 * tconv__max(per_image, 1)));
+            const int64_t fit = tconv__max(1, BAND_BYTES / tconv__smul(4, tconv__max(per_image, 1)));
             pl->tm = pick(fo.tm, even(pr->n, tconv__min(fit, tconv__cdiv(pr->n * pr->g, MIN_TILES)), 1), pr->n);
             pl->mt = tconv__cdiv(pr->n, pl->tm);
-            pl->col_floats = (size_t)(pl->tm * per_image);
+            pl->overflow = tconv__smul(pl->tm, per_image) == INT64_MAX;
+            pl->col_floats = pl->overflow ? 0 : (size_t)(pl->tm * per_image);
         } else { /* tiles: bands of tm output rows; a band needs rows_in input rows (some recomputed) */
             /* output rows whose input rows fit `bytes` */
-            const int64_t row = tconv__max(1, pr->in_w * ncol);
-#define FIT_ROWS(bytes) tconv__max(1, (tconv__max(1, (bytes) / (4 * row)) - 1) * h->s - (h->k - 1) * h->d + 1)
-            const int64_t halo = 4 * (h->k - 1) * h->d + 1; /* bands this tall recompute <~ 25% of their rows */
+            const int64_t row = tconv__max(1, tconv__smul(pr->in_w, ncol)), span = (h->k - 1) * h->d; /* span fits */
+#define FIT_ROWS(bytes) \
+    tconv__max(1, tconv__smul(tconv__max(1, (bytes) / tconv__smul(4, row)) - 1, h->s) - span + 1)
+            const int64_t halo = tconv__sadd(tconv__smul(4, span), 1); /* bands this tall recompute <~ 25% */
             const int64_t par = tconv__cdiv(pr->out_h * pr->n * pr->g, MIN_TILES);
             int64_t rows_out = tconv__min(FIT_ROWS(BAND_BYTES), tconv__max(par, halo));
             if (rows_out < halo) rows_out = tconv__min(halo, FIT_ROWS(BAND_BYTES_MAX)); /* huge rows: trade memory */
 #undef FIT_ROWS
             pl->whole_images = false;
             pl->tm = pick(fo.tn, even(pr->out_h, rows_out, 1), pr->out_h);
-            pl->rows_in = tconv__min(pr->in_h, (pl->tm - 1 + (h->k - 1) * h->d) / h->s + 1);
+            pl->rows_in = tconv__min(pr->in_h, tconv__sadd(pl->tm - 1, span) / h->s + 1);
             pl->mt = pr->n * tconv__cdiv(pr->out_h, pl->tm);
             int64_t floats;
             pl->overflow = !tconv__mul(pl->rows_in, row, &floats);
@@ -236,11 +238,15 @@ static void tile_tr_subpixel(const struct tconv__problem *pr, struct tconv__plan
     const int64_t kp = pl->sub.h.k * pl->sub.w.k * pr->cig, cog = pr->cog, s = pl->phases;
     const int64_t pos = pl->sub.out_h * pl->sub.out_w, a = pl->a_in_place ? 0 : kp;
     if (pl->b_canonical) pl->shared_bytes = tconv__filter_is_canonical(pr) ? 0 : (size_t)pr->f_elems * sizeof(float);
-    else pl->shared_bytes = (size_t)(pr->g * kp * s * cog) * sizeof(float);
+    else {
+        const int64_t packed = tconv__smul(tconv__smul(pr->g, kp), tconv__smul(s, cog));
+        pl->overflow = packed > INT64_MAX / 8;
+        pl->shared_bytes = pl->overflow ? 0 : (size_t)packed * sizeof(float);
+    }
     if (pr->layout == TCONV_NHWC) { /* tiles: (group, block of positions, block of phases) */
         pl->tn = pick(fo.tn, col_block(s, cog, kp), s);
         pl->nt = tconv__cdiv(s, pl->tn);
-        const int64_t cache = clamp(TILE_BYTES / (4 * (a + pl->tn * cog)), 32, 1024);
+        const int64_t cache = clamp(TILE_BYTES / tconv__smul(4, a + pl->tn * cog), 32, 1024);
         pl->tm = pick(fo.tm, row_block(pr->n * pos, pr->g * pl->nt, cache, 32), pr->n * pos);
         pl->mt = tconv__cdiv(pr->n * pos, pl->tm);
         pl->ntiles = pr->g * pl->mt * pl->nt;
@@ -293,8 +299,11 @@ enum tconv_status tconv__plan_tiles(const char *fn, const struct tconv__problem 
                            (long long)pr->h.s, (long long)pr->w.s, (long long)pr->h.d, (long long)pr->w.d,
                            (long long)pr->out_h, (long long)pr->out_w);
     if (a == TCONV_ALGORITHM_AUTO) {
+        /* AUTO uses sub-pixel only when the kernel fills every phase (k % s == 0, or s == 1): otherwise
+           its zero taps would carry a NaN or Inf of x to outputs the pixel does not reach (README) */
+        const bool filled = (pr->h.s == 1 || pr->h.k % pr->h.s == 0) && (pr->w.s == 1 || pr->w.k % pr->w.s == 0);
         if (depthwise) a = TCONV_ALGORITHM_DIRECT;
-        else if (!pr->transposed || !sub_ok) a = TCONV_ALGORITHM_GEMM;
+        else if (!pr->transposed || !sub_ok || !filled) a = TCONV_ALGORITHM_GEMM;
         else {
             struct tconv__plan col = *pl;
             tile_tr_col2im(pr, &col, (struct force){0, 0, 0});
@@ -383,7 +392,8 @@ enum tconv_status tconv__plan_filter_grad_tiles(const char *fn, const struct tco
                           tconv__max(1, all_px));
         pl->ntiles = blocks * pl->psplit;
         pl->col_floats = (size_t)(pl->chunk * pl->kb + pl->kb * pl->ob);
-        if (pl->psplit > 1) pl->shared_bytes = (size_t)(pl->psplit * pr->f_elems) * sizeof(float);
+        if (pl->psplit > 1) pl->shared_bytes = (size_t)(pl->psplit * pr->f_elems) * sizeof(float); /* psplit > 1:
+            a small filter (fewer than MIN_TILES blocks), so this fits */
     }
     pl->scratch_bytes = tconv__round64(HEADER + pl->col_floats * sizeof(float));
     return TCONV_OK;

@@ -612,6 +612,112 @@ START_TEST(reproducible_and_thread_independent)
 }
 END_TEST
 
+
+/* ---------------------------------------------------------------- non-finite inputs */
+
+/* One NaN or Inf in x or in the filter. The rules README states ("Non-finite inputs"):
+   - every output the reference makes non-finite is non-finite in every fast path;
+   - a non-finite x reaches exactly the outputs its pixel reaches, in every algorithm except a
+     forced SUBPIXEL whose kernel is not a multiple of the stride (its zero taps carry it further);
+   - a non-finite weight: GEMM conv and SUBPIXEL also multiply the zero padding (0 x NaN = NaN), so
+     they may add non-finite outputs near the edges; away from the edges all paths agree;
+   - finite outputs are equal (dyadic data: exactly). */
+static const struct named_case nonfinite_cases[] = {
+    {"conv 3x3 SAME", false, Q(.in_h = 7, .in_w = 6, .kernel_h = 3, .kernel_w = 3, .padding = TCONV_PADDING_SAME)},
+    {"conv 3x3 s2 NCHW", false,
+     Q(.in_h = 9, .in_w = 8, .kernel_h = 3, .kernel_w = 3, .stride_h = 2, .stride_w = 2, .layout = TCONV_NCHW,
+       .padding = TCONV_PADDING_SAME)},
+    {"conv depthwise 3x3", false,
+     Q(.in_h = 7, .in_w = 6, .in_channels = 4, .out_channels = 4, .groups = 4, .kernel_h = 3, .kernel_w = 3,
+       .padding = TCONV_PADDING_SAME)},
+    {"conv 1x1", false, Q(.in_h = 5, .in_w = 4, .kernel_h = 1, .kernel_w = 1)},
+    {"transposed 3x3 s2 SAME", true,
+     Q(.in_h = 5, .in_w = 4, .kernel_h = 3, .kernel_w = 3, .stride_h = 2, .stride_w = 2, .padding = TCONV_PADDING_SAME)},
+    {"transposed 4x4 s2 p1", true,
+     Q(.in_h = 5, .in_w = 4, .kernel_h = 4, .kernel_w = 4, .stride_h = 2, .stride_w = 2,
+       .padding = TCONV_PADDING_EXPLICIT, .pad_top = 1, .pad_bottom = 1, .pad_left = 1, .pad_right = 1)},
+    {"transposed 2x2 s2 NCHW", true,
+     Q(.in_h = 5, .in_w = 4, .kernel_h = 2, .kernel_w = 2, .stride_h = 2, .stride_w = 2, .layout = TCONV_NCHW)},
+    {"transposed depthwise 4x4 s2", true,
+     Q(.in_h = 5, .in_w = 4, .in_channels = 4, .out_channels = 4, .groups = 4, .kernel_h = 4, .kernel_w = 4,
+       .stride_h = 2, .stride_w = 2, .padding = TCONV_PADDING_SAME)},
+};
+
+/* Does every tap of output (oy, ox) read inside x (conv), or every tap that lands on it come from a
+   pixel of x (transposed)? Then no padding zero takes part. */
+static bool interior(bool tr, const struct tconv_params *p, const struct tconv_geometry *g, int64_t oy, int64_t ox)
+{
+    const int64_t o[2] = {oy, ox}, k[2] = {p->kernel_h, p->kernel_w}, s[2] = {p->stride_h, p->stride_w};
+    const int64_t d[2] = {p->dilation_h, p->dilation_w}, pb[2] = {g->pad_top, g->pad_left}, in[2] = {p->in_h, p->in_w};
+    for (int a = 0; a < 2; a++)
+        for (int64_t t = 0; t < k[a]; t++) {
+            if (!tr) {
+                const int64_t i = o[a] * s[a] + t * d[a] - pb[a];
+                if (i < 0 || i >= in[a]) return false;
+            } else {
+                const int64_t q = o[a] + pb[a] - t * d[a]; /* = i * s */
+                if (q < 0 || (q % s[a] == 0 && q / s[a] >= in[a])) return false;
+                if (q % s[a] == 0) continue;
+                /* a phase this tap does not serve: sub-pixel's zero tap reads x[(q - r) / s]... */
+                if (q / s[a] >= in[a]) return false;
+            }
+        }
+    return true;
+}
+
+START_TEST(non_finite_inputs)
+{
+    const struct named_case *n = &nonfinite_cases[_i];
+    const struct tconv_params *p = &n->p;
+    struct tconv_geometry g;
+    ck_assert_int_eq(geometry(n->tr, p, &g), TCONV_OK);
+    const int64_t nx = p->batch * p->in_h * p->in_w * p->in_channels, nf = filter_elems(p);
+    const int64_t ny = p->batch * g.out_h * g.out_w * p->out_channels;
+    const bool nchw = p->layout == TCONV_NCHW;
+    struct rng r = rng_make(test_seed(), 500 + (uint64_t)_i);
+    float *x = malloc(nx * 4), *f = malloc(nf * 4), *b = malloc(p->out_channels * 4), *y = malloc(ny * 4);
+    float *ref = malloc(ny * 4);
+    const bool filled = (p->kernel_h % p->stride_h == 0) && (p->kernel_w % p->stride_w == 0);
+    const float values[3] = {NAN, INFINITY, -INFINITY};
+    for (int in_w = 0; in_w < 2; in_w++)       /* 0: x, 1: the filter */
+        for (int pos = 0; pos < 3; pos++)      /* first, middle and last element */
+            for (int v = 0; v < 3; v++)
+                for (int algo = 0; algo < 4; algo++) {
+                    fill_dyadic(&r, x, nx), fill_dyadic(&r, f, nf), fill_dyadic(&r, b, p->out_channels);
+                    float *t = in_w ? f : x;
+                    const int64_t nt = in_w ? nf : nx, at = pos == 0 ? 0 : pos == 1 ? nt / 2 : nt - 1;
+                    t[at] = values[v];
+                    struct tconv_options o = TCONV_OPTIONS_INIT;
+                    struct tconv_profile prof;
+                    o.algorithm = (enum tconv_algorithm)algo, o.profile = &prof;
+                    const enum tconv_status st = (n->tr ? tconv_conv2d_transpose_ex : tconv_conv2d_ex)(p, x, f, b, y, NULL,
+                                                                                                     0, &o);
+                    if (st == TCONV_ERR_UNSUPPORTED) continue; /* a forced algorithm that does not apply */
+                    ck_assert_int_eq(st, TCONV_OK);
+                    ck_assert_int_eq(ref_op(n->tr)(p, x, f, b, ref), TCONV_OK);
+                    const bool sub = prof.algorithm == TCONV_ALGORITHM_SUBPIXEL;
+                    const bool conv_gemm = !n->tr && prof.algorithm == TCONV_ALGORITHM_GEMM;
+                    int64_t ref_bad = 0;
+                    for (int64_t i = 0; i < ny; i++) {
+                        const bool a = !isfinite(y[i]), e = !isfinite(ref[i]);
+                        ref_bad += e;
+                        const int64_t px = nchw ? i % (g.out_h * g.out_w) : i / p->out_channels % (g.out_h * g.out_w);
+                        const bool in_core = interior(n->tr, p, &g, px / g.out_w, px % g.out_w);
+                        const bool may_add = in_w ? (conv_gemm || sub) && !in_core : sub && !filled;
+                        ck_assert_msg(a == e || (a && may_add),
+                                      "%s, %s = %g at %lld, %s: y[%lld] = %g, reference %g (interior %d)", n->name,
+                                      in_w ? "w" : "x", values[v], (long long)at, tconv_algorithm_name(prof.algorithm),
+                                      (long long)i, y[i], ref[i], in_core);
+                        if (!a && !e) ck_assert_msg(y[i] == ref[i], "%s: finite y[%lld] = %g, reference %g", n->name,
+                                                    (long long)i, y[i], ref[i]);
+                    }
+                    ck_assert_msg(ref_bad > 0 || (in_w && p->groups > 1), "%s: the %s value reached nothing",
+                                  n->name, in_w ? "filter" : "x");
+                }
+    free(x), free(f), free(b), free(y), free(ref);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("ops");
@@ -624,6 +730,7 @@ int main(void)
     tcase_add_loop_test(tc, named_against_reference, 0, (int)(sizeof named_cases / sizeof *named_cases));
     tcase_add_loop_test(tc, tile_edges, 0, (int)(sizeof tile_cases / sizeof *tile_cases));
     tcase_add_test(tc, empty_input_gives_bias);
+    tcase_add_loop_test(tc, non_finite_inputs, 0, (int)(sizeof nonfinite_cases / sizeof *nonfinite_cases));
     tcase_add_loop_test(tc, reproducible_and_thread_independent, 0,
                         (int)(sizeof thread_cases / sizeof *thread_cases));
     suite_add_tcase(s, tc);
