@@ -135,10 +135,13 @@ enum tconv_activation { TCONV_ACTIVATION_NONE = 0, TCONV_ACTIVATION_RELU };
  * what you need; every field of the same struct means the same thing for both ops (in_* is
  * always the tensor x the op reads, out_* the tensor y it writes).
  *
- * Limits: every size is an int64_t; element counts and byte counts must fit int64_t and size_t
- * (else TCONV_ERR_SIZE_OVERFLOW). The BLAS interface takes int: in_channels, out_channels,
- * kernel_h*kernel_w*in_channels/groups (conv), kernel_h*kernel_w*out_channels/groups
- * (transposed), in_h*in_w and out_h*out_w must each be <= INT_MAX (else TCONV_ERR_UNSUPPORTED).
+ * Limits: every size is an int64_t. The element counts of x, y and the filter are products of their
+ * dimensions formed left to right, and every partial product must stay below 2^61, so that byte
+ * counts fit int64_t and size_t (else TCONV_ERR_SIZE_OVERFLOW, also when a later dimension is 0).
+ * The BLAS interface takes int: in_channels, out_channels, kernel_h*kernel_w*in_channels/groups
+ * (conv), kernel_h*kernel_w*out_channels/groups (transposed), in_h*in_w and out_h*out_w must each be
+ * <= INT_MAX (else TCONV_ERR_UNSUPPORTED). A workspace (column buffers) over INT64_MAX/1024 bytes is
+ * TCONV_ERR_SIZE_OVERFLOW. All of this is checked before anything is allocated or written.
  */
 struct tconv_params {
     enum tconv_layout layout;               /**< of x and y; default TCONV_NHWC */

@@ -76,7 +76,7 @@ static void conv_nchw(const struct tconv__problem *pr, const float *xp, const fl
                 int64_t lo, hi;
                 tconv__tap_range(w, kx, &lo, &hi);
                 if (hi > lo)
-                    mac_strided(plane + oy * pr->out_w + lo, 1, xp + iy * pr->in_w + lo * w->s + kx * w->d - w->pb,
+                    mac_strided(plane + oy * pr->out_w + lo, 1, xp + (iy * pr->in_w + lo * w->s + kx * w->d - w->pb),
                                 w->s, wc[ky * w->k + kx], hi - lo);
             }
         }
@@ -93,7 +93,7 @@ static void transpose_nchw(const struct tconv__problem *pr, const float *xp, con
                 int64_t lo, hi;
                 tconv__tap_range(w, kx, &lo, &hi);
                 if (hi > lo)
-                    mac_strided(plane + oy * pr->out_w + lo * w->s + kx * w->d - w->pb, w->s,
+                    mac_strided(plane + (oy * pr->out_w + lo * w->s + kx * w->d - w->pb), w->s,
                                 xp + iy * pr->in_w + lo, 1, wc[ky * w->k + kx], hi - lo);
             }
         }

@@ -256,7 +256,7 @@ void tconv__col2im_nchw(const struct tconv__problem *pr, const float *col, int64
                     int64_t lo, hi;
                     tconv__tap_range(w, kx, &lo, &hi);
                     const float *src = col + (((o - o0) * h->k + ky) * w->k + kx) * in_px + iy * pr->in_w;
-                    if (hi > lo) add_strided(yrow + lo * w->s + kx * w->d - w->pb, w->s, src + lo, hi - lo);
+                    if (hi > lo) add_strided(yrow + (lo * w->s + kx * w->d - w->pb), w->s, src + lo, hi - lo);
                 }
             }
         }
