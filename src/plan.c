@@ -207,7 +207,7 @@ static void tile_tr_col2im(const struct tconv__problem *pr, struct tconv__plan *
             /* output rows whose input rows fit `bytes` */
             const int64_t row = tconv__max(1, tconv__smul(pr->in_w, ncol)), span = (h->k - 1) * h->d; /* span fits */
 #define FIT_ROWS(bytes) \
-    tconv__max(1, tconv__smul(tconv__max(1, (bytes) / tconv__smul(4, row)) - 1, h->s) - span + 1)
+    tconv__max(1, tconv__sadd(tconv__smul(tconv__max(1, (bytes) / tconv__smul(4, row)) - 1, h->s) - span, 1))
             const int64_t halo = tconv__sadd(tconv__smul(4, span), 1); /* bands this tall recompute <~ 25% */
             const int64_t par = tconv__cdiv(pr->out_h * pr->n * pr->g, MIN_TILES);
             int64_t rows_out = tconv__min(FIT_ROWS(BAND_BYTES), tconv__max(par, halo));
