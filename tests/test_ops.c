@@ -542,6 +542,15 @@ END_TEST
 
 /* ---------------------------------------------------------------- reproducibility and threads */
 
+/* The geometry and the element counts of x, the filter and y of a named case. */
+static void case_sizes(const struct named_case *n, struct tconv_geometry *g, int64_t *nx, int64_t *nf, int64_t *ny)
+{
+    const struct tconv_params *p = &n->p;
+    ck_assert_msg(geometry(n->tr, p, g) == TCONV_OK, "%s: %s", n->name, tconv_last_error());
+    *nx = p->batch * p->in_h * p->in_w * p->in_channels, *nf = filter_elems(p);
+    *ny = p->batch * g->out_h * g->out_w * p->out_channels;
+}
+
 static const struct named_case thread_cases[] = {
     {"conv 3x3 NHWC", false,
      Q(.batch = 2, .in_h = 17, .in_w = 19, .in_channels = 16, .out_channels = 24, .kernel_h = 3, .kernel_w = 3,
@@ -574,9 +583,8 @@ START_TEST(reproducible_and_thread_independent)
     const struct named_case *n = &thread_cases[_i];
     const struct tconv_params *p = &n->p;
     struct tconv_geometry g;
-    ck_assert_int_eq(geometry(n->tr, p, &g), TCONV_OK);
-    const int64_t nx = p->batch * p->in_h * p->in_w * p->in_channels, nf = filter_elems(p);
-    const int64_t ny = p->batch * g.out_h * g.out_w * p->out_channels;
+    int64_t nx, nf, ny;
+    case_sizes(n, &g, &nx, &nf, &ny);
     struct rng r = rng_make(test_seed(), 31 + (uint64_t)_i);
     float *x = malloc(nx * 4), *f = malloc(nf * 4), *b = malloc(p->out_channels * 4);
     float *y[4], *ref = malloc(ny * 4);
@@ -670,9 +678,8 @@ START_TEST(non_finite_inputs)
     const struct named_case *n = &nonfinite_cases[_i];
     const struct tconv_params *p = &n->p;
     struct tconv_geometry g;
-    ck_assert_int_eq(geometry(n->tr, p, &g), TCONV_OK);
-    const int64_t nx = p->batch * p->in_h * p->in_w * p->in_channels, nf = filter_elems(p);
-    const int64_t ny = p->batch * g.out_h * g.out_w * p->out_channels;
+    int64_t nx, nf, ny;
+    case_sizes(n, &g, &nx, &nf, &ny);
     const bool nchw = p->layout == TCONV_NCHW;
     struct rng r = rng_make(test_seed(), 500 + (uint64_t)_i);
     float *x = malloc(nx * 4), *f = malloc(nf * 4), *b = malloc(p->out_channels * 4), *y = malloc(ny * 4);

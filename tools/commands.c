@@ -488,6 +488,19 @@ static int explain(const struct cli *c, const struct tconv_geometry *g, const fl
     return 0;
 }
 
+/* shape and overlap: the options, the shapes they give, and the geometry. 0, HELP_SHOWN, or an exit status. */
+static int options_and_geometry(int argc, char **argv, struct cli *c, const char *allowed, const char *help,
+                                const char *cmd, struct tconv_geometry *g)
+{
+    int rc = parse_options(argc, argv, 2, c, allowed, help);
+    if (rc || (rc = apply_shapes(c, cmd))) return rc;
+    if (geometry(c, g) != TCONV_OK) {
+        fprintf(stderr, "tconv: %s\n", tconv_last_error());
+        return 1;
+    }
+    return 0;
+}
+
 /* ------------------------------------------------------------------ shape */
 
 static const char shape_help_head[] =
@@ -506,14 +519,9 @@ int cmd_shape(int argc, char **argv)
     }
     struct cli c = {.p = TCONV_PARAMS_INIT};
     if (!parse_op(argv[1], &c, true)) return usage_error("shape: unknown op '%s' (conv2d or conv2d_transpose)", argv[1]);
-    int rc = parse_options(argc, argv, 2, &c, "explain", help);
-    if (rc == HELP_SHOWN) return 0;
-    if (rc || (rc = apply_shapes(&c, "shape"))) return rc;
     struct tconv_geometry g;
-    if (geometry(&c, &g) != TCONV_OK) {
-        fprintf(stderr, "tconv: %s\n", tconv_last_error());
-        return 1;
-    }
+    const int rc = options_and_geometry(argc, argv, &c, "explain", help, "shape", &g);
+    if (rc) return rc == HELP_SHOWN ? 0 : rc;
     const struct tconv_params *p = &c.p;
     const bool nchw = p->layout == TCONV_NCHW;
     const char *modes[4] = {"VALID", "SAME", "SAME_LOWER", "EXPLICIT"};
@@ -915,14 +923,9 @@ int cmd_overlap(int argc, char **argv)
     if (strcmp(argv[1], "conv2d_transpose"))
         return usage_error("overlap: the overlap map is a conv2d_transpose property; got '%s'", argv[1]);
     parse_op(argv[1], &c, true);
-    int rc = parse_options(argc, argv, 2, &c, "png", help);
-    if (rc == HELP_SHOWN) return 0;
-    if (rc || (rc = apply_shapes(&c, "overlap"))) return rc;
     struct tconv_geometry g;
-    if (geometry(&c, &g) != TCONV_OK) {
-        fprintf(stderr, "tconv: %s\n", tconv_last_error());
-        return 1;
-    }
+    int rc = options_and_geometry(argc, argv, &c, "png", help, "overlap", &g);
+    if (rc) return rc == HELP_SHOWN ? 0 : rc;
     const struct tconv_params *p = &c.p;
     const int64_t oh = g.out_h, ow = g.out_w;
     if (oh * ow > ((int64_t)1 << 24)) { /* the CLI holds and scans the map; the library has no such limit */
