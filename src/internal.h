@@ -332,7 +332,7 @@ static inline int64_t tconv__min(int64_t a, int64_t b) { return a < b ? a : b; }
 static inline int64_t tconv__max(int64_t a, int64_t b) { return a > b ? a : b; }
 static inline int64_t tconv__cdiv(int64_t a, int64_t b) { return a <= 0 ? 0 : (a - 1) / b + 1; } /* a >= 0, b > 0; no a + b to overflow */
 /* floor(a / b) for any sign of a, b > 0 */
-static inline int64_t tconv__fdiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+static inline int64_t tconv__fdiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a - 1) / b) - 1; } /* (no b - 1 added) */
 static inline float tconv__act(enum tconv_activation a, float v)
 {
     return a == TCONV_ACTIVATION_RELU && v < 0.0f ? 0.0f : v; /* NaN stays NaN */
