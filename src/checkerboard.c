@@ -18,8 +18,9 @@
 static void axis_counts(const struct tconv__axis *a, int32_t *c)
 {
     for (int64_t p = 0; p < a->big; p++) c[p] = 0;
+    if (a->small == 0) return; /* an empty x (whose crop the geometry leaves unchecked, as TF does) */
     /* only taps with t*d in [pb - (small-1)*s, pb + big) can land (a huge cropped kernel has few such) */
-    const int64_t lo_num = a->pb - (a->small - 1) * a->s, hi_num = a->pb + a->big;
+    const int64_t lo_num = a->pb - (a->small - 1) * a->s, hi_num = tconv__sadd(a->pb, a->big);
     const int64_t t_lo = lo_num <= 0 ? 0 : (lo_num - 1) / a->d + 1, t_hi = tconv__min(a->k, (hi_num - 1) / a->d + 1);
     if (tconv__smul(a->small, a->big) < t_hi - t_lo) { /* fewer (pixel, position) pairs than taps: walk those */
         for (int64_t i = 0; i < a->small; i++)

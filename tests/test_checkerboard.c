@@ -53,6 +53,13 @@ START_TEST(overlap_brute_force)
         free(c), free(want);
     }
     ck_assert_int_ge(cropped, 10);
+    /* an empty x: its crop is not checked (as TF), even INT64_MAX; nothing lands (a fuzzer find) */
+    struct tconv_params e = P(.in_h = 0, .in_w = 5, .stride_w = 7, .padding = TCONV_PADDING_EXPLICIT,
+                              .pad_left = INT64_MAX, .pad_right = 1, .out_h = 1, .out_w = 8);
+    int32_t z[8];
+    memset(z, 0xff, sizeof z);
+    ck_assert_int_eq(tconv_overlap_map(&e, z), TCONV_OK);
+    for (int i = 0; i < 8; i++) ck_assert_int_eq(z[i], 0);
     struct tconv_params p = P(.stride_h = 0);
     int32_t c[64];
     ck_assert_int_eq(tconv_overlap_map(&p, c), TCONV_ERR_INVALID_ARGUMENT);
