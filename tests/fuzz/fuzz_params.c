@@ -208,6 +208,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (nx < 0 || nx > LIMIT || nf < 0 || nf > LIMIT || (ny[0] < 0 && ny[1] < 0) || ny[0] > LIMIT || ny[1] > LIMIT)
         return 0;
     const int64_t nyy = ny[0] > ny[1] ? ny[0] : ny[1];
+    /* and the work small too (multiply-adds of the references: y x taps x in/g, x x taps x out/g) */
+    const int64_t cig = p.in_channels / p.groups, cog = p.out_channels / p.groups, taps = p.kernel_h * p.kernel_w;
+    if ((nyy * cig > nx * cog ? nyy * cig : nx * cog) * taps > ((int64_t)1 << 20)) return 0;
     const int64_t cap = (nx > nyy ? nx : nyy) > nf ? (nx > nyy ? nx : nyy) : nf;
     const int64_t nb = p.out_channels > 0 && p.out_channels <= LIMIT ? p.out_channels : 1;
     float *x = malloc((size_t)(nx > 0 ? nx : 1) * 4), *w = malloc((size_t)(nf > 0 ? nf : 1) * 4);
