@@ -224,12 +224,13 @@ static void tile_tr_col2im(const struct tconv__problem *pr, struct tconv__plan *
         pl->nt = 1;
         pl->ntiles = pr->g * pl->mt;
     } else { /* tiles: (image, group, block of output channels) */
-        const int64_t per_channel = pr->h.k * pr->w.k * in_px;
-        const int64_t fit = clamp(TILE_BYTES / (4 * tconv__max(per_channel, 1)), 1, pr->cog);
+        const int64_t per_channel = tconv__smul(pr->h.k * pr->w.k, in_px);
+        const int64_t fit = clamp(TILE_BYTES / tconv__smul(4, tconv__max(per_channel, 1)), 1, pr->cog);
         pl->tm = pick(fo.tm, even(pr->cog, tconv__min(fit, tconv__cdiv(pr->cog * pr->n * pr->g, MIN_TILES)), 1), pr->cog);
         pl->mt = tconv__cdiv(pr->cog, pl->tm), pl->nt = 1;
         pl->ntiles = pr->n * pr->g * pl->mt;
-        pl->col_floats = (size_t)(pl->tm * per_channel);
+        pl->overflow = tconv__smul(pl->tm, per_channel) == INT64_MAX;
+        pl->col_floats = pl->overflow ? 0 : (size_t)(pl->tm * per_channel);
     }
 }
 
