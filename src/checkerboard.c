@@ -12,34 +12,51 @@
 
 /* ---- overlap map ---- */
 
-/* Taps that land on each big position of one axis: #{(i, t) : i*s + t*d - pb = p}. Tap t hits the
-   positions off + i*s for the i of tconv__tap_range, an arithmetic run: +1 at its first position and
-   -1 one step past its last in c, then a running sum along each stride class. O(big + taps that land). */
+/* The (i, t) pairs with i in [0, n), t in [0, k) and i*s + t*d = q: integer points on a line,
+   counted in O(1) from s^-1 mod d (after dividing out g = gcd(s, d)), found once per axis. So the
+   map costs O(out) however large the kernel, the stride or the crop. */
+__extension__ typedef __int128 i128; /* products like k*d, and q * s^-1, exceed int64_t */
+struct lattice {
+    int64_t g, s, d, inv;
+};
+
+static struct lattice lattice_make(int64_t s, int64_t d)
+{
+    int64_t a = s, b = d;
+    while (b) {
+        const int64_t r = a % b;
+        a = b, b = r;
+    }
+    struct lattice L = {a, s / a, d / a, 0};
+    i128 r0 = L.d, r1 = L.s % L.d, t0 = 0, t1 = 1; /* extended Euclid: t0 * s = r0 (mod d) */
+    while (r1) {
+        const i128 q = r0 / r1, r2 = r0 - q * r1, t2 = t0 - q * t1;
+        r0 = r1, r1 = r2, t0 = t1, t1 = t2;
+    }
+    L.inv = (int64_t)(((t0 % L.d) + L.d) % L.d); /* r0 == 1: s and d are coprime now */
+    return L;
+}
+
+static int64_t lattice_count(const struct lattice *L, int64_t q, int64_t n, int64_t k)
+{
+    if (q < 0 || q % L->g) return 0;
+    q /= L->g;
+    const int64_t s = L->s, d = L->d;
+    const int64_t i0 = (int64_t)((i128)(q % d) * L->inv % d); /* i = i0 (mod d) makes t an integer */
+    const i128 lo_num = (i128)q - (i128)k * d;                 /* t < k  <=>  i*s > q - k*d */
+    const int64_t lo = lo_num < 0 ? 0 : (int64_t)(lo_num / s) + 1;
+    const int64_t hi = tconv__min(n - 1, q / s); /* t >= 0  <=>  i*s <= q */
+    if (hi < lo) return 0;
+    const int64_t first = lo + ((i0 - lo % d) % d + d) % d;
+    return first > hi ? 0 : (hi - first) / d + 1;
+}
+
+/* Taps that land on each big position of one axis: #{(i, t) : i*s + t*d - pb = p}. */
 static void axis_counts(const struct tconv__axis *a, int32_t *c)
 {
-    for (int64_t p = 0; p < a->big; p++) c[p] = 0;
-    if (a->small == 0) return; /* an empty x (whose crop the geometry leaves unchecked, as TF does) */
-    /* only taps with t*d in [pb - (small-1)*s, pb + big) can land (a huge cropped kernel has few such) */
-    const int64_t lo_num = a->pb - (a->small - 1) * a->s, hi_num = tconv__sadd(a->pb, a->big);
-    const int64_t t_lo = lo_num <= 0 ? 0 : (lo_num - 1) / a->d + 1, t_hi = tconv__min(a->k, (hi_num - 1) / a->d + 1);
-    if (tconv__smul(a->small, a->big) < t_hi - t_lo) { /* fewer (pixel, position) pairs than taps: walk those */
-        for (int64_t i = 0; i < a->small; i++)
-            for (int64_t p = 0; p < a->big; p++) {
-                const int64_t q = p + a->pb - i * a->s; /* = t*d */
-                c[p] += q >= 0 && q % a->d == 0 && q / a->d < a->k;
-            }
-        return;
-    }
-    for (int64_t t = t_lo; t < t_hi; t++) {
-        int64_t lo, hi;
-        tconv__tap_range(a, t, &lo, &hi);
-        if (hi <= lo) continue;
-        const int64_t off = t * a->d - a->pb;
-        c[lo * a->s + off] += 1;
-        int64_t end; /* hi*s + off, when it is inside the axis (else the run ends at the axis' end) */
-        if (tconv__mul(hi, a->s, &end) && tconv__add(end, off, &end) && end < a->big) c[end] -= 1;
-    }
-    for (int64_t p = a->s; p < a->big; p++) c[p] += c[p - a->s];
+    const struct lattice L = lattice_make(a->s, a->d);
+    for (int64_t p = 0; p < a->big; p++) /* (an empty x counts nothing; its crop may be anything) */
+        c[p] = a->small == 0 ? 0 : (int32_t)lattice_count(&L, p + a->pb, a->small, a->k);
 }
 
 TCONV_API enum tconv_status tconv_overlap_map(const struct tconv_params *p, int32_t *counts)

@@ -893,9 +893,16 @@ static const char overlap_help_head[] =
 /* Steady-state taps per output position of one axis (an unbounded input): they repeat with period s. */
 static int axis_pattern(int64_t k, int64_t s, int64_t d, int64_t pb, int64_t *vals)
 {
-    /* tap t lands on the output phases r with r + pb - t*d = 0 (mod s): r = (t*d - pb) mod s */
+    /* tap t lands on the output phases r with r + pb - t*d = 0 (mod s): r = (t*d - pb) mod s. The
+       residues repeat every s/gcd(s, d) taps, so one period of taps, each weighted by its repeats */
     for (int64_t r = 0; r < s; r++) vals[r] = 0;
-    for (int64_t t = 0, r = ((-pb) % s + s) % s; t < k; t++, r = (r + d % s) % s) vals[r]++;
+    int64_t g = s, b = d % s;
+    while (b) {
+        const int64_t t = g % b;
+        g = b, b = t;
+    }
+    const int64_t rep = s / g;
+    for (int64_t t = 0; t < k && t < rep; t++) vals[((t % s) * (d % s) % s - pb % s + 2 * s) % s] += (k - 1 - t) / rep + 1;
     int64_t period = s; /* the smallest period of the pattern */
     for (int64_t P = 1; P < s; P++)
         if (s % P == 0) {
