@@ -51,12 +51,12 @@ static int64_t lattice_count(const struct lattice *L, int64_t q, int64_t n, int6
     return first > hi ? 0 : (hi - first) / d + 1;
 }
 
-/* Taps that land on each big position of one axis: #{(i, t) : i*s + t*d - pb = p}. */
+/* Taps that land on each big position of one axis: #{(i, t) : i*s + t*d - pb = p}. x is not empty
+   here, so the geometry has bounded the crop: p + pb fits. */
 static void axis_counts(const struct tconv__axis *a, int32_t *c)
 {
     const struct lattice L = lattice_make(a->s, a->d);
-    for (int64_t p = 0; p < a->big; p++) /* (an empty x counts nothing; its crop may be anything) */
-        c[p] = a->small == 0 ? 0 : (int32_t)lattice_count(&L, p + a->pb, a->small, a->k);
+    for (int64_t p = 0; p < a->big; p++) c[p] = (int32_t)lattice_count(&L, p + a->pb, a->small, a->k);
 }
 
 TCONV_API enum tconv_status tconv_overlap_map(const struct tconv_params *p, int32_t *counts)
@@ -74,6 +74,10 @@ TCONV_API enum tconv_status tconv_overlap_map(const struct tconv_params *p, int3
     if (cells == 0) return TCONV_OK;
     if (!counts) return tconv__fail(TCONV_ERR_NULL_POINTER, fn, "counts must not be NULL: the map has %lld cells",
                                     (long long)cells);
+    if (pr.in_h == 0 || pr.in_w == 0) { /* an empty x reaches nothing (and its crop is unchecked, as in TF) */
+        memset(counts, 0, (size_t)cells * sizeof(int32_t));
+        return TCONV_OK;
+    }
     int32_t *ch = tconv__alloc((size_t)(pr.out_h + pr.out_w) * sizeof(int32_t));
     if (!ch) return tconv__fail(TCONV_ERR_OUT_OF_MEMORY, fn, "could not allocate %lld counts", (long long)(pr.out_h + pr.out_w));
     int32_t *cw = ch + pr.out_h;
