@@ -44,11 +44,10 @@ static int64_t lattice_count(const struct lattice *L, int64_t q, int64_t n, int6
     const int64_t s = L->s, d = L->d;
     const int64_t i0 = (int64_t)((i128)(q % d) * L->inv % d); /* i = i0 (mod d) makes t an integer */
     const i128 lo_num = (i128)q - (i128)k * d;                 /* t < k  <=>  i*s > q - k*d */
-    const int64_t lo = lo_num < 0 ? 0 : (int64_t)(lo_num / s) + 1;
-    const int64_t hi = tconv__min(n - 1, q / s); /* t >= 0  <=>  i*s <= q */
+    const i128 lo = lo_num < 0 ? 0 : lo_num / s + 1, hi = tconv__min(n - 1, q / s); /* t >= 0 <=> i*s <= q */
     if (hi < lo) return 0;
-    const int64_t first = lo + ((i0 - lo % d) % d + d) % d;
-    return first > hi ? 0 : (hi - first) / d + 1;
+    const i128 first = lo + ((i0 - lo % d) % d + d) % d;
+    return first > hi ? 0 : (int64_t)((hi - first) / d + 1);
 }
 
 /* Taps that land on each big position of one axis: #{(i, t) : i*s + t*d - pb = p}. x is not empty

@@ -20,6 +20,32 @@ START_TEST(overlap_seed002)
 }
 END_TEST
 
+__extension__ typedef __int128 i128;
+
+/* tconv_overlap_map against every input pixel times every tap, landing at i*s + t*d - pad. */
+static void check_map(const struct tconv_params *pp)
+{
+    const struct tconv_params p = *pp;
+    struct tconv_geometry g;
+    ck_assert_int_eq(tconv_conv2d_transpose_geometry(&p, &g), TCONV_OK);
+    int32_t *c = malloc(g.out_h * g.out_w * 4 + 4), *want = calloc(g.out_h * g.out_w + 1, 4);
+    ck_assert_int_eq(tconv_overlap_map(&p, c), TCONV_OK);
+    for (int64_t iy = 0; iy < p.in_h; iy++)
+        for (int64_t ix = 0; ix < p.in_w; ix++)
+            for (int64_t ky = 0; ky < p.kernel_h; ky++)
+                for (int64_t kx = 0; kx < p.kernel_w; kx++) {
+                    /* (in int128: huge dilations are part of the test) */
+                    const i128 oy = (i128)iy * p.stride_h + (i128)ky * p.dilation_h - g.pad_top;
+                    const i128 ox = (i128)ix * p.stride_w + (i128)kx * p.dilation_w - g.pad_left;
+                    if (oy >= 0 && oy < g.out_h && ox >= 0 && ox < g.out_w) want[(int64_t)oy * g.out_w + (int64_t)ox]++;
+                }
+    char cs[512];
+    for (int64_t i = 0; i < g.out_h * g.out_w; i++)
+        ck_assert_msg(c[i] == want[i], "%s: [%lld] = %d, want %d", case_str(cs, sizeof cs, true, &p), (long long)i, c[i],
+                      want[i]);
+    free(c), free(want);
+}
+
 START_TEST(overlap_brute_force)
 {
     struct rng r = rng_make(test_seed(), 61);
@@ -35,24 +61,18 @@ START_TEST(overlap_brute_force)
         struct tconv_geometry g;
         if (tconv_conv2d_transpose_geometry(&p, &g) != TCONV_OK) continue; /* a crop beyond the result */
         cropped += p.in_h * g.out_h < p.kernel_h || p.in_w * g.out_w < p.kernel_w;
-        int32_t *c = malloc(g.out_h * g.out_w * 4), *want = calloc(g.out_h * g.out_w, 4);
-        ck_assert_int_eq(tconv_overlap_map(&p, c), TCONV_OK);
-        /* every input pixel times every tap, landing at i*s + t*d - pad */
-        for (int64_t iy = 0; iy < p.in_h; iy++)
-            for (int64_t ix = 0; ix < p.in_w; ix++)
-                for (int64_t ky = 0; ky < p.kernel_h; ky++)
-                    for (int64_t kx = 0; kx < p.kernel_w; kx++) {
-                        const int64_t oy = iy * p.stride_h + ky * p.dilation_h - g.pad_top;
-                        const int64_t ox = ix * p.stride_w + kx * p.dilation_w - g.pad_left;
-                        if (oy >= 0 && oy < g.out_h && ox >= 0 && ox < g.out_w) want[oy * g.out_w + ox]++;
-                    }
-        char cs[512];
-        for (int64_t i = 0; i < g.out_h * g.out_w; i++)
-            ck_assert_msg(c[i] == want[i], "%s: [%lld] = %d, want %d", case_str(cs, sizeof cs, true, &p), (long long)i,
-                          c[i], want[i]);
-        free(c), free(want);
+        check_map(&p);
     }
     ck_assert_int_ge(cropped, 10);
+    /* dilations and strides near INT64_MAX (fuzzer finds: the count's bounds overflowed) */
+    const struct tconv_params huge[] = {
+        P(.in_h = 1, .in_w = 2, .kernel_h = 1, .kernel_w = 1, .stride_h = 3, .dilation_h = 3074457345618258603,
+          .dilation_w = INT64_MAX, .padding = TCONV_PADDING_SAME),
+        P(.in_h = 2, .in_w = 3, .kernel_h = 2, .kernel_w = 3, .stride_h = (int64_t)1 << 40,
+          .dilation_w = INT64_MAX / 4, .padding = TCONV_PADDING_EXPLICIT, .pad_bottom = ((int64_t)1 << 40) - 1,
+          .pad_left = INT64_MAX / 4 - 1, .pad_right = INT64_MAX / 4 - 1),
+    };
+    for (size_t i = 0; i < sizeof huge / sizeof *huge; i++) check_map(&huge[i]);
     /* an empty x: its crop is not checked (as TF), even INT64_MAX; nothing lands (a fuzzer find) */
     struct tconv_params e = P(.in_h = 0, .in_w = 5, .stride_w = 7, .padding = TCONV_PADDING_EXPLICIT,
                               .pad_left = INT64_MAX, .pad_right = 1, .out_h = 1, .out_w = 8);
