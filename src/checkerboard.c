@@ -50,12 +50,15 @@ static int64_t lattice_count(const struct lattice *L, int64_t q, int64_t n, int6
     return first > hi ? 0 : (int64_t)((hi - first) / d + 1);
 }
 
-/* Taps that land on each big position of one axis: #{(i, t) : i*s + t*d - pb = p}. x is not empty
-   here, so the geometry has bounded the crop: p + pb fits. */
+/* Taps that land on each big position of one axis: #{(i, t) : i*s + t*d - pb = p}. The crop is not
+   always bounded (batch 0 skips TF's size checks): a p + pb past INT64_MAX is past every i*s + t*d. */
 static void axis_counts(const struct tconv__axis *a, int32_t *c)
 {
     const struct lattice L = lattice_make(a->s, a->d);
-    for (int64_t p = 0; p < a->big; p++) c[p] = (int32_t)lattice_count(&L, p + a->pb, a->small, a->k);
+    for (int64_t p = 0; p < a->big; p++) {
+        int64_t q;
+        c[p] = tconv__add(p, a->pb, &q) ? (int32_t)lattice_count(&L, q, a->small, a->k) : 0;
+    }
 }
 
 TCONV_API enum tconv_status tconv_overlap_map(const struct tconv_params *p, int32_t *counts)

@@ -73,6 +73,14 @@ START_TEST(overlap_brute_force)
           .pad_left = INT64_MAX / 4 - 1, .pad_right = INT64_MAX / 4 - 1),
     };
     for (size_t i = 0; i < sizeof huge / sizeof *huge; i++) check_map(&huge[i]);
+    /* batch 0 leaves the crop unchecked (as TF): an INT64_MAX crop lands nothing (a fuzzer find) */
+    struct tconv_params b0 = P(.batch = 0, .in_h = 1, .in_w = 2, .in_channels = 2, .kernel_h = 1, .kernel_w = 1,
+                               .stride_h = 2, .stride_w = 64, .dilation_h = 64, .dilation_w = INT64_MAX,
+                               .padding = TCONV_PADDING_EXPLICIT, .pad_top = 1, .pad_bottom = 6,
+                               .pad_left = INT64_MAX, .out_h = 1, .out_w = 2);
+    int32_t m2[2] = {-1, -1};
+    ck_assert_int_eq(tconv_overlap_map(&b0, m2), TCONV_OK);
+    ck_assert(m2[0] == 0 && m2[1] == 0);
     /* an empty x: its crop is not checked (as TF), even INT64_MAX; nothing lands (a fuzzer find) */
     struct tconv_params e = P(.in_h = 0, .in_w = 5, .stride_w = 7, .padding = TCONV_PADDING_EXPLICIT,
                               .pad_left = INT64_MAX, .pad_right = 1, .out_h = 1, .out_w = 8);
