@@ -153,6 +153,10 @@ static enum tconv_status transpose_axis(const char *fn, struct axis_args *x, enu
         total = t > 0 ? t : 0;
         pb = mode == TCONV_PADDING_SAME ? total / 2 : total - total / 2;
     }
+    /* out + pad_before must fit, as in + padding must for the conv this is the transpose of: it bounds
+       every position o + pb the lowering forms */
+    if (!tconv__add(out, pb, &t) || (x->pa > 0 && !tconv__add(t, x->pa, &t)))
+        return overflow(fn, "out + padding", x);
     /* end crop; < 0 means trailing positions past the full result (bias only) */
     if (__builtin_sub_overflow(full, pb, &t) || __builtin_sub_overflow(t, out, &t))
         return overflow(fn, "the end crop full - pad - out", x);

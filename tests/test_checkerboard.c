@@ -79,11 +79,14 @@ START_TEST(overlap_brute_force)
                                .padding = TCONV_PADDING_EXPLICIT, .pad_top = 1, .pad_bottom = 6,
                                .pad_left = INT64_MAX, .out_h = 1, .out_w = 2);
     int32_t m2[2] = {-1, -1};
+    ck_assert_int_eq(tconv_overlap_map(&b0, m2), TCONV_ERR_SIZE_OVERFLOW); /* out + padding overflows */
+    ck_assert(m2[0] == -1 && m2[1] == -1);
+    b0.pad_left = INT64_MAX - 2; /* the largest crop that fits: nothing lands */
     ck_assert_int_eq(tconv_overlap_map(&b0, m2), TCONV_OK);
     ck_assert(m2[0] == 0 && m2[1] == 0);
-    /* an empty x: its crop is not checked (as TF), even INT64_MAX; nothing lands (a fuzzer find) */
+    /* an empty x: its crop is not checked against the output size (as TF); nothing lands (a fuzzer find) */
     struct tconv_params e = P(.in_h = 0, .in_w = 5, .stride_w = 7, .padding = TCONV_PADDING_EXPLICIT,
-                              .pad_left = INT64_MAX, .pad_right = 1, .out_h = 1, .out_w = 8);
+                              .pad_left = INT64_MAX - 9, .pad_right = 1, .out_h = 1, .out_w = 8);
     int32_t z[8];
     memset(z, 0xff, sizeof z);
     ck_assert_int_eq(tconv_overlap_map(&e, z), TCONV_OK);
