@@ -140,6 +140,19 @@ static inline int64_t filter_elems(const struct tconv_params *p)
     return p->kernel_h * p->kernel_w * p->in_channels * (p->out_channels / p->groups);
 }
 
+/* The filter layout that reads the same tensor for the other op: a conv's HWIO is its transpose's HWOI
+   (the per-group axis moves from I to O), OIHW is IOHW; DEFAULT already means the matching one. */
+static inline enum tconv_filter_layout swap_io(enum tconv_filter_layout l)
+{
+    switch (l) {
+    case TCONV_FILTER_HWIO: return TCONV_FILTER_HWOI;
+    case TCONV_FILTER_HWOI: return TCONV_FILTER_HWIO;
+    case TCONV_FILTER_OIHW: return TCONV_FILTER_IOHW;
+    case TCONV_FILTER_IOHW: return TCONV_FILTER_OIHW;
+    default: return TCONV_FILTER_DEFAULT;
+    }
+}
+
 /* Run a suite; returns the process exit status. Every test gets a timeout that fits it. */
 static inline int run_suite(Suite *s)
 {

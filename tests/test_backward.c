@@ -315,17 +315,6 @@ END_TEST
 
 /* ---------------------------------------------------------------- shared paths, bit for bit */
 
-static enum tconv_filter_layout swap_io(enum tconv_filter_layout l)
-{
-    switch (l) {
-    case TCONV_FILTER_HWIO: return TCONV_FILTER_HWOI;
-    case TCONV_FILTER_HWOI: return TCONV_FILTER_HWIO;
-    case TCONV_FILTER_OIHW: return TCONV_FILTER_IOHW;
-    case TCONV_FILTER_IOHW: return TCONV_FILTER_OIHW;
-    default: return TCONV_FILTER_DEFAULT;
-    }
-}
-
 /* The transposed conv that is the adjoint of conv p: the same filter tensor, the same padding mode,
    output_shape = conv's input size. */
 static struct tconv_params transpose_of(const struct tconv_params *p)

@@ -290,17 +290,6 @@ END_TEST
 
 /* ---------------------------------------------------------------- adjoint identity */
 
-static enum tconv_filter_layout swap_io(enum tconv_filter_layout l)
-{
-    switch (l) {
-    case TCONV_FILTER_HWIO: return TCONV_FILTER_HWOI;
-    case TCONV_FILTER_HWOI: return TCONV_FILTER_HWIO;
-    case TCONV_FILTER_OIHW: return TCONV_FILTER_IOHW;
-    case TCONV_FILTER_IOHW: return TCONV_FILTER_OIHW;
-    default: return TCONV_FILTER_DEFAULT; /* HWIO for conv is HWOI for transposed */
-    }
-}
-
 static double dot(const float *a, const float *b, int64_t n)
 {
     double s = 0;
