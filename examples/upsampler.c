@@ -26,12 +26,12 @@ static float uniform(unsigned long long *s)
     return (float)((*s >> 40) & 0xffffff) / 16777216.0f * 2.0f - 1.0f;
 }
 
-#define CHECK(call)                                                                                              \
-    do {                                                                                                         \
-        if ((call) != TCONV_OK) {                                                                                \
-            fprintf(stderr, "upsampler: %s\n", tconv_last_error());                                               \
-            exit(2);                                                                                             \
-        }                                                                                                        \
+#define CHECK(call)                                                                                                    \
+    do {                                                                                                               \
+        if ((call) != TCONV_OK) {                                                                                      \
+            fprintf(stderr, "upsampler: %s\n", tconv_last_error());                                                    \
+            exit(2);                                                                                                   \
+        }                                                                                                              \
     } while (0)
 
 int main(int argc, char **argv)

@@ -69,9 +69,9 @@ enum tconv_status {
     TCONV_ERR_NULL_POINTER = 1,     /**< a required pointer was NULL */
     TCONV_ERR_INVALID_ARGUMENT = 2, /**< a parameter is out of its allowed range */
     TCONV_ERR_SHAPE_MISMATCH = 3,   /**< a requested output size is not what the parameters give */
-    TCONV_ERR_UNSUPPORTED = 4,      /**< legal, but beyond what this build handles (e.g. a BLAS dimension over INT_MAX) */
-    TCONV_ERR_SIZE_OVERFLOW = 5,    /**< an element or byte count overflows int64_t or size_t */
-    TCONV_ERR_OUT_OF_MEMORY = 6     /**< a workspace allocation failed */
+    TCONV_ERR_UNSUPPORTED = 4,   /**< legal, but beyond what this build handles (e.g. a BLAS dimension over INT_MAX) */
+    TCONV_ERR_SIZE_OVERFLOW = 5, /**< an element or byte count overflows int64_t or size_t */
+    TCONV_ERR_OUT_OF_MEMORY = 6  /**< a workspace allocation failed */
     /* append only */
 };
 
@@ -120,12 +120,7 @@ enum tconv_filter_layout {
  *             (TensorFlow's explicit paddings with output_shape); if both are given they must agree.
  *   Positions o with o + pb >= F receive no input (bias only).
  */
-enum tconv_padding {
-    TCONV_PADDING_VALID = 0,
-    TCONV_PADDING_SAME,
-    TCONV_PADDING_SAME_LOWER,
-    TCONV_PADDING_EXPLICIT
-};
+enum tconv_padding { TCONV_PADDING_VALID = 0, TCONV_PADDING_SAME, TCONV_PADDING_SAME_LOWER, TCONV_PADDING_EXPLICIT };
 
 /** Activation applied after the bias, fused into the final write. */
 enum tconv_activation { TCONV_ACTIVATION_NONE = 0, TCONV_ACTIVATION_RELU };
@@ -146,15 +141,15 @@ enum tconv_activation { TCONV_ACTIVATION_NONE = 0, TCONV_ACTIVATION_RELU };
 struct tconv_params {
     enum tconv_layout layout;               /**< of x and y; default TCONV_NHWC */
     enum tconv_filter_layout filter_layout; /**< DEFAULT = TensorFlow's: HWIO for conv, HWOI for transposed */
-    int64_t batch;        /**< images in x and y, >= 0; 0 makes the call a successful no-op */
-    int64_t in_h, in_w;   /**< spatial size of x, >= 0 */
-    int64_t in_channels;  /**< channels of x, >= 1, divisible by groups */
-    int64_t out_channels; /**< channels of y, >= 1, divisible by groups */
-    int64_t groups;       /**< >= 1; default 1; groups == in_channels == out_channels is depthwise */
-    int64_t kernel_h, kernel_w;     /**< >= 1 */
-    int64_t stride_h, stride_w;     /**< >= 1; default 1 */
-    int64_t dilation_h, dilation_w; /**< >= 1; 1 = dense (default); 0 is rejected (not oneDNN's convention) */
-    enum tconv_padding padding;     /**< default TCONV_PADDING_VALID (TCONV_PARAMS_INIT's zero) */
+    int64_t batch;                          /**< images in x and y, >= 0; 0 makes the call a successful no-op */
+    int64_t in_h, in_w;                     /**< spatial size of x, >= 0 */
+    int64_t in_channels;                    /**< channels of x, >= 1, divisible by groups */
+    int64_t out_channels;                   /**< channels of y, >= 1, divisible by groups */
+    int64_t groups;                         /**< >= 1; default 1; groups == in_channels == out_channels is depthwise */
+    int64_t kernel_h, kernel_w;             /**< >= 1 */
+    int64_t stride_h, stride_w;             /**< >= 1; default 1 */
+    int64_t dilation_h, dilation_w;         /**< >= 1; 1 = dense (default); 0 is rejected (not oneDNN's convention) */
+    enum tconv_padding padding;             /**< default TCONV_PADDING_VALID (TCONV_PARAMS_INIT's zero) */
     int64_t pad_top, pad_bottom, pad_left, pad_right; /**< EXPLICIT only (>= 0); must be 0 otherwise */
     int64_t out_h, out_w; /**< 0 = computed; else must be admissible. Transposed: TF's output_shape */
     int64_t output_padding_h, output_padding_w; /**< transposed + EXPLICIT only (PyTorch/ONNX); else 0 */
@@ -162,7 +157,10 @@ struct tconv_params {
 };
 
 /** Defaults: NHWC, default filter layout, groups 1, stride 1, dilation 1, VALID, no activation. */
-#define TCONV_PARAMS_INIT { .groups = 1, .stride_h = 1, .stride_w = 1, .dilation_h = 1, .dilation_w = 1 }
+#define TCONV_PARAMS_INIT                                                                                              \
+    {                                                                                                                  \
+        .groups = 1, .stride_h = 1, .stride_w = 1, .dilation_h = 1, .dilation_w = 1                                    \
+    }
 
 /**
  * The resolved geometry of a call.
@@ -183,8 +181,7 @@ struct tconv_geometry {
 TCONV_API enum tconv_status tconv_conv2d_geometry(const struct tconv_params *p, struct tconv_geometry *g);
 
 /** Validate p for conv2d_transpose and resolve its geometry into *g. */
-TCONV_API enum tconv_status tconv_conv2d_transpose_geometry(const struct tconv_params *p,
-                                                            struct tconv_geometry *g);
+TCONV_API enum tconv_status tconv_conv2d_transpose_geometry(const struct tconv_params *p, struct tconv_geometry *g);
 
 /**
  * 2-D convolution (TensorFlow tf.nn.conv2d + bias_add + relu; PyTorch F.conv2d; ONNX Conv),
@@ -211,20 +208,19 @@ TCONV_API enum tconv_status tconv_conv2d(const struct tconv_params *p, const flo
  * filter is in p->filter_layout for conv2d_transpose, kernel_h*kernel_w*in_channels*out_channels/groups floats.
  * Other arguments and results as tconv_conv2d.
  */
-TCONV_API enum tconv_status tconv_conv2d_transpose(const struct tconv_params *p, const float *x,
-                                                   const float *filter, const float *bias, float *y);
+TCONV_API enum tconv_status tconv_conv2d_transpose(const struct tconv_params *p, const float *x, const float *filter,
+                                                   const float *bias, float *y);
 
 /** Naive direct conv2d (nested loops, double accumulation): the test oracle. Same contract as tconv_conv2d. */
-TCONV_API enum tconv_status tconv_conv2d_reference(const struct tconv_params *p, const float *x,
-                                                   const float *filter, const float *bias, float *y);
+TCONV_API enum tconv_status tconv_conv2d_reference(const struct tconv_params *p, const float *x, const float *filter,
+                                                   const float *bias, float *y);
 
 /**
  * Naive scatter conv2d_transpose (every input pixel times the whole kernel, overlaid at the
  * stride, double accumulation): the test oracle. Same contract as tconv_conv2d_transpose.
  */
 TCONV_API enum tconv_status tconv_conv2d_transpose_reference(const struct tconv_params *p, const float *x,
-                                                             const float *filter, const float *bias,
-                                                             float *y);
+                                                             const float *filter, const float *bias, float *y);
 
 /* ------------------------------------------------------------------------------------------------
  * Expert interface: workspace, threads, algorithm choice, per-phase profile.
@@ -254,12 +250,12 @@ enum tconv_algorithm {
  * to the wall-clock total, so pack + im2col + gemm + col2im + epilogue == total.
  */
 struct tconv_profile {
-    double total;    /**< wall clock of the call */
-    double pack;     /**< filter packing (layout change, sub-pixel rearrangement) */
-    double im2col;   /**< im2col / column gathering */
-    double gemm;     /**< cblas_sgemm */
-    double col2im;   /**< col2im, depth-to-space, or the direct depthwise loops */
-    double epilogue; /**< bias + activation when not fused into the phase before */
+    double total;                   /**< wall clock of the call */
+    double pack;                    /**< filter packing (layout change, sub-pixel rearrangement) */
+    double im2col;                  /**< im2col / column gathering */
+    double gemm;                    /**< cblas_sgemm */
+    double col2im;                  /**< col2im, depth-to-space, or the direct depthwise loops */
+    double epilogue;                /**< bias + activation when not fused into the phase before */
     enum tconv_algorithm algorithm; /**< the algorithm that ran */
     int threads;                    /**< the threads that ran */
 };
@@ -273,7 +269,10 @@ struct tconv_options {
                                          (beta = 1, for gradient accumulation); 0 = overwrite. Must be 0
                                          for the forward calls. */
 };
-#define TCONV_OPTIONS_INIT { 0, TCONV_ALGORITHM_AUTO, 0, 0 }
+#define TCONV_OPTIONS_INIT                                                                                             \
+    {                                                                                                                  \
+        0, TCONV_ALGORITHM_AUTO, 0, 0                                                                                  \
+    }
 
 /**
  * Bytes of workspace tconv_conv2d_ex / tconv_conv2d_transpose_ex need for p with default options
@@ -285,8 +284,7 @@ TCONV_API enum tconv_status tconv_conv2d_transpose_workspace_size(const struct t
 TCONV_API enum tconv_status tconv_conv2d_workspace_size_ex(const struct tconv_params *p,
                                                            const struct tconv_options *opt, size_t *bytes);
 TCONV_API enum tconv_status tconv_conv2d_transpose_workspace_size_ex(const struct tconv_params *p,
-                                                                     const struct tconv_options *opt,
-                                                                     size_t *bytes);
+                                                                     const struct tconv_options *opt, size_t *bytes);
 
 /**
  * tconv_conv2d / tconv_conv2d_transpose with a caller-provided workspace and options.
@@ -299,10 +297,9 @@ TCONV_API enum tconv_status tconv_conv2d_transpose_workspace_size_ex(const struc
 TCONV_API enum tconv_status tconv_conv2d_ex(const struct tconv_params *p, const float *x, const float *filter,
                                             const float *bias, float *y, void *workspace, size_t workspace_bytes,
                                             const struct tconv_options *opt);
-TCONV_API enum tconv_status tconv_conv2d_transpose_ex(const struct tconv_params *p, const float *x,
-                                                      const float *filter, const float *bias, float *y,
-                                                      void *workspace, size_t workspace_bytes,
-                                                      const struct tconv_options *opt);
+TCONV_API enum tconv_status tconv_conv2d_transpose_ex(const struct tconv_params *p, const float *x, const float *filter,
+                                                      const float *bias, float *y, void *workspace,
+                                                      size_t workspace_bytes, const struct tconv_options *opt);
 
 /* ------------------------------------------------------------------------------------------------
  * Training: the gradients of both ops.
@@ -323,8 +320,8 @@ TCONV_API enum tconv_status tconv_conv2d_transpose_ex(const struct tconv_params 
 TCONV_API enum tconv_status tconv_conv2d_backward_data(const struct tconv_params *p, const float *dy,
                                                        const float *filter, float *dx);
 /** dfilter = d(loss)/dfilter of y = conv2d(x, filter), given x and dy. */
-TCONV_API enum tconv_status tconv_conv2d_backward_filter(const struct tconv_params *p, const float *x,
-                                                         const float *dy, float *dfilter);
+TCONV_API enum tconv_status tconv_conv2d_backward_filter(const struct tconv_params *p, const float *x, const float *dy,
+                                                         float *dfilter);
 /** dbias[o] = sum of dy over batch and space, per output channel (conv2d's bias gradient). */
 TCONV_API enum tconv_status tconv_conv2d_backward_bias(const struct tconv_params *p, const float *dy, float *dbias);
 /** dx of y = conv2d_transpose(x, filter), given dy (this is conv2d of dy with the same filter). */
@@ -344,16 +341,16 @@ TCONV_API enum tconv_status tconv_conv2d_backward_data_ex(const struct tconv_par
 TCONV_API enum tconv_status tconv_conv2d_backward_filter_ex(const struct tconv_params *p, const float *x,
                                                             const float *dy, float *dfilter, void *workspace,
                                                             size_t workspace_bytes, const struct tconv_options *opt);
-TCONV_API enum tconv_status tconv_conv2d_backward_bias_ex(const struct tconv_params *p, const float *dy,
-                                                          float *dbias, void *workspace, size_t workspace_bytes,
+TCONV_API enum tconv_status tconv_conv2d_backward_bias_ex(const struct tconv_params *p, const float *dy, float *dbias,
+                                                          void *workspace, size_t workspace_bytes,
                                                           const struct tconv_options *opt);
 TCONV_API enum tconv_status tconv_conv2d_transpose_backward_data_ex(const struct tconv_params *p, const float *dy,
-                                                                    const float *filter, float *dx,
-                                                                    void *workspace, size_t workspace_bytes,
+                                                                    const float *filter, float *dx, void *workspace,
+                                                                    size_t workspace_bytes,
                                                                     const struct tconv_options *opt);
 TCONV_API enum tconv_status tconv_conv2d_transpose_backward_filter_ex(const struct tconv_params *p, const float *x,
-                                                                      const float *dy, float *dfilter,
-                                                                      void *workspace, size_t workspace_bytes,
+                                                                      const float *dy, float *dfilter, void *workspace,
+                                                                      size_t workspace_bytes,
                                                                       const struct tconv_options *opt);
 TCONV_API enum tconv_status tconv_conv2d_transpose_backward_bias_ex(const struct tconv_params *p, const float *dy,
                                                                     float *dbias, void *workspace,
@@ -421,7 +418,7 @@ TCONV_API enum tconv_status tconv_bilinear_filter(const struct tconv_params *p, 
 /** Upsampling of tconv_resize_conv2d. */
 enum tconv_resize {
     TCONV_RESIZE_NEAREST = 0, /**< each pixel repeated scale x scale times */
-    TCONV_RESIZE_BILINEAR     /**< half-pixel centres, edges clamped (PyTorch align_corners=False, TF half_pixel_centers) */
+    TCONV_RESIZE_BILINEAR /**< half-pixel centres, edges clamped (PyTorch align_corners=False, TF half_pixel_centers) */
 };
 
 /**

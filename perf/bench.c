@@ -41,9 +41,13 @@ struct layer {
     struct tconv_params p;
 };
 
-#define L(n, t, ...) {n, t, {.groups = 1, .stride_h = 1, .stride_w = 1, .dilation_h = 1, .dilation_w = 1, __VA_ARGS__}}
-#define SQ(h, ci, co, k, s) .in_h = h, .in_w = h, .in_channels = ci, .out_channels = co, .kernel_h = k, .kernel_w = k, \
-                            .stride_h = s, .stride_w = s
+#define L(n, t, ...)                                                                                                   \
+    {                                                                                                                  \
+        n, t, { .groups = 1, .stride_h = 1, .stride_w = 1, .dilation_h = 1, .dilation_w = 1, __VA_ARGS__ }             \
+    }
+#define SQ(h, ci, co, k, s)                                                                                            \
+    .in_h = h, .in_w = h, .in_channels = ci, .out_channels = co, .kernel_h = k, .kernel_w = k, .stride_h = s,          \
+    .stride_w = s
 #define PADN(n) .padding = TCONV_PADDING_EXPLICIT, .pad_top = n, .pad_bottom = n, .pad_left = n, .pad_right = n
 
 static const struct layer suite[] = {
@@ -143,8 +147,8 @@ static void run_op(void *c)
     if (r->reference)
         r->st = (r->l->tr ? tconv_conv2d_transpose_reference : tconv_conv2d_reference)(p, r->x, r->f, r->b, r->y);
     else
-        r->st = (r->l->tr ? tconv_conv2d_transpose_ex : tconv_conv2d_ex)(p, r->x, r->f, r->b, r->y, r->ws,
-                                                                         r->ws_bytes, &r->opt);
+        r->st = (r->l->tr ? tconv_conv2d_transpose_ex : tconv_conv2d_ex)(p, r->x, r->f, r->b, r->y, r->ws, r->ws_bytes,
+                                                                         &r->opt);
 }
 
 struct gemm {
@@ -178,18 +182,26 @@ static bool parse_layer(const char *spec, struct layer *l)
     struct tconv_params p = TCONV_PARAMS_INIT;
     p.batch = n, p.in_h = h, p.in_w = w, p.in_channels = ci, p.out_channels = co;
     p.kernel_h = p.kernel_w = k, p.stride_h = p.stride_w = s;
-    if (!strcmp(pad, "SAME")) p.padding = TCONV_PADDING_SAME;
-    else if (!strcmp(pad, "VALID")) p.padding = TCONV_PADDING_VALID;
+    if (!strcmp(pad, "SAME"))
+        p.padding = TCONV_PADDING_SAME;
+    else if (!strcmp(pad, "VALID"))
+        p.padding = TCONV_PADDING_VALID;
     else if (pad[0] == 'p') {
         p.padding = TCONV_PADDING_EXPLICIT;
         p.pad_top = p.pad_bottom = p.pad_left = p.pad_right = atoll(pad + 1);
-    } else return false;
+    } else
+        return false;
     for (char *t = strtok(rest, " "); t; t = strtok(NULL, " ")) {
-        if (!strncmp(t, "groups=", 7)) p.groups = atoll(t + 7);
-        else if (!strncmp(t, "dil=", 4)) p.dilation_h = p.dilation_w = atoll(t + 4);
-        else if (!strcmp(t, "nchw")) p.layout = TCONV_NCHW;
-        else if (!strcmp(t, "relu")) p.activation = TCONV_ACTIVATION_RELU;
-        else return false;
+        if (!strncmp(t, "groups=", 7))
+            p.groups = atoll(t + 7);
+        else if (!strncmp(t, "dil=", 4))
+            p.dilation_h = p.dilation_w = atoll(t + 4);
+        else if (!strcmp(t, "nchw"))
+            p.layout = TCONV_NCHW;
+        else if (!strcmp(t, "relu"))
+            p.activation = TCONV_ACTIVATION_RELU;
+        else
+            return false;
     }
     l->name = "command line";
     l->tr = !strcmp(op, "tr");
@@ -201,9 +213,12 @@ static void print_spec(const struct layer *l)
 {
     const struct tconv_params *p = &l->p;
     char pad[24];
-    if (p->padding == TCONV_PADDING_SAME) snprintf(pad, sizeof pad, "SAME");
-    else if (p->padding == TCONV_PADDING_VALID) snprintf(pad, sizeof pad, "VALID");
-    else snprintf(pad, sizeof pad, "p%lld", (long long)p->pad_top);
+    if (p->padding == TCONV_PADDING_SAME)
+        snprintf(pad, sizeof pad, "SAME");
+    else if (p->padding == TCONV_PADDING_VALID)
+        snprintf(pad, sizeof pad, "VALID");
+    else
+        snprintf(pad, sizeof pad, "p%lld", (long long)p->pad_top);
     printf("%s\t%s %lld %lld %lld %lld %lld %lld %lld %s", l->name, l->tr ? "tr" : "conv", (long long)p->batch,
            (long long)p->in_h, (long long)p->in_w, (long long)p->in_channels, (long long)p->out_channels,
            (long long)p->kernel_h, (long long)p->stride_h, pad);
@@ -231,11 +246,11 @@ static void run_grad(void *c)
     struct grad_run *g = c;
     const struct tconv_params *p = &g->l->p;
     if (g->filter)
-        g->st = (g->l->tr ? tconv_conv2d_transpose_backward_filter_ex : tconv_conv2d_backward_filter_ex)(
-            p, g->a, g->b, g->out, g->ws, g->ws_bytes, &g->opt);
+        g->st = (g->l->tr ? tconv_conv2d_transpose_backward_filter_ex
+                          : tconv_conv2d_backward_filter_ex)(p, g->a, g->b, g->out, g->ws, g->ws_bytes, &g->opt);
     else
-        g->st = (g->l->tr ? tconv_conv2d_transpose_backward_data_ex : tconv_conv2d_backward_data_ex)(
-            p, g->a, g->b, g->out, g->ws, g->ws_bytes, &g->opt);
+        g->st = (g->l->tr ? tconv_conv2d_transpose_backward_data_ex
+                          : tconv_conv2d_backward_data_ex)(p, g->a, g->b, g->out, g->ws, g->ws_bytes, &g->opt);
 }
 
 /* The gradient's own GEMM over the whole batch, per group: the data gradient is the adjoint op's
@@ -257,16 +272,21 @@ static int bench_backward(const struct layer *l, const float *x, const float *f,
         const int64_t ci_c = l->tr ? cog : cig, co_c = l->tr ? cig : cog;
         struct gemm gm = {.groups = (int)p->groups};
         /* the small side's pixels are M of every one of these GEMMs (K of the filter gradient's) */
-        if (filter) gm.m = (int)(taps * ci_c), gm.n = (int)co_c, gm.k = (int)small_px;
-        else if (l->tr) gm.m = (int)small_px, gm.n = (int)co_c, gm.k = (int)(taps * ci_c); /* the adjoint conv */
-        else gm.m = (int)small_px, gm.n = (int)(taps * ci_c), gm.k = (int)co_c;          /* the adjoint transposed conv */
-        gm.a = malloc((size_t)gm.m * gm.k * 4), gm.b = malloc((size_t)gm.k * gm.n * 4), gm.c = malloc((size_t)gm.m * gm.n * 4);
+        if (filter)
+            gm.m = (int)(taps * ci_c), gm.n = (int)co_c, gm.k = (int)small_px;
+        else if (l->tr)
+            gm.m = (int)small_px, gm.n = (int)co_c, gm.k = (int)(taps * ci_c); /* the adjoint conv */
+        else
+            gm.m = (int)small_px, gm.n = (int)(taps * ci_c), gm.k = (int)co_c; /* the adjoint transposed conv */
+        gm.a = malloc((size_t)gm.m * gm.k * 4), gm.b = malloc((size_t)gm.k * gm.n * 4),
+        gm.c = malloc((size_t)gm.m * gm.n * 4);
         fill(gm.a, (int64_t)gm.m * gm.k, 6), fill(gm.b, (int64_t)gm.k * gm.n, 7);
         float *out = malloc((size_t)(filter ? nf : nx) * 4);
         struct grad_run gr = {l, filter, filter ? x : dy, filter ? dy : f, out, NULL, 0, *base, TCONV_OK};
         gr.opt.profile = NULL;
-        const enum tconv_op op = filter ? (l->tr ? TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_FILTER : TCONV_OP_CONV2D_BACKWARD_FILTER)
-                                        : (l->tr ? TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_DATA : TCONV_OP_CONV2D_BACKWARD_DATA);
+        const enum tconv_op op =
+            filter ? (l->tr ? TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_FILTER : TCONV_OP_CONV2D_BACKWARD_FILTER)
+                   : (l->tr ? TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_DATA : TCONV_OP_CONV2D_BACKWARD_DATA);
         if (tconv_workspace_size(op, p, base, &gr.ws_bytes) != TCONV_OK) {
             fprintf(stderr, "%s: %s\n", l->name, tconv_last_error());
             failures++;
@@ -287,8 +307,8 @@ static int bench_backward(const struct layer *l, const float *x, const float *f,
             if (csv)
                 printf("\"%s\",%s,%s,%d,%.4f,%.2f,%.2f,%.3f,nan,nan,nan,%zu,%.1f,%.1f,%.1f,%.1f,\n", name,
                        filter ? "backward_filter" : "backward_data", tconv_algorithm_name(prof.algorithm), prof.threads,
-                       t * 1e3, gf, gb, gf / gb, gr.ws_bytes, 100 * (prof.pack + prof.im2col) / tot, 100 * prof.gemm / tot,
-                       100 * prof.col2im / tot, 100 * prof.epilogue / tot);
+                       t * 1e3, gf, gb, gf / gb, gr.ws_bytes, 100 * (prof.pack + prof.im2col) / tot,
+                       100 * prof.gemm / tot, 100 * prof.col2im / tot, 100 * prof.epilogue / tot);
             else
                 printf("%-34s %-8s %3d %9.3f %8.1f %8.1f %6.3f %7s %8s %6s %8.2f  %3.0f/%3.0f/%3.0f/%3.0f\n", name,
                        tconv_algorithm_name(prof.algorithm), prof.threads, t * 1e3, gf, gb, gf / gb, "", "", "",
@@ -302,7 +322,6 @@ static int bench_backward(const struct layer *l, const float *x, const float *f,
     return failures;
 }
 
-
 /* ---- resize-convolution rows (--resize) ---- */
 
 struct resize_layer {
@@ -312,8 +331,14 @@ struct resize_layer {
     struct tconv_params p; /* the conv on the upsampled tensor; in_h/in_w are x's */
 };
 
-#define RL(n, s, m, ...) {n, s, m, {.groups = 1, .stride_h = 1, .stride_w = 1, .dilation_h = 1, .dilation_w = 1, \
-                                    .padding = TCONV_PADDING_SAME, __VA_ARGS__}}
+#define RL(n, s, m, ...)                                                                                               \
+    {                                                                                                                  \
+        n, s, m,                                                                                                       \
+        {                                                                                                              \
+            .groups = 1, .stride_h = 1, .stride_w = 1, .dilation_h = 1, .dilation_w = 1,                               \
+            .padding = TCONV_PADDING_SAME, __VA_ARGS__                                                                 \
+        }                                                                                                              \
+    }
 static const struct resize_layer resize_suite[] = {
     RL("gan:nearest x2 16->32 256->128 k3", 2, TCONV_RESIZE_NEAREST, .batch = 8, SQ(16, 256, 128, 3, 1)),
     RL("seg:nearest x2 28->56 128->64 k3", 2, TCONV_RESIZE_NEAREST, .batch = 4, SQ(28, 128, 64, 3, 1)),
@@ -371,7 +396,8 @@ static int bench_resize(bool quick, bool csv, const char *filter, int reps, cons
 {
     int failures = 0;
     const int n = (int)(sizeof resize_suite / sizeof *resize_suite);
-    if (csv) printf("layer,mode,scale,threads,ms,two_step_ms,speedup,gflops_of_two_step,upsampled_bytes\n");
+    if (csv)
+        printf("layer,mode,scale,threads,ms,two_step_ms,speedup,gflops_of_two_step,upsampled_bytes\n");
     else
         printf("%-36s %9s %12s %8s %14s %10s\n", "resize-conv layer", "ms", "two-step ms", "speedup", "GFLOP/s (2st)",
                "up MB");
@@ -445,15 +471,24 @@ int main(int argc, char **argv)
     int nlayers = (int)(sizeof suite / sizeof *suite);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--quick")) quick = true;
-        else if (!strcmp(a, "--csv")) csv = true;
-        else if (!strcmp(a, "--no-dnnl")) use_dnnl = false;
-        else if (!strcmp(a, "--list")) list = true;
-        else if (!strcmp(a, "--backward")) backward = true;
-        else if (!strcmp(a, "--resize")) resize = true;
-        else if (!strcmp(a, "--filter") && v) filter = v, i++;
-        else if (!strcmp(a, "--reps") && v) reps = atoi(v), i++;
-        else if (!strcmp(a, "--threads") && v) base.num_threads = atoi(v), i++;
+        if (!strcmp(a, "--quick"))
+            quick = true;
+        else if (!strcmp(a, "--csv"))
+            csv = true;
+        else if (!strcmp(a, "--no-dnnl"))
+            use_dnnl = false;
+        else if (!strcmp(a, "--list"))
+            list = true;
+        else if (!strcmp(a, "--backward"))
+            backward = true;
+        else if (!strcmp(a, "--resize"))
+            resize = true;
+        else if (!strcmp(a, "--filter") && v)
+            filter = v, i++;
+        else if (!strcmp(a, "--reps") && v)
+            reps = atoi(v), i++;
+        else if (!strcmp(a, "--threads") && v)
+            base.num_threads = atoi(v), i++;
         else if (!strcmp(a, "--algorithm") && v) {
             const char *names[4] = {"auto", "gemm", "subpixel", "direct"};
             int k = 0;
@@ -494,8 +529,8 @@ int main(int argc, char **argv)
         printf("layer,op,algorithm,threads,ms,gflops,bound_gflops,ratio,ref_gflops,dnnl_gflops,dnnl_ratio,"
                "workspace_bytes,pack_im2col_pct,gemm_pct,col2im_pct,epilogue_pct,dnnl_impl\n");
     else
-        printf("%-34s %-8s %3s %9s %8s %8s %6s %7s %8s %6s %8s  %s\n", "layer", "algo", "thr", "ms", "GFLOP/s",
-               "sgemm", "ratio", "ref", "oneDNN", "/dnnl", "ws MB", "im2col/gemm/col2im/epi %");
+        printf("%-34s %-8s %3s %9s %8s %8s %6s %7s %8s %6s %8s  %s\n", "layer", "algo", "thr", "ms", "GFLOP/s", "sgemm",
+               "ratio", "ref", "oneDNN", "/dnnl", "ws MB", "im2col/gemm/col2im/epi %");
     int failures = 0;
     for (int li = 0; li < nlayers; li++) {
         struct layer l = layers[li];
@@ -515,16 +550,16 @@ int main(int argc, char **argv)
         const int64_t ny = p->batch * g.out_h * g.out_w * p->out_channels;
         const int64_t nf = p->kernel_h * p->kernel_w * cig * p->out_channels;
         const int64_t small_px = p->batch * (l.tr ? p->in_h * p->in_w : g.out_h * g.out_w);
-        const double flops = 2.0 * (double)small_px * (double)p->kernel_h * (double)p->kernel_w * (double)cig *
-                             (double)p->out_channels;
+        const double flops =
+            2.0 * (double)small_px * (double)p->kernel_h * (double)p->kernel_w * (double)cig * (double)p->out_channels;
         float *x = malloc((size_t)nx * 4), *f = malloc((size_t)nf * 4), *b = malloc((size_t)p->out_channels * 4);
         float *y = malloc((size_t)ny * 4), *yr = malloc((size_t)ny * 4);
         fill(x, nx, 1), fill(f, nf, 2), fill(b, p->out_channels, 3);
         const int r = reps ? reps : quick ? 1 : (flops > 5e9 ? 7 : 15);
 
         struct run run = {&l, x, f, b, y, NULL, 0, base, TCONV_OK, false};
-        st = (l.tr ? tconv_conv2d_transpose_workspace_size_ex : tconv_conv2d_workspace_size_ex)(p, &base,
-                                                                                             &run.ws_bytes);
+        st =
+            (l.tr ? tconv_conv2d_transpose_workspace_size_ex : tconv_conv2d_workspace_size_ex)(p, &base, &run.ws_bytes);
         if (st != TCONV_OK) {
             fprintf(stderr, "%s: %s\n", l.name, tconv_last_error());
             failures++;

@@ -28,13 +28,13 @@ static int cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-#define CK(call)                                                                                                 \
-    do {                                                                                                         \
-        dnnl_status_t s_ = (call);                                                                               \
-        if (s_ != dnnl_success) {                                                                                \
-            snprintf(err, errlen, "%s: status %d", #call, (int)s_);                                              \
-            goto done;                                                                                           \
-        }                                                                                                        \
+#define CK(call)                                                                                                       \
+    do {                                                                                                               \
+        dnnl_status_t s_ = (call);                                                                                     \
+        if (s_ != dnnl_success) {                                                                                      \
+            snprintf(err, errlen, "%s: status %d", #call, (int)s_);                                                    \
+            goto done;                                                                                                 \
+        }                                                                                                              \
     } while (0)
 
 double dnnl_layer_time(bool tr, const struct tconv_params *p, const float *x, const float *w, const float *bias,
@@ -74,9 +74,8 @@ double dnnl_layer_time(bool tr, const struct tconv_params *p, const float *x, co
     }
     if (tr) {
         dnnl_deconvolution_desc_t d;
-        CK(dnnl_dilated_deconvolution_forward_desc_init(&d, dnnl_forward_inference, dnnl_deconvolution_direct,
-                                                        &src_md, &wany_md, bias ? &b_md : NULL, &dst_md, strides, dil,
-                                                        pl, pr));
+        CK(dnnl_dilated_deconvolution_forward_desc_init(&d, dnnl_forward_inference, dnnl_deconvolution_direct, &src_md,
+                                                        &wany_md, bias ? &b_md : NULL, &dst_md, strides, dil, pl, pr));
         CK(dnnl_primitive_desc_create(&pd, &d, NULL, eng, NULL));
     } else {
         dnnl_convolution_desc_t d;
@@ -97,7 +96,7 @@ double dnnl_layer_time(bool tr, const struct tconv_params *p, const float *x, co
                 for (int64_t ky = 0; ky < kh; ky++)
                     for (int64_t kx = 0; kx < kw; kx++)
                         wl[(((gg * cog + o) * cig + i) * kh + ky) * kw + kx] =
-                            tr ? w[((ky * kw + kx) * cog + o) * ci + gg * cig + i]   /* HWOI */
+                            tr ? w[((ky * kw + kx) * cog + o) * ci + gg * cig + i]  /* HWOI */
                                : w[((ky * kw + kx) * cig + i) * co + gg * cog + o]; /* HWIO */
     const dnnl_memory_desc_t *w_md = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
     CK(dnnl_memory_create(&mw_user, &wuser_md, eng, wl));

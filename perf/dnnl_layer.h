@@ -9,8 +9,7 @@
 
 /* Median seconds of reps runs of the layer p (NHWC, tconv's default filter layout in w) through
    oneDNN, after checking its output against y_tconv; -1 with err filled on failure. */
-double dnnl_layer_time(bool transposed, const struct tconv_params *p, const float *x, const float *w,
-                       const float *bias, const float *y_tconv, int reps, char *impl, size_t impllen, char *err,
-                       size_t errlen);
+double dnnl_layer_time(bool transposed, const struct tconv_params *p, const float *x, const float *w, const float *bias,
+                       const float *y_tconv, int reps, char *impl, size_t impllen, char *err, size_t errlen);
 
 #endif

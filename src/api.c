@@ -24,7 +24,10 @@ static bool op_transposed(enum tconv_op op)
            op == TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_FILTER || op == TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_BIAS;
 }
 
-static bool op_is(enum tconv_op op, enum tconv_op conv, enum tconv_op transposed) { return op == conv || op == transposed; }
+static bool op_is(enum tconv_op op, enum tconv_op conv, enum tconv_op transposed)
+{
+    return op == conv || op == transposed;
+}
 static bool op_forward(enum tconv_op op) { return op_is(op, TCONV_OP_CONV2D, TCONV_OP_CONV2D_TRANSPOSE); }
 static bool op_data(enum tconv_op op)
 {
@@ -101,7 +104,8 @@ static enum tconv_status prepare(const char *fn, enum tconv_op op, const struct 
                            "TCONV_ACTIVATION_NONE (0); apply the activation's derivative to dy first",
                            (int)c->user.act);
     const enum tconv_algorithm algo = opt ? opt->algorithm : TCONV_ALGORITHM_AUTO;
-    if (!op_forward(op) && !op_data(op) && !op_filter(op) && (algo == TCONV_ALGORITHM_SUBPIXEL || algo == TCONV_ALGORITHM_GEMM))
+    if (!op_forward(op) && !op_data(op) && !op_filter(op) &&
+        (algo == TCONV_ALGORITHM_SUBPIXEL || algo == TCONV_ALGORITHM_GEMM))
         return tconv__fail(TCONV_ERR_UNSUPPORTED, fn, "the bias gradient has one algorithm (DIRECT): %s was asked",
                            tconv_algorithm_name(algo));
     if (out_elems(op, &c->user) == 0 || !has_work(op, &c->user)) {
@@ -120,15 +124,18 @@ static enum tconv_status prepare(const char *fn, enum tconv_op op, const struct 
         tconv__adjoint(&c->user, &c->exec);
         st = tconv__plan(fn, &c->exec, algo, &c->pl);
     } else if (op_filter(op)) {
-        if (c->user.transposed) tconv__adjoint(&c->user, &c->exec);
-        else c->exec = c->user;
+        if (c->user.transposed)
+            tconv__adjoint(&c->user, &c->exec);
+        else
+            c->exec = c->user;
         st = tconv__plan_filter_grad(fn, &c->exec, algo, &c->pl);
     } else {
         c->exec = c->user;
         st = tconv__plan_bias_grad(&c->exec, &c->pl);
     }
     if (st != TCONV_OK) return st;
-    c->threads = (int)tconv__max(1, tconv__min(tconv__min(tconv__loop_threads(opt ? opt->num_threads : 0), c->pl.ntiles), 1024));
+    c->threads =
+        (int)tconv__max(1, tconv__min(tconv__min(tconv__loop_threads(opt ? opt->num_threads : 0), c->pl.ntiles), 1024));
     return TCONV_OK;
 }
 
@@ -201,8 +208,10 @@ static enum tconv_status run(const char *fn, enum tconv_op op, const struct tcon
     const bool accumulate = opt && opt->accumulate;
     const int64_t n_out = out_elems(op, &c.user);
     if (n_out == 0 || !has_work(op, &c.user)) { /* nothing to compute: an empty output, or a zero gradient */
-        if (n_out > 0 && op_forward(op)) bias_only(&c.user, bias, out);
-        else if (n_out > 0 && !accumulate) memset(out, 0, (size_t)n_out * sizeof(float));
+        if (n_out > 0 && op_forward(op))
+            bias_only(&c.user, bias, out);
+        else if (n_out > 0 && !accumulate)
+            memset(out, 0, (size_t)n_out * sizeof(float));
         if (opt && opt->profile) *opt->profile = (struct tconv_profile){.algorithm = c.pl.algorithm, .threads = 0};
         return TCONV_OK;
     }
@@ -239,16 +248,20 @@ static enum tconv_status run(const char *fn, enum tconv_op op, const struct tcon
         const double total = tconv__now() - start;
         const double busy = sum.pack + sum.im2col + sum.gemm + sum.col2im + sum.epilogue;
         const double k = busy > 0 ? total / busy : 0.0;
-        *opt->profile = (struct tconv_profile){.total = total, .pack = sum.pack * k, .im2col = sum.im2col * k,
-                                               .gemm = sum.gemm * k, .col2im = sum.col2im * k,
-                                               .epilogue = sum.epilogue * k, .algorithm = c.pl.algorithm,
+        *opt->profile = (struct tconv_profile){.total = total,
+                                               .pack = sum.pack * k,
+                                               .im2col = sum.im2col * k,
+                                               .gemm = sum.gemm * k,
+                                               .col2im = sum.col2im * k,
+                                               .epilogue = sum.epilogue * k,
+                                               .algorithm = c.pl.algorithm,
                                                .threads = threads};
     }
     return TCONV_OK;
 }
 
-static enum tconv_status run_reference(const char *fn, enum tconv_op op, const struct tconv_params *p,
-                                       const float *a, const float *b, const float *bias, float *out)
+static enum tconv_status run_reference(const char *fn, enum tconv_op op, const struct tconv_params *p, const float *a,
+                                       const float *b, const float *bias, float *out)
 {
     struct tconv__problem pr;
     enum tconv_status st = tconv__resolve(fn, p, op_transposed(op), &pr, NULL);
@@ -265,7 +278,9 @@ static enum tconv_status run_reference(const char *fn, enum tconv_op op, const s
         memset(out, 0, (size_t)out_elems(op, &pr) * sizeof(float));
         return TCONV_OK;
     }
-    const enum tconv__grad what = op_data(op) ? TCONV__GRAD_DATA : op_filter(op) ? TCONV__GRAD_FILTER : TCONV__GRAD_BIAS;
+    const enum tconv__grad what = op_data(op)     ? TCONV__GRAD_DATA
+                                  : op_filter(op) ? TCONV__GRAD_FILTER
+                                                  : TCONV__GRAD_BIAS;
     return tconv__reference_grad(fn, &pr, what, a, b, out);
 }
 
@@ -295,10 +310,11 @@ TCONV_API enum tconv_status tconv_workspace_size(enum tconv_op op, const struct 
 {
     const char *fn = "tconv_workspace_size";
     if ((int)op < 0 || (int)op > (int)TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_BIAS)
-        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
-                           "op = %d is invalid: it must be TCONV_OP_CONV2D (0) .. TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_BIAS "
-                           "(7)",
-                           (int)op);
+        return tconv__fail(
+            TCONV_ERR_INVALID_ARGUMENT, fn,
+            "op = %d is invalid: it must be TCONV_OP_CONV2D (0) .. TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_BIAS "
+            "(7)",
+            (int)op);
     return query(fn, op, p, opt, bytes);
 }
 
@@ -343,8 +359,8 @@ TCONV_API enum tconv_status tconv_conv2d(const struct tconv_params *p, const flo
     return run("tconv_conv2d", TCONV_OP_CONV2D, p, x, filter, bias, y, NULL, 0, NULL);
 }
 
-TCONV_API enum tconv_status tconv_conv2d_transpose(const struct tconv_params *p, const float *x,
-                                                   const float *filter, const float *bias, float *y)
+TCONV_API enum tconv_status tconv_conv2d_transpose(const struct tconv_params *p, const float *x, const float *filter,
+                                                   const float *bias, float *y)
 {
     return run("tconv_conv2d_transpose", TCONV_OP_CONV2D_TRANSPOSE, p, x, filter, bias, y, NULL, 0, NULL);
 }
@@ -356,17 +372,16 @@ TCONV_API enum tconv_status tconv_conv2d_ex(const struct tconv_params *p, const 
     return run("tconv_conv2d_ex", TCONV_OP_CONV2D, p, x, filter, bias, y, workspace, workspace_bytes, opt);
 }
 
-TCONV_API enum tconv_status tconv_conv2d_transpose_ex(const struct tconv_params *p, const float *x,
-                                                      const float *filter, const float *bias, float *y,
-                                                      void *workspace, size_t workspace_bytes,
-                                                      const struct tconv_options *opt)
+TCONV_API enum tconv_status tconv_conv2d_transpose_ex(const struct tconv_params *p, const float *x, const float *filter,
+                                                      const float *bias, float *y, void *workspace,
+                                                      size_t workspace_bytes, const struct tconv_options *opt)
 {
     return run("tconv_conv2d_transpose_ex", TCONV_OP_CONV2D_TRANSPOSE, p, x, filter, bias, y, workspace,
                workspace_bytes, opt);
 }
 
-TCONV_API enum tconv_status tconv_conv2d_reference(const struct tconv_params *p, const float *x,
-                                                   const float *filter, const float *bias, float *y)
+TCONV_API enum tconv_status tconv_conv2d_reference(const struct tconv_params *p, const float *x, const float *filter,
+                                                   const float *bias, float *y)
 {
     return run_reference("tconv_conv2d_reference", TCONV_OP_CONV2D, p, x, filter, bias, y);
 }
@@ -379,20 +394,20 @@ TCONV_API enum tconv_status tconv_conv2d_transpose_reference(const struct tconv_
 
 /* ---- gradients: plain, _ex and _reference for each of the six ---- */
 
-#define GRADIENT(name, OP, A, B)                                                                                   \
-    TCONV_API enum tconv_status name(const struct tconv_params *p, const float *A, const float *B, float *out)    \
-    {                                                                                                            \
-        return run(#name, OP, p, A, B, NULL, out, NULL, 0, NULL);                                                \
-    }                                                                                                            \
-    TCONV_API enum tconv_status name##_ex(const struct tconv_params *p, const float *A, const float *B, float *out, \
-                                          void *workspace, size_t workspace_bytes, const struct tconv_options *opt) \
-    {                                                                                                            \
-        return run(#name "_ex", OP, p, A, B, NULL, out, workspace, workspace_bytes, opt);                        \
-    }                                                                                                            \
-    TCONV_API enum tconv_status name##_reference(const struct tconv_params *p, const float *A, const float *B,     \
-                                                 float *out)                                                      \
-    {                                                                                                            \
-        return run_reference(#name "_reference", OP, p, A, B, NULL, out);                                        \
+#define GRADIENT(name, OP, A, B)                                                                                       \
+    TCONV_API enum tconv_status name(const struct tconv_params *p, const float *A, const float *B, float *out)         \
+    {                                                                                                                  \
+        return run(#name, OP, p, A, B, NULL, out, NULL, 0, NULL);                                                      \
+    }                                                                                                                  \
+    TCONV_API enum tconv_status name##_ex(const struct tconv_params *p, const float *A, const float *B, float *out,    \
+                                          void *workspace, size_t workspace_bytes, const struct tconv_options *opt)    \
+    {                                                                                                                  \
+        return run(#name "_ex", OP, p, A, B, NULL, out, workspace, workspace_bytes, opt);                              \
+    }                                                                                                                  \
+    TCONV_API enum tconv_status name##_reference(const struct tconv_params *p, const float *A, const float *B,         \
+                                                 float *out)                                                           \
+    {                                                                                                                  \
+        return run_reference(#name "_reference", OP, p, A, B, NULL, out);                                              \
     }
 
 GRADIENT(tconv_conv2d_backward_data, TCONV_OP_CONV2D_BACKWARD_DATA, dy, filter)
@@ -400,19 +415,19 @@ GRADIENT(tconv_conv2d_backward_filter, TCONV_OP_CONV2D_BACKWARD_FILTER, x, dy)
 GRADIENT(tconv_conv2d_transpose_backward_data, TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_DATA, dy, filter)
 GRADIENT(tconv_conv2d_transpose_backward_filter, TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_FILTER, x, dy)
 
-#define BIAS_GRADIENT(name, OP)                                                                                    \
-    TCONV_API enum tconv_status name(const struct tconv_params *p, const float *dy, float *dbias)                \
-    {                                                                                                            \
-        return run(#name, OP, p, dy, NULL, NULL, dbias, NULL, 0, NULL);                                          \
-    }                                                                                                            \
-    TCONV_API enum tconv_status name##_ex(const struct tconv_params *p, const float *dy, float *dbias,            \
-                                          void *workspace, size_t workspace_bytes, const struct tconv_options *opt) \
-    {                                                                                                            \
-        return run(#name "_ex", OP, p, dy, NULL, NULL, dbias, workspace, workspace_bytes, opt);                  \
-    }                                                                                                            \
-    TCONV_API enum tconv_status name##_reference(const struct tconv_params *p, const float *dy, float *dbias)     \
-    {                                                                                                            \
-        return run_reference(#name "_reference", OP, p, dy, NULL, NULL, dbias);                                  \
+#define BIAS_GRADIENT(name, OP)                                                                                        \
+    TCONV_API enum tconv_status name(const struct tconv_params *p, const float *dy, float *dbias)                      \
+    {                                                                                                                  \
+        return run(#name, OP, p, dy, NULL, NULL, dbias, NULL, 0, NULL);                                                \
+    }                                                                                                                  \
+    TCONV_API enum tconv_status name##_ex(const struct tconv_params *p, const float *dy, float *dbias,                 \
+                                          void *workspace, size_t workspace_bytes, const struct tconv_options *opt)    \
+    {                                                                                                                  \
+        return run(#name "_ex", OP, p, dy, NULL, NULL, dbias, workspace, workspace_bytes, opt);                        \
+    }                                                                                                                  \
+    TCONV_API enum tconv_status name##_reference(const struct tconv_params *p, const float *dy, float *dbias)          \
+    {                                                                                                                  \
+        return run_reference(#name "_reference", OP, p, dy, NULL, NULL, dbias);                                        \
     }
 
 BIAS_GRADIENT(tconv_conv2d_backward_bias, TCONV_OP_CONV2D_BACKWARD_BIAS)

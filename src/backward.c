@@ -13,7 +13,6 @@
 
 #include "internal.h"
 
-
 static void store(float *dw, int64_t idx, float v, bool accumulate) { dw[idx] = accumulate ? dw[idx] + v : v; }
 
 void tconv__filter_grad_tile(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t,
@@ -63,8 +62,10 @@ void tconv__filter_grad_tile(const struct tconv__run *r, int64_t tile, float *sc
     const struct tconv__fstrides fs = tconv__filter_strides(pr);
     for (int64_t k = k0; k < k1; k++) {
         int64_t c, tap;
-        if (pr->layout == TCONV_NHWC) c = k % cig, tap = k / cig;
-        else c = k / taps, tap = k % taps;
+        if (pr->layout == TCONV_NHWC)
+            c = k % cig, tap = k / cig;
+        else
+            c = k / taps, tap = k % taps;
         const int64_t base = c * fs.local + tap / pr->w.k * fs.ky + tap % pr->w.k * fs.kx;
         for (int64_t o = o0; o < o1; o++) {
             const float v = pr->layout == TCONV_NHWC ? acc[(k - k0) * no + o - o0] : acc[(o - o0) * nk + k - k0];
@@ -91,7 +92,8 @@ void tconv__filter_grad_dw_tile(const struct tconv__run *r, int64_t tile, float 
     const int64_t taps = h->k * w->k, c_n = pr->co;
     double t0 = timed ? tconv__now() : 0.0;
     if (pr->layout == TCONV_NHWC) { /* tile: one tap, a block of channels */
-        const int64_t tap = tile / pl->oblocks, c0 = tile % pl->oblocks * pl->ob, nc = tconv__min(c_n, c0 + pl->ob) - c0;
+        const int64_t tap = tile / pl->oblocks, c0 = tile % pl->oblocks * pl->ob,
+                      nc = tconv__min(c_n, c0 + pl->ob) - c0;
         const int64_t ky = tap / w->k, kx = tap % w->k;
         float *acc = scratch;
         memset(acc, 0, (size_t)nc * sizeof(float));
@@ -105,7 +107,8 @@ void tconv__filter_grad_dw_tile(const struct tconv__run *r, int64_t tile, float 
                            r->x + ((b * pr->in_h + iy) * pr->in_w + lo * w->s + kx * w->d - w->pb) * c_n + c0,
                            tconv__step(w->s, c_n, hi - lo), hi - lo, nc);
             }
-        for (int64_t c = 0; c < nc; c++) store(r->dw, tconv__filter_index(pr, c0 + c, 0, ky, kx), acc[c], r->accumulate);
+        for (int64_t c = 0; c < nc; c++)
+            store(r->dw, tconv__filter_index(pr, c0 + c, 0, ky, kx), acc[c], r->accumulate);
     } else { /* tile: one channel, one tap */
         const int64_t c = tile / taps, ky = tile % taps / w->k, kx = tile % w->k;
         const int64_t px = pr->out_h * pr->out_w, in_px = pr->in_h * pr->in_w;
@@ -118,7 +121,8 @@ void tconv__filter_grad_dw_tile(const struct tconv__run *r, int64_t tile, float 
                 const int64_t iy = oy * h->s - h->pb + ky * h->d;
                 if (iy < 0 || iy >= pr->in_h) continue;
                 const float *xr = xp + iy * pr->in_w;
-                for (int64_t ox = lo; ox < hi; ox++) acc += dyp[oy * pr->out_w + ox] * xr[ox * w->s + kx * w->d - w->pb];
+                for (int64_t ox = lo; ox < hi; ox++)
+                    acc += dyp[oy * pr->out_w + ox] * xr[ox * w->s + kx * w->d - w->pb];
             }
         }
         store(r->dw, tconv__filter_index(pr, c, 0, ky, kx), acc, r->accumulate);
@@ -126,8 +130,7 @@ void tconv__filter_grad_dw_tile(const struct tconv__run *r, int64_t tile, float 
     TCONV__LAP(col2im);
 }
 
-void tconv__bias_grad_tile(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t,
-                           bool timed)
+void tconv__bias_grad_tile(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t, bool timed)
 {
     const struct tconv__problem *pr = r->pr;
     const struct tconv__plan *pl = r->pl;

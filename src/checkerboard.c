@@ -43,7 +43,7 @@ static int64_t lattice_count(const struct lattice *L, int64_t q, int64_t n, int6
     q /= L->g;
     const int64_t s = L->s, d = L->d;
     const int64_t i0 = (int64_t)((i128)(q % d) * L->inv % d); /* i = i0 (mod d) makes t an integer */
-    const i128 lo_num = (i128)q - (i128)k * d;                 /* t < k  <=>  i*s > q - k*d */
+    const i128 lo_num = (i128)q - (i128)k * d;                /* t < k  <=>  i*s > q - k*d */
     const i128 lo = lo_num < 0 ? 0 : lo_num / s + 1, hi = tconv__min(n - 1, q / s); /* t >= 0 <=> i*s <= q */
     if (hi < lo) return 0;
     const i128 first = lo + ((i0 - lo % d) % d + d) % d;
@@ -74,14 +74,17 @@ TCONV_API enum tconv_status tconv_overlap_map(const struct tconv_params *p, int3
                            (long long)pr.h.k, (long long)pr.w.k);
     const int64_t cells = pr.out_h * pr.out_w; /* <= INT_MAX: checked by resolve */
     if (cells == 0) return TCONV_OK;
-    if (!counts) return tconv__fail(TCONV_ERR_NULL_POINTER, fn, "counts must not be NULL: the map has %lld cells",
-                                    (long long)cells);
+    if (!counts)
+        return tconv__fail(TCONV_ERR_NULL_POINTER, fn, "counts must not be NULL: the map has %lld cells",
+                           (long long)cells);
     if (pr.in_h == 0 || pr.in_w == 0) { /* an empty x reaches nothing (and its crop is unchecked, as in TF) */
         memset(counts, 0, (size_t)cells * sizeof(int32_t));
         return TCONV_OK;
     }
     int32_t *ch = tconv__alloc((size_t)(pr.out_h + pr.out_w) * sizeof(int32_t));
-    if (!ch) return tconv__fail(TCONV_ERR_OUT_OF_MEMORY, fn, "could not allocate %lld counts", (long long)(pr.out_h + pr.out_w));
+    if (!ch)
+        return tconv__fail(TCONV_ERR_OUT_OF_MEMORY, fn, "could not allocate %lld counts",
+                           (long long)(pr.out_h + pr.out_w));
     int32_t *cw = ch + pr.out_h;
     axis_counts(&pr.h, ch);
     axis_counts(&pr.w, cw);
@@ -116,12 +119,13 @@ TCONV_API enum tconv_status tconv_bilinear_filter(const struct tconv_params *p, 
                            (long long)pr.g, (long long)pr.ci, (long long)pr.co);
     if (pr.h.d != 1 || pr.w.d != 1)
         return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
-                           "dilation %lldx%lld: the bilinear kernel is dense, dilation must be 1",
-                           (long long)pr.h.d, (long long)pr.w.d);
-    if (!filter) return tconv__fail(TCONV_ERR_NULL_POINTER, fn, "filter must not be NULL: it has %lld elements",
-                                    (long long)pr.f_elems);
-    for (int64_t i = 0; i < pr.ci; i++)           /* transposed: full axis = input channel i */
-        for (int64_t o = 0; o < pr.cog; o++)      /* per group: output channel o */
+                           "dilation %lldx%lld: the bilinear kernel is dense, dilation must be 1", (long long)pr.h.d,
+                           (long long)pr.w.d);
+    if (!filter)
+        return tconv__fail(TCONV_ERR_NULL_POINTER, fn, "filter must not be NULL: it has %lld elements",
+                           (long long)pr.f_elems);
+    for (int64_t i = 0; i < pr.ci; i++)      /* transposed: full axis = input channel i */
+        for (int64_t o = 0; o < pr.cog; o++) /* per group: output channel o */
             for (int64_t ky = 0; ky < pr.h.k; ky++)
                 for (int64_t kx = 0; kx < pr.w.k; kx++) {
                     const bool on = depthwise || o == i;
@@ -184,7 +188,13 @@ static bool composed_axis(const struct tconv__axis *a, int64_t s, int64_t small,
     if (a->s != 1 || a->pb > (a->k - 1) * a->d || !tconv__add((a->k - 1) * a->d, s, &kc)) return false;
     if (a->k > 1 && a->d > s) return false; /* (k-1)*d + s > k*s taps: more work than the two steps */
     const int64_t pb = (a->k - 1) * a->d - a->pb;
-    *out = (struct tconv__axis){.big = a->small, .small = small, .k = kc, .s = s, .d = 1, .ke = kc, .pb = pb,
+    *out = (struct tconv__axis){.big = a->small,
+                                .small = small,
+                                .k = kc,
+                                .s = s,
+                                .d = 1,
+                                .ke = kc,
+                                .pb = pb,
                                 .pa = (small - 1) * s + kc - pb - a->small};
     return true;
 }
@@ -193,7 +203,8 @@ static enum tconv_status resize(const char *fn, const struct tconv_params *p, in
                                 const float *x, const float *filter, const float *bias, float *y, bool reference)
 {
     if (!p) return tconv__fail(TCONV_ERR_NULL_POINTER, fn, "p (the parameters) must not be NULL");
-    if (s < 1) return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn, "scale = %lld is invalid: it must be >= 1", (long long)s);
+    if (s < 1)
+        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn, "scale = %lld is invalid: it must be >= 1", (long long)s);
     if ((int)mode < 0 || (int)mode > (int)TCONV_RESIZE_BILINEAR)
         return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
                            "mode = %d is invalid: it must be TCONV_RESIZE_NEAREST (0) or TCONV_RESIZE_BILINEAR (1)",
@@ -261,15 +272,16 @@ static enum tconv_status resize(const char *fn, const struct tconv_params *p, in
             }
         }
         struct tconv__times sum;
-        tconv__execute(&t, &pl, (struct tconv__run){.x = x, .f = wc, .bias = bias, .y = y}, ws + fbytes + rbytes, threads, false,
-                       &sum);
+        tconv__execute(&t, &pl, (struct tconv__run){.x = x, .f = wc, .bias = bias, .y = y}, ws + fbytes + rbytes,
+                       threads, false, &sum);
         tconv__free(ws);
         return TCONV_OK;
     }
     /* build the upsampled tensor, then the conv */
     float *up = tconv__alloc((size_t)pc.x_elems * sizeof(float));
-    if (!up) return tconv__fail(TCONV_ERR_OUT_OF_MEMORY, fn, "could not allocate the upsampled input (%lld floats)",
-                                (long long)pc.x_elems);
+    if (!up)
+        return tconv__fail(TCONV_ERR_OUT_OF_MEMORY, fn, "could not allocate the upsampled input (%lld floats)",
+                           (long long)pc.x_elems);
     upsample(&pc, s, mode, x, up, tconv__loop_threads(0));
     if (reference) {
         st = tconv__reference_run(fn, &pc, up, filter, bias, y);

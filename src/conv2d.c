@@ -10,8 +10,7 @@
  */
 #include "internal.h"
 
-void tconv__conv_gemm_tile(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t,
-                           bool timed)
+void tconv__conv_gemm_tile(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t, bool timed)
 {
     const struct tconv__problem *pr = r->pr;
     const struct tconv__plan *pl = r->pl;

@@ -18,8 +18,7 @@
  */
 #include "internal.h"
 
-void tconv__tr_col2im_tile(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t,
-                           bool timed)
+void tconv__tr_col2im_tile(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t, bool timed)
 {
     const struct tconv__problem *pr = r->pr;
     const struct tconv__plan *pl = r->pl;
@@ -130,8 +129,8 @@ void tconv__tr_subpixel_tile(const struct tconv__run *r, int64_t tile, float *sc
             TCONV__LAP(im2col);
         }
         if (pl->b_canonical) /* HWOI: rows (ky, kx, o) are the phases (ry, rx, o) */
-            tconv__sgemm(false, true, r1 - r0, ncols, kp, a, lda, r->f + ph0 * cog * pr->ci + g * cig, pr->ci, 0.0f,
-                         c, ncols);
+            tconv__sgemm(false, true, r1 - r0, ncols, kp, a, lda, r->f + ph0 * cog * pr->ci + g * cig, pr->ci, 0.0f, c,
+                         ncols);
         else
             tconv__sgemm(false, false, r1 - r0, ncols, kp, a, lda, r->f + g * kp * s * cog + ph0 * cog, s * cog, 0.0f,
                          c, ncols);
@@ -182,8 +181,10 @@ void tconv__tr_subpixel_tile(const struct tconv__run *r, int64_t tile, float *sc
                 const int64_t ox = (pl->qlo_w + q % qw) * sw + ph % sw - pr->w.pb;
                 if (oy < 0 || oy >= pr->out_h || ox < 0 || ox >= pr->out_w) continue;
                 const float v = c[row * width + q - q0];
-                if (r->accumulate) plane[oy * pr->out_w + ox] += v;
-                else plane[oy * pr->out_w + ox] = tconv__act(pr->act, r->bias ? v + bv : v);
+                if (r->accumulate)
+                    plane[oy * pr->out_w + ox] += v;
+                else
+                    plane[oy * pr->out_w + ox] = tconv__act(pr->act, r->bias ? v + bv : v);
             }
         }
         TCONV__LAP(col2im);

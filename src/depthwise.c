@@ -11,7 +11,6 @@
 
 #include "internal.h"
 
-
 /* dst[i*ds + c] += src[i*ss + c] * w[c] for i < n, c < nc */
 TCONV_CLONES static void mac_rows(float *restrict dst, int64_t ds, const float *restrict src, int64_t ss,
                                   const float *restrict w, int64_t n, int64_t nc)
@@ -40,8 +39,8 @@ static void conv_nhwc(const struct tconv__problem *pr, const float *x, const flo
             int64_t lo, hi;
             tconv__tap_range(w, kx, &lo, &hi); /* same map: ix = ox*s + kx*d - pb */
             if (hi > lo)
-                mac_rows(yrow + lo * c_n, c_n, xrow + (lo * w->s + kx * w->d - w->pb) * c_n, tconv__step(w->s, c_n, hi - lo),
-                         wp + (ky * w->k + kx) * c_n, hi - lo, c_n);
+                mac_rows(yrow + lo * c_n, c_n, xrow + (lo * w->s + kx * w->d - w->pb) * c_n,
+                         tconv__step(w->s, c_n, hi - lo), wp + (ky * w->k + kx) * c_n, hi - lo, c_n);
         }
     }
 }
@@ -59,8 +58,8 @@ static void transpose_nhwc(const struct tconv__problem *pr, const float *x, cons
             int64_t lo, hi;
             tconv__tap_range(w, kx, &lo, &hi);
             if (hi > lo)
-                mac_rows(yrow + (lo * w->s + kx * w->d - w->pb) * c_n, tconv__step(w->s, c_n, hi - lo), xrow + lo * c_n, c_n,
-                         wp + (ky * w->k + kx) * c_n, hi - lo, c_n);
+                mac_rows(yrow + (lo * w->s + kx * w->d - w->pb) * c_n, tconv__step(w->s, c_n, hi - lo), xrow + lo * c_n,
+                         c_n, wp + (ky * w->k + kx) * c_n, hi - lo, c_n);
         }
     }
 }
@@ -93,14 +92,13 @@ static void transpose_nchw(const struct tconv__problem *pr, const float *xp, con
                 int64_t lo, hi;
                 tconv__tap_range(w, kx, &lo, &hi);
                 if (hi > lo)
-                    mac_strided(plane + (oy * pr->out_w + lo * w->s + kx * w->d - w->pb), w->s,
-                                xp + iy * pr->in_w + lo, 1, wc[ky * w->k + kx], hi - lo);
+                    mac_strided(plane + (oy * pr->out_w + lo * w->s + kx * w->d - w->pb), w->s, xp + iy * pr->in_w + lo,
+                                1, wc[ky * w->k + kx], hi - lo);
             }
         }
 }
 
-void tconv__dw_direct_tile(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t,
-                           bool timed)
+void tconv__dw_direct_tile(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t, bool timed)
 {
     (void)scratch;
     const struct tconv__problem *pr = r->pr;
@@ -112,8 +110,10 @@ void tconv__dw_direct_tile(const struct tconv__run *r, int64_t tile, float *scra
         for (int64_t oy = oy0; oy < oy1; oy++) {
             float *yrow = r->y + (b * pr->out_h + oy) * pr->out_w * pr->co;
             if (!r->accumulate) memset(yrow, 0, (size_t)(pr->out_w * pr->co) * sizeof(float));
-            if (!no_input && pr->transposed) transpose_nhwc(pr, r->x, r->f, b, oy, yrow);
-            else if (!no_input) conv_nhwc(pr, r->x, r->f, b, oy, yrow);
+            if (!no_input && pr->transposed)
+                transpose_nhwc(pr, r->x, r->f, b, oy, yrow);
+            else if (!no_input)
+                conv_nhwc(pr, r->x, r->f, b, oy, yrow);
             tconv__epilogue_cols(pr->act, r->bias, yrow, pr->out_w, pr->co, pr->co);
         }
     } else {
@@ -123,8 +123,10 @@ void tconv__dw_direct_tile(const struct tconv__run *r, int64_t tile, float *scra
         const float *wc = r->f + c * pr->h.k * pr->w.k;
         if (!r->accumulate) memset(plane, 0, (size_t)px * sizeof(float));
         if (!no_input) {
-            if (pr->transposed) transpose_nchw(pr, xp, wc, plane);
-            else conv_nchw(pr, xp, wc, plane);
+            if (pr->transposed)
+                transpose_nchw(pr, xp, wc, plane);
+            else
+                conv_nchw(pr, xp, wc, plane);
         }
         tconv__epilogue_rows(pr->act, r->bias ? r->bias + c : NULL, plane, 1, px, 0);
     }

@@ -23,8 +23,8 @@ static const char *padding_name(enum tconv_padding m)
 
 /* One axis' parameters as the caller spelled them, for checks and messages. */
 struct axis_args {
-    char a;                /* 'h' or 'w' */
-    const char *dim;       /* "height" or "width" */
+    char a;          /* 'h' or 'w' */
+    const char *dim; /* "height" or "width" */
     const char *pb_name, *pa_name;
     int64_t in, k, s, d, pb, pa, out, op;
 };
@@ -44,14 +44,12 @@ static enum tconv_status negative_out(const char *fn, struct axis_args *x, int64
     return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
                        "the computed out_%c would be negative (%lld): in_%c = %lld, kernel_%c = %lld, "
                        "stride_%c = %lld, dilation_%c = %lld (dilated extent %lld), %s padding %lld + %lld",
-                       x->a, (long long)out, x->a, (long long)x->in, x->a, (long long)x->k, x->a, (long long)x->s,
-                       x->a, (long long)x->d, (long long)ke, padding_name(mode), (long long)x->pb,
-                       (long long)x->pa);
+                       x->a, (long long)out, x->a, (long long)x->in, x->a, (long long)x->k, x->a, (long long)x->s, x->a,
+                       (long long)x->d, (long long)ke, padding_name(mode), (long long)x->pb, (long long)x->pa);
 }
 
 /* conv2d on one axis: big = in, small = out (TensorFlow's GetWindowedOutputSizeVerbose). */
-static enum tconv_status conv_axis(const char *fn, struct axis_args *x, enum tconv_padding mode,
-                                   struct tconv__axis *ax)
+static enum tconv_status conv_axis(const char *fn, struct axis_args *x, enum tconv_padding mode, struct tconv__axis *ax)
 {
     int64_t ke, out, pb = 0, pa = 0, t;
     if (!tconv__mul(x->d, x->k - 1, &ke) || !tconv__add(ke, 1, &ke))
@@ -84,8 +82,8 @@ static enum tconv_status conv_axis(const char *fn, struct axis_args *x, enum tco
                            x->a, (long long)x->out, x->dim, (long long)out, x->a, (long long)x->in, x->a,
                            (long long)x->k, x->a, (long long)x->s, x->a, (long long)x->d, padding_name(mode),
                            (long long)pb, (long long)pa, x->a, (long long)out);
-    *ax = (struct tconv__axis){.big = x->in, .small = out, .k = x->k, .s = x->s, .d = x->d, .ke = ke,
-                               .pb = pb, .pa = pa};
+    *ax =
+        (struct tconv__axis){.big = x->in, .small = out, .k = x->k, .s = x->s, .d = x->d, .ke = ke, .pb = pb, .pa = pa};
     return TCONV_OK;
 }
 
@@ -94,8 +92,8 @@ static enum tconv_status conv_axis(const char *fn, struct axis_args *x, enum tco
  * positions; y[o] = full[o + pb]. empty: the input tensor has no pixels, in which case
  * TensorFlow skips the admissible-size check (the output is bias only).
  */
-static enum tconv_status transpose_axis(const char *fn, struct axis_args *x, enum tconv_padding mode,
-                                        bool empty, struct tconv__axis *ax, int64_t *omin, int64_t *omax)
+static enum tconv_status transpose_axis(const char *fn, struct axis_args *x, enum tconv_padding mode, bool empty,
+                                        struct tconv__axis *ax, int64_t *omin, int64_t *omax)
 {
     int64_t ke, full, lo, hi, def, out, pb, t;
     if (!tconv__mul(x->d, x->k - 1, &ke) || !tconv__add(ke, 1, &ke))
@@ -155,23 +153,22 @@ static enum tconv_status transpose_axis(const char *fn, struct axis_args *x, enu
     }
     /* out + pad_before must fit, as in + padding must for the conv this is the transpose of: it bounds
        every position o + pb the lowering forms */
-    if (!tconv__add(out, pb, &t) || (x->pa > 0 && !tconv__add(t, x->pa, &t)))
-        return overflow(fn, "out + padding", x);
+    if (!tconv__add(out, pb, &t) || (x->pa > 0 && !tconv__add(t, x->pa, &t))) return overflow(fn, "out + padding", x);
     /* end crop; < 0 means trailing positions past the full result (bias only) */
     if (__builtin_sub_overflow(full, pb, &t) || __builtin_sub_overflow(t, out, &t))
         return overflow(fn, "the end crop full - pad - out", x);
-    *ax = (struct tconv__axis){.big = out, .small = x->in, .k = x->k, .s = x->s, .d = x->d, .ke = ke,
-                               .pb = pb, .pa = t};
+    *ax =
+        (struct tconv__axis){.big = out, .small = x->in, .k = x->k, .s = x->s, .d = x->d, .ke = ke, .pb = pb, .pa = t};
     *omin = lo > 0 ? lo : 0;
     *omax = hi;
     return TCONV_OK;
 }
 
-#define CHECK_MIN(field, lo)                                                                                      \
-    do {                                                                                                          \
-        if (p->field < (lo))                                                                                      \
-            return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn, #field " = %lld is invalid: it must be >= %d",      \
-                               (long long)p->field, (lo));                                                        \
+#define CHECK_MIN(field, lo)                                                                                           \
+    do {                                                                                                               \
+        if (p->field < (lo))                                                                                           \
+            return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn, #field " = %lld is invalid: it must be >= %d",          \
+                               (long long)p->field, (lo));                                                             \
     } while (0)
 
 static enum tconv_status check_enums(const char *fn, const struct tconv_params *p)
@@ -213,13 +210,11 @@ static enum tconv_status check_scalars(const char *fn, const struct tconv_params
     CHECK_MIN(out_h, 0);
     CHECK_MIN(out_w, 0);
     if (p->in_channels % p->groups != 0)
-        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
-                           "in_channels = %lld is not divisible by groups = %lld", (long long)p->in_channels,
-                           (long long)p->groups);
+        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn, "in_channels = %lld is not divisible by groups = %lld",
+                           (long long)p->in_channels, (long long)p->groups);
     if (p->out_channels % p->groups != 0)
-        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
-                           "out_channels = %lld is not divisible by groups = %lld", (long long)p->out_channels,
-                           (long long)p->groups);
+        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn, "out_channels = %lld is not divisible by groups = %lld",
+                           (long long)p->out_channels, (long long)p->groups);
     const char *names[4] = {"pad_top", "pad_bottom", "pad_left", "pad_right"};
     const int64_t pads[4] = {p->pad_top, p->pad_bottom, p->pad_left, p->pad_right};
     for (int i = 0; i < 4; i++) {
@@ -258,8 +253,8 @@ static enum tconv_status check_scalars(const char *fn, const struct tconv_params
 }
 
 /* r = a*b*c*d, with a message naming the factors if it overflows (or exceeds lim). */
-static enum tconv_status product(const char *fn, const char *what, const char *names, int64_t a, int64_t b,
-                                 int64_t c, int64_t d, int64_t lim, int64_t *r)
+static enum tconv_status product(const char *fn, const char *what, const char *names, int64_t a, int64_t b, int64_t c,
+                                 int64_t d, int64_t lim, int64_t *r)
 {
     int64_t t;
     if (!tconv__mul(a, b, &t) || !tconv__mul(t, c, &t) || !tconv__mul(t, d, &t) || t > lim)
@@ -290,10 +285,10 @@ enum tconv_status tconv__resolve(const char *fn, const struct tconv_params *p, b
     if ((st = check_enums(fn, p)) != TCONV_OK) return st;
     if ((st = check_scalars(fn, p, tr)) != TCONV_OK) return st;
 
-    struct axis_args ah = {'h', "height", "pad_top", "pad_bottom", p->in_h, p->kernel_h, p->stride_h,
-                           p->dilation_h, p->pad_top, p->pad_bottom, p->out_h, p->output_padding_h};
-    struct axis_args aw = {'w', "width", "pad_left", "pad_right", p->in_w, p->kernel_w, p->stride_w,
-                           p->dilation_w, p->pad_left, p->pad_right, p->out_w, p->output_padding_w};
+    struct axis_args ah = {'h',         "height",      "pad_top",  "pad_bottom",  p->in_h,  p->kernel_h,
+                           p->stride_h, p->dilation_h, p->pad_top, p->pad_bottom, p->out_h, p->output_padding_h};
+    struct axis_args aw = {'w',         "width",       "pad_left",  "pad_right",  p->in_w,  p->kernel_w,
+                           p->stride_w, p->dilation_w, p->pad_left, p->pad_right, p->out_w, p->output_padding_w};
     struct tconv__problem r = {0};
     int64_t hmin = 0, hmax = 0, wmin = 0, wmax = 0;
     if (tr) {
@@ -310,8 +305,8 @@ enum tconv_status tconv__resolve(const char *fn, const struct tconv_params *p, b
     }
     r.transposed = tr;
     r.layout = p->layout;
-    r.flayout = p->filter_layout != TCONV_FILTER_DEFAULT ? p->filter_layout
-                                                         : (tr ? TCONV_FILTER_HWOI : TCONV_FILTER_HWIO);
+    r.flayout =
+        p->filter_layout != TCONV_FILTER_DEFAULT ? p->filter_layout : (tr ? TCONV_FILTER_HWOI : TCONV_FILTER_HWIO);
     r.act = p->activation;
     r.n = p->batch, r.ci = p->in_channels, r.co = p->out_channels, r.g = p->groups;
     r.cig = r.ci / r.g, r.cog = r.co / r.g;
@@ -322,11 +317,10 @@ enum tconv_status tconv__resolve(const char *fn, const struct tconv_params *p, b
                                       : (uint64_t)(INT64_MAX / (int64_t)sizeof(float)));
     if ((st = product(fn, "x", "batch x in_h x in_w x in_channels", r.n, r.in_h, r.in_w, r.ci, lim, &r.x_elems)))
         return st;
-    if ((st = product(fn, "y", "batch x out_h x out_w x out_channels", r.n, r.out_h, r.out_w, r.co, lim,
-                      &r.y_elems)))
+    if ((st = product(fn, "y", "batch x out_h x out_w x out_channels", r.n, r.out_h, r.out_w, r.co, lim, &r.y_elems)))
         return st;
-    if ((st = product(fn, "the filter", "kernel_h x kernel_w x in_channels x out_channels/groups", r.h.k, r.w.k,
-                      r.ci, r.cog, lim, &r.f_elems)))
+    if ((st = product(fn, "the filter", "kernel_h x kernel_w x in_channels x out_channels/groups", r.h.k, r.w.k, r.ci,
+                      r.cog, lim, &r.f_elems)))
         return st;
 
     /* what reaches cblas_sgemm as an int */
@@ -339,9 +333,16 @@ enum tconv_status tconv__resolve(const char *fn, const struct tconv_params *p, b
 
     *pr = r;
     if (g) {
-        *g = (struct tconv_geometry){.out_h = r.out_h, .out_w = r.out_w, .pad_top = r.h.pb, .pad_bottom = r.h.pa,
-                                     .pad_left = r.w.pb, .pad_right = r.w.pa, .out_h_min = hmin,
-                                     .out_h_max = hmax, .out_w_min = wmin, .out_w_max = wmax};
+        *g = (struct tconv_geometry){.out_h = r.out_h,
+                                     .out_w = r.out_w,
+                                     .pad_top = r.h.pb,
+                                     .pad_bottom = r.h.pa,
+                                     .pad_left = r.w.pb,
+                                     .pad_right = r.w.pa,
+                                     .out_h_min = hmin,
+                                     .out_h_max = hmax,
+                                     .out_w_min = wmin,
+                                     .out_w_max = wmax};
     }
     return TCONV_OK;
 }

@@ -27,7 +27,7 @@
 
 /* Hot loops compiled for x86-64, AVX2 and AVX-512, picked at load time (GCC's ifunc). Not under
    ThreadSanitizer: the ifunc resolvers would run before its runtime starts, and crash. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__) && \
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__) &&                           \
     !defined(__SANITIZE_THREAD__)
 #define TCONV_CLONES __attribute__((target_clones("default", "avx2", "arch=x86-64-v4")))
 #else
@@ -55,7 +55,7 @@ struct tconv__problem {
     enum tconv_layout layout;
     enum tconv_filter_layout flayout; /* resolved, never DEFAULT */
     enum tconv_activation act;
-    int64_t n, ci, co, g, cig, cog;  /* batch, channels in/out, groups, channels per group */
+    int64_t n, ci, co, g, cig, cog; /* batch, channels in/out, groups, channels per group */
     struct tconv__axis h, w;
     int64_t in_h, in_w, out_h, out_w; /* of x and y, whichever op */
     int64_t x_elems, y_elems, f_elems;
@@ -75,7 +75,7 @@ int64_t tconv__fi_live(void);
 #endif
 void *tconv__alloc(size_t bytes); /* 64-byte aligned; NULL on failure. The only allocator. */
 void tconv__free(void *ptr);
-double tconv__now(void);          /* monotonic seconds */
+double tconv__now(void); /* monotonic seconds */
 
 /* ---- geometry.c ---- */
 /* Validate p (not the tensor pointers) and fill *pr; g may be NULL. */
@@ -92,8 +92,8 @@ void tconv__adjoint(const struct tconv__problem *in, struct tconv__problem *out)
 enum tconv_status tconv__check_pointers(const char *fn, const struct tconv__problem *pr, const float *x,
                                         const float *filter, float *y);
 /* Index of w(full-axis channel, per-group channel, ky, kx) in the filter, any layout (see tconv.h). */
-static inline int64_t tconv__filter_index(const struct tconv__problem *pr, int64_t full, int64_t local,
-                                          int64_t ky, int64_t kx)
+static inline int64_t tconv__filter_index(const struct tconv__problem *pr, int64_t full, int64_t local, int64_t ky,
+                                          int64_t kx)
 {
     /* conv: I is per group, O is full; transposed: I is full, O is per group */
     const int64_t ni = pr->transposed ? pr->ci : pr->cig;
@@ -105,7 +105,8 @@ static inline int64_t tconv__filter_index(const struct tconv__problem *pr, int64
     case TCONV_FILTER_HWIO: return ((ky * kw + kx) * ni + i) * no + o;
     case TCONV_FILTER_OIHW: return ((o * ni + i) * kh + ky) * kw + kx;
     case TCONV_FILTER_HWOI: return ((ky * kw + kx) * no + o) * ni + i;
-    case TCONV_FILTER_IOHW: default: return ((i * no + o) * kh + ky) * kw + kx;
+    case TCONV_FILTER_IOHW:
+    default: return ((i * no + o) * kh + ky) * kw + kx;
     }
 }
 
@@ -116,10 +117,9 @@ struct tconv__fstrides {
 static inline struct tconv__fstrides tconv__filter_strides(const struct tconv__problem *pr)
 {
     const int64_t base = tconv__filter_index(pr, 0, 0, 0, 0);
-    return (struct tconv__fstrides){tconv__filter_index(pr, 1, 0, 0, 0) - base,
-                                    tconv__filter_index(pr, 0, 1, 0, 0) - base,
-                                    tconv__filter_index(pr, 0, 0, 1, 0) - base,
-                                    tconv__filter_index(pr, 0, 0, 0, 1) - base};
+    return (struct tconv__fstrides){
+        tconv__filter_index(pr, 1, 0, 0, 0) - base, tconv__filter_index(pr, 0, 1, 0, 0) - base,
+        tconv__filter_index(pr, 0, 0, 1, 0) - base, tconv__filter_index(pr, 0, 0, 0, 1) - base};
 }
 
 /* ---- api.c ---- */
@@ -153,30 +153,30 @@ struct tconv__times {
 struct tconv__plan {
     enum tconv_algorithm algorithm; /* what runs, as the public enum names it */
     enum tconv__kind kind;
-    bool pointwise;                 /* GEMM without a column buffer (x is A / y is C) */
-    int64_t ntiles;                 /* tiles per group for GEMM kinds; see plan.c for each kind */
-    int64_t tm, tn;                 /* tile extents, meaning per kind (plan.c) */
-    int64_t mt, nt;                 /* tiles along each extent */
-    int64_t rows_in;                /* transposed col2im NHWC: most input rows one band needs */
-    bool whole_images;              /* transposed col2im NHWC: tiles are blocks of tm images */
-    size_t shared_bytes;            /* packed filter (read-only once packed) */
-    size_t scratch_bytes;           /* per thread, including the tconv__times header */
-    size_t col_floats;              /* of the scratch: column buffer floats (then the GEMM output) */
+    bool pointwise;       /* GEMM without a column buffer (x is A / y is C) */
+    int64_t ntiles;       /* tiles per group for GEMM kinds; see plan.c for each kind */
+    int64_t tm, tn;       /* tile extents, meaning per kind (plan.c) */
+    int64_t mt, nt;       /* tiles along each extent */
+    int64_t rows_in;      /* transposed col2im NHWC: most input rows one band needs */
+    bool whole_images;    /* transposed col2im NHWC: tiles are blocks of tm images */
+    size_t shared_bytes;  /* packed filter (read-only once packed) */
+    size_t scratch_bytes; /* per thread, including the tconv__times header */
+    size_t col_floats;    /* of the scratch: column buffer floats (then the GEMM output) */
     /* sub-pixel: the im2col problem over coarse positions, and where they start */
     struct tconv__problem sub;
-    int64_t qlo_h, qlo_w, phases;   /* first coarse position per axis; s_h*s_w */
-    bool a_in_place;                /* sub-pixel with 1x1 windows over exactly the input: x is A */
-    bool b_canonical;               /* sub-pixel with kernel == stride: the phases are the kernel taps, so the
-                                       filter is read in its canonical layout (like col2im's GEMM) */
-    bool direct_y;                  /* col2im with a 1x1 input, no crop, out == kernel: col is y itself */
-    bool overflow;                  /* a buffer size overflowed int64_t while tiling */
+    int64_t qlo_h, qlo_w, phases; /* first coarse position per axis; s_h*s_w */
+    bool a_in_place;              /* sub-pixel with 1x1 windows over exactly the input: x is A */
+    bool b_canonical;             /* sub-pixel with kernel == stride: the phases are the kernel taps, so the
+                                     filter is read in its canonical layout (like col2im's GEMM) */
+    bool direct_y;                /* col2im with a 1x1 input, no crop, out == kernel: col is y itself */
+    bool overflow;                /* a buffer size overflowed int64_t while tiling */
     /* conv: K is summed in blocks of kb (beta = 1 after the first) when it is huge.
        filter gradients: tiles are (group, block of kb rows of K, block of ob output channels) of dW,
        each summing over the batch and the pixels in chunks of `chunk` (fixed order) */
     int64_t kb, ob, chunk, kblocks, oblocks;
-    int64_t psplit;                 /* > 1: the pixels are split in psplit fixed parts whose partial dW (in the
-                                       shared workspace) are summed in order afterwards: more tiles for small
-                                       filters, the same bits for any thread count */
+    int64_t psplit; /* > 1: the pixels are split in psplit fixed parts whose partial dW (in the
+                       shared workspace) are summed in order afterwards: more tiles for small
+                       filters, the same bits for any thread count */
 };
 
 /* Choose the algorithm (forced or AUTO) and the tiling. Fails with TCONV_ERR_UNSUPPORTED when a
@@ -193,17 +193,17 @@ struct tconv__run {
     const struct tconv__plan *pl;
     const float *x, *f, *bias; /* f: the filter in the layout the kind reads (packed if needed) */
     float *y;
-    bool accumulate;           /* add into y (gradient accumulation) instead of overwriting it */
-    const float *dy;           /* filter / bias gradients: the output gradient (x is the input) */
-    float *dw;                 /* filter gradient (layout pr->flayout) or bias gradient */
-    float *partial;            /* filter gradient with psplit > 1: psplit partial gradients, same layout */
+    bool accumulate; /* add into y (gradient accumulation) instead of overwriting it */
+    const float *dy; /* filter / bias gradients: the output gradient (x is the input) */
+    float *dw;       /* filter gradient (layout pr->flayout) or bias gradient */
+    float *partial;  /* filter gradient with psplit > 1: psplit partial gradients, same layout */
 };
 typedef void (*tconv__tile_fn)(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t,
                                bool timed);
 
 /* Plan a filter gradient (GEMM or DIRECT for depthwise) or a bias gradient of the conv problem pr. */
-enum tconv_status tconv__plan_filter_grad(const char *fn, const struct tconv__problem *pr,
-                                          enum tconv_algorithm forced, struct tconv__plan *pl);
+enum tconv_status tconv__plan_filter_grad(const char *fn, const struct tconv__problem *pr, enum tconv_algorithm forced,
+                                          struct tconv__plan *pl);
 enum tconv_status tconv__plan_bias_grad(const struct tconv__problem *pr, struct tconv__plan *pl);
 /* The same with forced blocks of K rows, output channels and reduction chunk (> 0; tests). */
 enum tconv_status tconv__plan_filter_grad_tiles(const char *fn, const struct tconv__problem *pr,
@@ -213,18 +213,18 @@ enum tconv_status tconv__plan_filter_grad_tiles(const char *fn, const struct tco
 /* Pack the filter if the kind needs it, then run every tile on nthreads threads. ws holds
    shared_bytes + nthreads * scratch_bytes, 64-byte aligned. Returns the per-phase thread time.
    run carries the tensors; its pr and pl are set here. */
-void tconv__execute(const struct tconv__problem *pr, const struct tconv__plan *pl, struct tconv__run run,
-                    void *ws, int nthreads, bool timed, struct tconv__times *sum);
+void tconv__execute(const struct tconv__problem *pr, const struct tconv__plan *pl, struct tconv__run run, void *ws,
+                    int nthreads, bool timed, struct tconv__times *sum);
 
 /* ---- conv2d.c, conv2d_transpose.c, depthwise.c: one tile each ---- */
 /* Charge the time since the last lap to phase `field` of t (when timing). */
-#define TCONV__LAP(field)                                                                                        \
-    do {                                                                                                         \
-        if (timed) {                                                                                             \
-            const double now_ = tconv__now();                                                                    \
-            t->field += now_ - t0;                                                                               \
-            t0 = now_;                                                                                           \
-        }                                                                                                        \
+#define TCONV__LAP(field)                                                                                              \
+    do {                                                                                                               \
+        if (timed) {                                                                                                   \
+            const double now_ = tconv__now();                                                                          \
+            t->field += now_ - t0;                                                                                     \
+            t0 = now_;                                                                                                 \
+        }                                                                                                              \
     } while (0)
 void tconv__conv_gemm_tile(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t,
                            bool timed);
@@ -259,8 +259,8 @@ void tconv__im2col_nhwc(const struct tconv__problem *pr, const float *x, int64_t
                         int64_t k0, int64_t k1, float *col);
 /* conv geometry, NCHW, one image: col[k - k0][q - q0] for rows k = (c*KH + ky)*KW + kx in [k0, k1) and
    output pixels q in [q0, q1). */
-void tconv__im2col_nchw(const struct tconv__problem *pr, const float *x_img, int64_t group, int64_t q0,
-                        int64_t q1, int64_t k0, int64_t k1, float *col);
+void tconv__im2col_nchw(const struct tconv__problem *pr, const float *x_img, int64_t group, int64_t q0, int64_t q1,
+                        int64_t k0, int64_t k1, float *col);
 /*
  * transposed, NHWC, one group: y rows [oy0, oy1) of images [b0, b1) from
  * col[((b - b0)*rows + iy - iy0)*IW + ix][(ky*KW + kx)*cog + o], where rows = the input rows col holds.
@@ -295,7 +295,7 @@ static inline bool tconv__tap_source(const struct tconv__axis *a, int64_t p, int
 static inline void tconv__tap_range(const struct tconv__axis *a, int64_t t, int64_t *lo, int64_t *hi)
 {
     const int64_t off = t * a->d - a->pb;
-    const int64_t l = off >= 0 ? 0 : (-off - 1) / a->s + 1;           /* ceil(-off / s), no s - 1 to overflow */
+    const int64_t l = off >= 0 ? 0 : (-off - 1) / a->s + 1;            /* ceil(-off / s), no s - 1 to overflow */
     int64_t h = a->big - off <= 0 ? 0 : (a->big - off - 1) / a->s + 1; /* ceil((big - off) / s) */
     if (h > a->small) h = a->small;
     *lo = l;
@@ -330,9 +330,15 @@ static inline bool tconv__mul(int64_t a, int64_t b, int64_t *r) { return !__buil
 static inline bool tconv__add(int64_t a, int64_t b, int64_t *r) { return !__builtin_add_overflow(a, b, r); }
 static inline int64_t tconv__min(int64_t a, int64_t b) { return a < b ? a : b; }
 static inline int64_t tconv__max(int64_t a, int64_t b) { return a > b ? a : b; }
-static inline int64_t tconv__cdiv(int64_t a, int64_t b) { return a <= 0 ? 0 : (a - 1) / b + 1; } /* a >= 0, b > 0; no a + b to overflow */
+static inline int64_t tconv__cdiv(int64_t a, int64_t b)
+{
+    return a <= 0 ? 0 : (a - 1) / b + 1;
+} /* a >= 0, b > 0; no a + b to overflow */
 /* floor(a / b) for any sign of a, b > 0 */
-static inline int64_t tconv__fdiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a - 1) / b) - 1; } /* (no b - 1 added) */
+static inline int64_t tconv__fdiv(int64_t a, int64_t b)
+{
+    return a >= 0 ? a / b : -((-a - 1) / b) - 1;
+} /* (no b - 1 added) */
 static inline float tconv__act(enum tconv_activation a, float v)
 {
     return a == TCONV_ACTIVATION_RELU && v < 0.0f ? 0.0f : v; /* NaN stays NaN */

@@ -25,10 +25,7 @@ enum tconv_filter_layout tconv__canonical_layout(const struct tconv__problem *pr
     return pr->layout == TCONV_NHWC ? TCONV_FILTER_HWIO : TCONV_FILTER_OIHW;
 }
 
-bool tconv__filter_is_canonical(const struct tconv__problem *pr)
-{
-    return pr->flayout == tconv__canonical_layout(pr);
-}
+bool tconv__filter_is_canonical(const struct tconv__problem *pr) { return pr->flayout == tconv__canonical_layout(pr); }
 
 void tconv__pack_filter(const struct tconv__problem *pr, const float *filter, float *packed, int nthreads)
 {
@@ -90,16 +87,18 @@ void tconv__pack_depthwise(const struct tconv__problem *pr, const float *filter,
         for (int64_t ky = 0; ky < pr->h.k; ky++)
             for (int64_t kx = 0; kx < pr->w.k; kx++) {
                 const float v = filter[tconv__filter_index(pr, c, 0, ky, kx)];
-                if (pr->layout == TCONV_NHWC) packed[(ky * pr->w.k + kx) * c_n + c] = v;
-                else packed[c * taps + ky * pr->w.k + kx] = v;
+                if (pr->layout == TCONV_NHWC)
+                    packed[(ky * pr->w.k + kx) * c_n + c] = v;
+                else
+                    packed[c * taps + ky * pr->w.k + kx] = v;
             }
 }
 
 /* ---- im2col ---- */
 
 /* dst[i*ds + c] = src[i*ss + c] for i < n, c < nc (nc small: the copies are unrolled) */
-#define COPY_FIXED(NC)                                                                                           \
-    for (int64_t i = 0; i < n; i++)                                                                              \
+#define COPY_FIXED(NC)                                                                                                 \
+    for (int64_t i = 0; i < n; i++)                                                                                    \
         for (int64_t c = 0; c < (NC); c++) dst[i * ds + c] = src[i * ss + c];
 static void copy_rows(float *restrict dst, int64_t ds, const float *restrict src, int64_t ss, int64_t n, int64_t nc)
 {
@@ -153,8 +152,8 @@ void tconv__im2col_nhwc(const struct tconv__problem *pr, const float *x, int64_t
     }
 }
 
-void tconv__im2col_nchw(const struct tconv__problem *pr, const float *x_img, int64_t group, int64_t q0,
-                        int64_t q1, int64_t k0, int64_t k1, float *col)
+void tconv__im2col_nchw(const struct tconv__problem *pr, const float *x_img, int64_t group, int64_t q0, int64_t q1,
+                        int64_t k0, int64_t k1, float *col)
 {
     const struct tconv__axis *h = &pr->h, *w = &pr->w;
     const int64_t width = q1 - q0, plane = pr->in_h * pr->in_w;
@@ -188,8 +187,8 @@ void tconv__im2col_nchw(const struct tconv__problem *pr, const float *x_img, int
 /* ---- col2im (gather form) ---- */
 
 /* dst[ix*ds + o] += src[ix*ss + o] for ix < n, o < c; few channels get loops the compiler unrolls */
-#define ADD_ROWS_FIXED(C)                                                                                        \
-    for (int64_t i = 0; i < n; i++)                                                                              \
+#define ADD_ROWS_FIXED(C)                                                                                              \
+    for (int64_t i = 0; i < n; i++)                                                                                    \
         for (int64_t o = 0; o < (C); o++) dst[i * ds + o] += src[i * ss + o];
 TCONV_CLONES static void add_rows(float *restrict dst, int64_t ds, const float *restrict src, int64_t ss, int64_t n,
                                   int64_t c)
@@ -299,12 +298,14 @@ static TCONV_CLONES void epilogue_rows(enum tconv_activation act, const float *b
     }
 }
 
-void tconv__epilogue_cols(enum tconv_activation act, const float *bias, float *y, int64_t rows, int64_t cols, int64_t ld)
+void tconv__epilogue_cols(enum tconv_activation act, const float *bias, float *y, int64_t rows, int64_t cols,
+                          int64_t ld)
 {
     epilogue_cols(act, bias, y, rows, cols, ld);
 }
 
-void tconv__epilogue_rows(enum tconv_activation act, const float *bias, float *y, int64_t rows, int64_t cols, int64_t ld)
+void tconv__epilogue_rows(enum tconv_activation act, const float *bias, float *y, int64_t rows, int64_t cols,
+                          int64_t ld)
 {
     epilogue_rows(act, bias, y, rows, cols, ld);
 }

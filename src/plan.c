@@ -18,10 +18,10 @@
 
 #include "internal.h"
 
-#define TILE_BYTES ((int64_t)2 << 20)
-#define BAND_BYTES ((int64_t)4 << 20)      /* col2im bands: larger, to amortise the recomputed halo rows */
+#define TILE_BYTES     ((int64_t)2 << 20)
+#define BAND_BYTES     ((int64_t)4 << 20)  /* col2im bands: larger, to amortise the recomputed halo rows */
 #define BAND_BYTES_MAX ((int64_t)24 << 20) /* ... and at most this per thread when one input row is huge */
-#define HEADER 64                     /* per-thread scratch starts with its tconv__times */
+#define HEADER         64                  /* per-thread scratch starts with its tconv__times */
 
 static int64_t clamp(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : v > hi ? hi : v; }
 
@@ -39,8 +39,14 @@ static bool subpixel_axis(const struct tconv__axis *a, struct tconv__axis *sub, 
     const int64_t m = a->s == 1 ? a->k : tconv__cdiv(a->k, a->s), step = a->s == 1 ? a->d : 1;
     const int64_t lo = a->pb / a->s, hi = (a->big - 1 + a->pb) / a->s; /* pb >= 0 */
     *qlo = lo;
-    *sub = (struct tconv__axis){.big = a->small, .small = a->big > 0 ? hi - lo + 1 : 0, .k = m, .s = 1, .d = step,
-                                .ke = (m - 1) * step + 1, .pb = (m - 1) * step - lo, .pa = 0};
+    *sub = (struct tconv__axis){.big = a->small,
+                                .small = a->big > 0 ? hi - lo + 1 : 0,
+                                .k = m,
+                                .s = 1,
+                                .d = step,
+                                .ke = (m - 1) * step + 1,
+                                .pb = (m - 1) * step - lo,
+                                .pa = 0};
     return true;
 }
 
@@ -57,8 +63,8 @@ static bool subpixel_problem(const struct tconv__problem *pr, struct tconv__plan
     pl->sub.h = h, pl->sub.w = w;
     pl->sub.in_h = pr->in_h, pl->sub.in_w = pr->in_w, pl->sub.out_h = h.small, pl->sub.out_w = w.small;
     pl->phases = pr->h.s * pr->w.s;
-    pl->a_in_place = h.k == 1 && w.k == 1 && pl->qlo_h == 0 && pl->qlo_w == 0 && h.small == pr->in_h &&
-                     w.small == pr->in_w;
+    pl->a_in_place =
+        h.k == 1 && w.k == 1 && pl->qlo_h == 0 && pl->qlo_w == 0 && h.small == pr->in_h && w.small == pr->in_w;
     pl->b_canonical = h.k == 1 && w.k == 1 && pr->h.k == pr->h.s && pr->w.k == pr->w.s;
     return true;
 }
@@ -82,7 +88,8 @@ static double cost_subpixel(const struct tconv__problem *pr, const struct tconv_
     const double pos = (double)pr->n * (double)pl->sub.out_h * (double)pl->sub.out_w, g = (double)pr->g;
     const double kp = (double)(pl->sub.h.k * pl->sub.w.k * pr->cig), np = (double)(pl->phases * pr->cog);
     const double flops = 2.0 * pos * kp * np * g;
-    const double bytes = 4.0 * ((pl->a_in_place ? 0.0 : 2.0 * pos * kp * g) + (double)pr->x_elems + (double)pr->y_elems);
+    const double bytes =
+        4.0 * ((pl->a_in_place ? 0.0 : 2.0 * pos * kp * g) + (double)pr->x_elems + (double)pr->y_elems);
     return flops / FLOP_RATE + bytes / BYTE_RATE;
 }
 
@@ -130,9 +137,8 @@ static int64_t col_block(int64_t units, int64_t unit, int64_t k)
 static void tile_conv_gemm(const struct tconv__problem *pr, struct tconv__plan *pl, struct force fo)
 {
     const int64_t kdim = pr->h.k * pr->w.k * pr->cig;
-    pl->pointwise = pr->h.k == 1 && pr->w.k == 1 && pr->h.s == 1 && pr->w.s == 1 && pr->h.pb == 0 &&
-                    pr->h.pa == 0 && pr->w.pb == 0 && pr->w.pa == 0 && pr->out_h == pr->in_h &&
-                    pr->out_w == pr->in_w;
+    pl->pointwise = pr->h.k == 1 && pr->w.k == 1 && pr->h.s == 1 && pr->w.s == 1 && pr->h.pb == 0 && pr->h.pa == 0 &&
+                    pr->w.pb == 0 && pr->w.pa == 0 && pr->out_h == pr->in_h && pr->out_w == pr->in_w;
     pl->shared_bytes = tconv__filter_is_canonical(pr) ? 0 : (size_t)pr->f_elems * sizeof(float);
     /* a huge K (kernel x kernel x channels) is cut into blocks summed into the tile (beta = 1), so the
        column buffer stays bounded: the data gradient of FCN-32s is a conv with K = 86016 */
@@ -141,8 +147,10 @@ static void tile_conv_gemm(const struct tconv__problem *pr, struct tconv__plan *
     if (pr->layout == TCONV_NHWC) { /* tiles: (group, row block, column block) of y as [n*OH*OW][co] */
         const int64_t rows = pr->n * pr->out_h * pr->out_w;
         int64_t tn = col_block(pr->cog, 1, kdim);
-        if (pr->g * tconv__cdiv(rows, cache) < MIN_TILES && tn == pr->cog && pr->cog >= 64) /* few rows: split columns */
-            tn = even(pr->cog, tconv__max(32, tconv__cdiv(tconv__smul(pr->co, tconv__cdiv(rows, cache)), MIN_TILES)), 4);
+        if (pr->g * tconv__cdiv(rows, cache) < MIN_TILES && tn == pr->cog &&
+            pr->cog >= 64) /* few rows: split columns */
+            tn =
+                even(pr->cog, tconv__max(32, tconv__cdiv(tconv__smul(pr->co, tconv__cdiv(rows, cache)), MIN_TILES)), 4);
         pl->tn = pick(fo.tn, tn, pr->cog);
         pl->nt = tconv__cdiv(pr->cog, pl->tn);
         pl->tm = pick(fo.tm, row_block(rows, pr->g * pl->nt, cache, 64), rows);
@@ -161,12 +169,12 @@ static void tile_conv_gemm(const struct tconv__problem *pr, struct tconv__plan *
 static void tile_tr_col2im(const struct tconv__problem *pr, struct tconv__plan *pl, struct force fo)
 {
     const int64_t ncol = pr->h.k * pr->w.k * pr->cog, in_px = pr->in_h * pr->in_w, cig = pr->cig;
-    pl->pointwise = pr->h.k == 1 && pr->w.k == 1 && pr->h.s == 1 && pr->w.s == 1 && pr->h.pb == 0 &&
-                    pr->w.pb == 0 && pr->out_h == pr->in_h && pr->out_w == pr->in_w;
+    pl->pointwise = pr->h.k == 1 && pr->w.k == 1 && pr->h.s == 1 && pr->w.s == 1 && pr->h.pb == 0 && pr->w.pb == 0 &&
+                    pr->out_h == pr->in_h && pr->out_w == pr->in_w;
     /* a 1x1 input whose full result is exactly y (DCGAN's first layer): the GEMM writes y */
-    pl->direct_y = !pl->pointwise && pr->in_h == 1 && pr->in_w == 1 && pr->g == 1 && pr->h.pb == 0 &&
-                   pr->w.pb == 0 && pr->out_h == pr->h.k && pr->out_w == pr->w.k &&
-                   (pr->h.d == 1 || pr->h.k == 1) && (pr->w.d == 1 || pr->w.k == 1);
+    pl->direct_y = !pl->pointwise && pr->in_h == 1 && pr->in_w == 1 && pr->g == 1 && pr->h.pb == 0 && pr->w.pb == 0 &&
+                   pr->out_h == pr->h.k && pr->out_w == pr->w.k && (pr->h.d == 1 || pr->h.k == 1) &&
+                   (pr->w.d == 1 || pr->w.k == 1);
     pl->shared_bytes = tconv__filter_is_canonical(pr) ? 0 : (size_t)pr->f_elems * sizeof(float);
     pl->col_floats = 0;
     if (pl->direct_y) { /* tiles: (image block, column block) of y as [n][OH*OW*co] */
@@ -206,7 +214,7 @@ static void tile_tr_col2im(const struct tconv__problem *pr, struct tconv__plan *
         } else { /* tiles: bands of tm output rows; a band needs rows_in input rows (some recomputed) */
             /* output rows whose input rows fit `bytes` */
             const int64_t row = tconv__max(1, tconv__smul(pr->in_w, ncol)), span = (h->k - 1) * h->d; /* span fits */
-#define FIT_ROWS(bytes) \
+#define FIT_ROWS(bytes)                                                                                                \
     tconv__max(1, tconv__sadd(tconv__smul(tconv__max(1, (bytes) / tconv__smul(4, row)) - 1, h->s) - span, 1))
             const int64_t halo = tconv__sadd(tconv__smul(4, span), 1); /* bands this tall recompute <~ 25% */
             const int64_t par = tconv__cdiv(pr->out_h * pr->n * pr->g, MIN_TILES);
@@ -226,7 +234,8 @@ static void tile_tr_col2im(const struct tconv__problem *pr, struct tconv__plan *
     } else { /* tiles: (image, group, block of output channels) */
         const int64_t per_channel = tconv__smul(pr->h.k * pr->w.k, in_px);
         const int64_t fit = clamp(TILE_BYTES / tconv__smul(4, tconv__max(per_channel, 1)), 1, pr->cog);
-        pl->tm = pick(fo.tm, even(pr->cog, tconv__min(fit, tconv__cdiv(pr->cog * pr->n * pr->g, MIN_TILES)), 1), pr->cog);
+        pl->tm =
+            pick(fo.tm, even(pr->cog, tconv__min(fit, tconv__cdiv(pr->cog * pr->n * pr->g, MIN_TILES)), 1), pr->cog);
         pl->mt = tconv__cdiv(pr->cog, pl->tm), pl->nt = 1;
         pl->ntiles = pr->n * pr->g * pl->mt;
         pl->overflow = tconv__smul(pl->tm, per_channel) == INT64_MAX;
@@ -238,7 +247,8 @@ static void tile_tr_subpixel(const struct tconv__problem *pr, struct tconv__plan
 {
     const int64_t kp = pl->sub.h.k * pl->sub.w.k * pr->cig, cog = pr->cog, s = pl->phases;
     const int64_t pos = pl->sub.out_h * pl->sub.out_w, a = pl->a_in_place ? 0 : kp;
-    if (pl->b_canonical) pl->shared_bytes = tconv__filter_is_canonical(pr) ? 0 : (size_t)pr->f_elems * sizeof(float);
+    if (pl->b_canonical)
+        pl->shared_bytes = tconv__filter_is_canonical(pr) ? 0 : (size_t)pr->f_elems * sizeof(float);
     else {
         const int64_t packed = tconv__smul(tconv__smul(pr->g, kp), tconv__smul(s, cog));
         pl->overflow = packed > INT64_MAX / 8;
@@ -268,7 +278,8 @@ static void tile_dw_direct(const struct tconv__problem *pr, struct tconv__plan *
     pl->col_floats = 0;
     if (pr->layout == TCONV_NHWC) { /* tiles: bands of tm output rows of one image */
         const int64_t fit = tconv__max(1, 16384 / tconv__max(1, pr->out_w * pr->co));
-        pl->tm = pick(fo.tm, even(pr->out_h, tconv__min(fit, tconv__cdiv(pr->out_h * pr->n, 4 * MIN_TILES)), 1), pr->out_h);
+        pl->tm =
+            pick(fo.tm, even(pr->out_h, tconv__min(fit, tconv__cdiv(pr->out_h * pr->n, 4 * MIN_TILES)), 1), pr->out_h);
         pl->mt = tconv__cdiv(pr->out_h, pl->tm);
         pl->ntiles = pr->n * pl->mt;
     } else { /* tiles: one channel plane */
@@ -303,13 +314,15 @@ enum tconv_status tconv__plan_tiles(const char *fn, const struct tconv__problem 
         /* AUTO uses sub-pixel only when the kernel fills every phase (k % s == 0, or s == 1): otherwise
            its zero taps would carry a NaN or Inf of x to outputs the pixel does not reach (README) */
         const bool filled = (pr->h.s == 1 || pr->h.k % pr->h.s == 0) && (pr->w.s == 1 || pr->w.k % pr->w.s == 0);
-        if (depthwise) a = TCONV_ALGORITHM_DIRECT;
-        else if (!pr->transposed || !sub_ok || !filled) a = TCONV_ALGORITHM_GEMM;
+        if (depthwise)
+            a = TCONV_ALGORITHM_DIRECT;
+        else if (!pr->transposed || !sub_ok || !filled)
+            a = TCONV_ALGORITHM_GEMM;
         else {
             struct tconv__plan col = *pl;
             tile_tr_col2im(pr, &col, (struct force){0, 0, 0});
             a = cost_subpixel(pr, pl) < cost_col2im(pr, col.pointwise) ? TCONV_ALGORITHM_SUBPIXEL
-                                                                         : TCONV_ALGORITHM_GEMM;
+                                                                       : TCONV_ALGORITHM_GEMM;
         }
     }
     pl->algorithm = a;
@@ -330,9 +343,10 @@ enum tconv_status tconv__plan_tiles(const char *fn, const struct tconv__problem 
        address before anything is allocated; the bound leaves room for 1024 threads' scratch. */
     const double bytes = (double)pl->col_floats * sizeof(float) + (double)pl->shared_bytes + HEADER;
     if (pl->overflow || bytes > (double)(INT64_MAX / 1024))
-        return tconv__fail(TCONV_ERR_SIZE_OVERFLOW, fn,
-                           "the workspace of algorithm %s for this call (about %.3g bytes) is beyond addressable memory",
-                           tconv_algorithm_name(pl->algorithm), pl->overflow ? 9.3e18 : bytes);
+        return tconv__fail(
+            TCONV_ERR_SIZE_OVERFLOW, fn,
+            "the workspace of algorithm %s for this call (about %.3g bytes) is beyond addressable memory",
+            tconv_algorithm_name(pl->algorithm), pl->overflow ? 9.3e18 : bytes);
     pl->scratch_bytes = tconv__round64(HEADER + pl->col_floats * sizeof(float));
     return TCONV_OK;
 }
@@ -345,8 +359,8 @@ enum tconv_status tconv__plan(const char *fn, const struct tconv__problem *pr, e
 
 /* ---- gradients ---- */
 
-enum tconv_status tconv__plan_filter_grad(const char *fn, const struct tconv__problem *pr,
-                                          enum tconv_algorithm forced, struct tconv__plan *pl)
+enum tconv_status tconv__plan_filter_grad(const char *fn, const struct tconv__problem *pr, enum tconv_algorithm forced,
+                                          struct tconv__plan *pl)
 {
     return tconv__plan_filter_grad_tiles(fn, pr, forced, 0, 0, 0, 0, pl);
 }
@@ -388,13 +402,15 @@ enum tconv_status tconv__plan_filter_grad_tiles(const char *fn, const struct tco
         pl->chunk = pick(force_chunk, tconv__min(px, clamp(TILE_BYTES / (4 * pl->kb), 128, 4096)), px);
         /* few blocks (a small filter) but many pixels: split the reduction too, in fixed parts */
         const int64_t blocks = pr->g * pl->kblocks * pl->oblocks, all_px = pr->n * pr->out_h * pr->out_w;
-        pl->psplit = pick(force_split,
-                          blocks >= MIN_TILES ? 1 : clamp(tconv__min(tconv__cdiv(MIN_TILES, blocks), all_px / 1024), 1, 16),
-                          tconv__max(1, all_px));
+        pl->psplit =
+            pick(force_split,
+                 blocks >= MIN_TILES ? 1 : clamp(tconv__min(tconv__cdiv(MIN_TILES, blocks), all_px / 1024), 1, 16),
+                 tconv__max(1, all_px));
         pl->ntiles = blocks * pl->psplit;
         pl->col_floats = (size_t)(pl->chunk * pl->kb + pl->kb * pl->ob);
-        if (pl->psplit > 1) pl->shared_bytes = (size_t)(pl->psplit * pr->f_elems) * sizeof(float); /* psplit > 1:
-            a small filter (fewer than MIN_TILES blocks), so this fits */
+        if (pl->psplit > 1)
+            pl->shared_bytes = (size_t)(pl->psplit * pr->f_elems) * sizeof(float); /* psplit > 1:
+a small filter (fewer than MIN_TILES blocks), so this fits */
     }
     pl->scratch_bytes = tconv__round64(HEADER + pl->col_floats * sizeof(float));
     return TCONV_OK;
@@ -430,8 +446,8 @@ static tconv__tile_fn tile_fn(enum tconv__kind k)
     }
 }
 
-void tconv__execute(const struct tconv__problem *pr, const struct tconv__plan *pl, struct tconv__run run,
-                    void *ws, int nthreads, bool timed, struct tconv__times *sum)
+void tconv__execute(const struct tconv__problem *pr, const struct tconv__plan *pl, struct tconv__run run, void *ws,
+                    int nthreads, bool timed, struct tconv__times *sum)
 {
     char *base = ws;
     double t0 = timed ? tconv__now() : 0.0;
@@ -441,9 +457,12 @@ void tconv__execute(const struct tconv__problem *pr, const struct tconv__plan *p
         run.partial = (float *)(void *)base; /* the shared part holds the partial gradients, not a packed filter */
     } else if (pl->shared_bytes) {
         float *packed = (float *)(void *)base;
-        if (pl->kind == TCONV__TR_SUBPIXEL && !pl->b_canonical) tconv__pack_subpixel(pr, pl, run.f, packed, nthreads);
-        else if (pl->kind == TCONV__DW_DIRECT) tconv__pack_depthwise(pr, run.f, packed, nthreads);
-        else tconv__pack_filter(pr, run.f, packed, nthreads);
+        if (pl->kind == TCONV__TR_SUBPIXEL && !pl->b_canonical)
+            tconv__pack_subpixel(pr, pl, run.f, packed, nthreads);
+        else if (pl->kind == TCONV__DW_DIRECT)
+            tconv__pack_depthwise(pr, run.f, packed, nthreads);
+        else
+            tconv__pack_filter(pr, run.f, packed, nthreads);
         run.f = packed;
         if (timed) sum->pack = (tconv__now() - t0) * nthreads;
     }
@@ -495,7 +514,8 @@ void tconv__execute(const struct tconv__problem *pr, const struct tconv__plan *p
     }
     if (timed)
         for (int t = 0; t < (nt > 1 ? nt : 1); t++) {
-            const struct tconv__times *tt = (const struct tconv__times *)(const void *)(scratch + (size_t)t * pl->scratch_bytes);
+            const struct tconv__times *tt =
+                (const struct tconv__times *)(const void *)(scratch + (size_t)t * pl->scratch_bytes);
             sum->im2col += tt->im2col, sum->gemm += tt->gemm, sum->col2im += tt->col2im;
             sum->epilogue += tt->epilogue;
         }

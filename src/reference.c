@@ -28,8 +28,7 @@ static float finish(const struct tconv__problem *pr, double acc, const float *bi
     return (float)acc;
 }
 
-static void conv_direct(const struct tconv__problem *pr, const float *x, const float *w, const float *bias,
-                        float *y)
+static void conv_direct(const struct tconv__problem *pr, const float *x, const float *w, const float *bias, float *y)
 {
     const struct tconv__axis *h = &pr->h, *wd = &pr->w;
     for (int64_t b = 0; b < pr->n; b++)
@@ -119,7 +118,8 @@ static enum tconv_status grad_data(const char *fn, const struct tconv__problem *
                         for (int64_t c = 0; c < pr->cig; c++)
                             for (int64_t ky = 0; ky < h->k; ky++)
                                 for (int64_t kx = 0; kx < wd->k; kx++) {
-                                    const int64_t iy = oy * h->s + ky * h->d - h->pb, ix = ox * wd->s + kx * wd->d - wd->pb;
+                                    const int64_t iy = oy * h->s + ky * h->d - h->pb,
+                                                  ix = ox * wd->s + kx * wd->d - wd->pb;
                                     if (iy < 0 || iy >= pr->in_h || ix < 0 || ix >= pr->in_w) continue;
                                     acc[x_index(pr, b, g * pr->cig + c, iy, ix)] +=
                                         v * (double)w[tconv__filter_index(pr, o, c, ky, kx)];
@@ -163,7 +163,8 @@ static void grad_filter(const struct tconv__problem *pr, const float *x, const f
                     /* conv: f = output channel o, l = input channel in o's group; transposed: f = input channel
                        i, l = output channel in i's group. Both: small index (s), big index (s*stride + k*d - pb). */
                     const int64_t g = pr->transposed ? f / pr->cig : f / pr->cog;
-                    const int64_t cin = pr->transposed ? f : g * pr->cig + l, cout = pr->transposed ? g * pr->cog + l : f;
+                    const int64_t cin = pr->transposed ? f : g * pr->cig + l,
+                                  cout = pr->transposed ? g * pr->cog + l : f;
                     double acc = 0.0;
                     for (int64_t b = 0; b < pr->n; b++)
                         for (int64_t sy = 0; sy < h->small; sy++)

@@ -12,7 +12,7 @@
 #include "internal.h"
 
 #define STR_(x) #x
-#define STR(x) STR_(x)
+#define STR(x)  STR_(x)
 
 static _Thread_local char last_error[768];
 

@@ -111,13 +111,12 @@ static inline const char *case_str(char *buf, size_t len, bool tr, const struct 
 {
     snprintf(buf, len,
              "%s %s/%s n%" PRId64 " %" PRId64 "x%" PRId64 "x%" PRId64 " -> c%" PRId64 " g%" PRId64 " k%" PRId64
-             "x%" PRId64 " s%" PRId64 "x%" PRId64 " d%" PRId64 "x%" PRId64 " %s pads(%" PRId64 ",%" PRId64
-             ",%" PRId64 ",%" PRId64 ") out(%" PRId64 "x%" PRId64 ") op(%" PRId64 ",%" PRId64 ") act%d",
+             "x%" PRId64 " s%" PRId64 "x%" PRId64 " d%" PRId64 "x%" PRId64 " %s pads(%" PRId64 ",%" PRId64 ",%" PRId64
+             ",%" PRId64 ") out(%" PRId64 "x%" PRId64 ") op(%" PRId64 ",%" PRId64 ") act%d",
              tr ? "conv2d_transpose" : "conv2d", layout_name(p->layout), filter_name(p->filter_layout), p->batch,
              p->in_h, p->in_w, p->in_channels, p->out_channels, p->groups, p->kernel_h, p->kernel_w, p->stride_h,
-             p->stride_w, p->dilation_h, p->dilation_w, padding_str(p->padding), p->pad_top, p->pad_bottom,
-             p->pad_left, p->pad_right, p->out_h, p->out_w, p->output_padding_h, p->output_padding_w,
-             (int)p->activation);
+             p->stride_w, p->dilation_h, p->dilation_w, padding_str(p->padding), p->pad_top, p->pad_bottom, p->pad_left,
+             p->pad_right, p->out_h, p->out_w, p->output_padding_h, p->output_padding_w, (int)p->activation);
     return buf;
 }
 

@@ -8,9 +8,12 @@
 #include "common.h"
 #include "internal.h"
 
-#define P(...) {.batch = 2, .in_h = 6, .in_w = 5, .in_channels = 4, .out_channels = 6, .groups = 2,               \
-                .kernel_h = 3, .kernel_w = 3, .stride_h = 2, .stride_w = 2, .dilation_h = 1, .dilation_w = 1,    \
-                .padding = TCONV_PADDING_SAME, __VA_ARGS__}
+#define P(...)                                                                                                         \
+    {                                                                                                                  \
+        .batch = 2, .in_h = 6, .in_w = 5, .in_channels = 4, .out_channels = 6, .groups = 2, .kernel_h = 3,             \
+        .kernel_w = 3, .stride_h = 2, .stride_w = 2, .dilation_h = 1, .dilation_w = 1, .padding = TCONV_PADDING_SAME,  \
+        __VA_ARGS__                                                                                                    \
+    }
 
 enum { CAP = 32768 };
 static float x[CAP], w[CAP], b[64], dy[CAP];
@@ -23,10 +26,14 @@ struct entry {
     struct tconv_params p;
 };
 
-#define FWD(fn) static enum tconv_status call_##fn(const struct tconv_params *p, float *out) { return fn(p, x, w, b, out); }
-#define DATA(fn) static enum tconv_status call_##fn(const struct tconv_params *p, float *out) { return fn(p, dy, w, out); }
-#define FILT(fn) static enum tconv_status call_##fn(const struct tconv_params *p, float *out) { return fn(p, x, dy, out); }
-#define BIAS(fn) static enum tconv_status call_##fn(const struct tconv_params *p, float *out) { return fn(p, dy, out); }
+#define FWD(fn)                                                                                                        \
+    static enum tconv_status call_##fn(const struct tconv_params *p, float *out) { return fn(p, x, w, b, out); }
+#define DATA(fn)                                                                                                       \
+    static enum tconv_status call_##fn(const struct tconv_params *p, float *out) { return fn(p, dy, w, out); }
+#define FILT(fn)                                                                                                       \
+    static enum tconv_status call_##fn(const struct tconv_params *p, float *out) { return fn(p, x, dy, out); }
+#define BIAS(fn)                                                                                                       \
+    static enum tconv_status call_##fn(const struct tconv_params *p, float *out) { return fn(p, dy, out); }
 FWD(tconv_conv2d)
 FWD(tconv_conv2d_transpose)
 FWD(tconv_conv2d_reference)
@@ -74,8 +81,7 @@ static const struct entry entries[] = {
      P(.batch = 4, .in_h = 30, .in_w = 30, .kernel_h = 1, .kernel_w = 1, .stride_h = 1, .stride_w = 1)},
     {"tconv_conv2d_transpose_backward_filter", 0, call_tconv_conv2d_transpose_backward_filter, P()},
     {"tconv_conv2d_backward_filter_reference", 0, call_tconv_conv2d_backward_filter_reference, P()},
-    {"tconv_conv2d_transpose_backward_filter_reference", 0, call_tconv_conv2d_transpose_backward_filter_reference,
-     P()},
+    {"tconv_conv2d_transpose_backward_filter_reference", 0, call_tconv_conv2d_transpose_backward_filter_reference, P()},
     {"tconv_conv2d_backward_bias", 0, call_tconv_conv2d_backward_bias, P()},
     {"tconv_conv2d_transpose_backward_bias", 0, call_tconv_conv2d_transpose_backward_bias, P()},
     {"tconv_resize_conv2d nearest (composed kernel)", 0, call_resize_nearest, P(.stride_h = 1, .stride_w = 1)},
@@ -112,8 +118,8 @@ START_TEST(every_allocation_can_fail)
         ck_assert_msg(st == TCONV_ERR_OUT_OF_MEMORY, "%s: allocation %lld of %lld failed, status %d", e->name,
                       (long long)n, (long long)calls, st);
         ck_assert_msg(strstr(tconv_last_error(), "allocate"), "%s: message: %s", e->name, tconv_last_error());
-        ck_assert_msg(tconv__fi_live() == 0, "%s: allocation %lld failed and %lld blocks leaked", e->name,
-                      (long long)n, (long long)tconv__fi_live());
+        ck_assert_msg(tconv__fi_live() == 0, "%s: allocation %lld failed and %lld blocks leaked", e->name, (long long)n,
+                      (long long)tconv__fi_live());
         ck_assert_msg(memcmp(out, before, sizeof out) == 0, "%s: allocation %lld failed and the output was written",
                       e->name, (long long)n);
     }

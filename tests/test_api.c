@@ -8,13 +8,15 @@
 
 #include "common.h"
 
-#define P(...) {.batch = 2, .in_h = 5, .in_w = 6, .in_channels = 4, .out_channels = 6,   \
-                                      .groups = 2, .kernel_h = 3, .kernel_w = 3, .stride_h = 2, .stride_w = 2, \
-                                      .dilation_h = 1, .dilation_w = 1, .padding = TCONV_PADDING_SAME, __VA_ARGS__}
+#define P(...)                                                                                                         \
+    {                                                                                                                  \
+        .batch = 2, .in_h = 5, .in_w = 6, .in_channels = 4, .out_channels = 6, .groups = 2, .kernel_h = 3,             \
+        .kernel_w = 3, .stride_h = 2, .stride_w = 2, .dilation_h = 1, .dilation_w = 1, .padding = TCONV_PADDING_SAME,  \
+        __VA_ARGS__                                                                                                    \
+    }
 #define PV(...) ((struct tconv_params)P(__VA_ARGS__))
 
-typedef enum tconv_status (*op_fn)(const struct tconv_params *, const float *, const float *, const float *,
-                                   float *);
+typedef enum tconv_status (*op_fn)(const struct tconv_params *, const float *, const float *, const float *, float *);
 static const struct {
     const char *name;
     op_fn fn;
@@ -46,7 +48,7 @@ START_TEST(status_strings)
         for (int j = 0; j < i; j++) ck_assert_str_ne(s, tconv_status_string((enum tconv_status)j));
     }
     ck_assert_str_eq(tconv_status_string((enum tconv_status)99), "unknown tconv_status");
-    ck_assert_str_eq(tconv_status_string((enum tconv_status)-1), "unknown tconv_status");
+    ck_assert_str_eq(tconv_status_string((enum tconv_status) - 1), "unknown tconv_status");
 }
 END_TEST
 
@@ -82,9 +84,9 @@ static const struct bad bads[] = {
     {"inadmissible out", P(.out_h = 7), 0, TCONV_ERR_SHAPE_MISMATCH, TCONV_ERR_SHAPE_MISMATCH, "out_h = 7"},
     {"overflow", P(.batch = INT64_MAX / 4), 0, TCONV_ERR_SIZE_OVERFLOW, TCONV_ERR_SIZE_OVERFLOW,
      "has too many elements"},
-    {"BLAS limit", P(.batch = 1, .in_h = 1, .in_w = 1, .kernel_h = 1, .kernel_w = 1, .groups = 1,
-                     .in_channels = (int64_t)1 << 31),
-     0, TCONV_ERR_UNSUPPORTED, TCONV_ERR_UNSUPPORTED, "INT_MAX"},
+    {"BLAS limit",
+     P(.batch = 1, .in_h = 1, .in_w = 1, .kernel_h = 1, .kernel_w = 1, .groups = 1, .in_channels = (int64_t)1 << 31), 0,
+     TCONV_ERR_UNSUPPORTED, TCONV_ERR_UNSUPPORTED, "INT_MAX"},
 };
 
 START_TEST(bad_input_leaves_output_untouched)
@@ -129,7 +131,8 @@ START_TEST(success_writes_exactly_y)
             fill_uniform(&r, x, nx), fill_uniform(&r, f, nf);
             for (int64_t i = 0; i < ny; i++) y[i] = NAN;
             ck_assert_int_eq(ops[k].fn(&p, x, f, NULL, y), TCONV_OK);
-            for (int64_t i = 0; i < ny; i++) ck_assert_msg(!isnan(y[i]) && y[i] >= 0, "%s: y[%lld] not written", ops[k].name, (long long)i);
+            for (int64_t i = 0; i < ny; i++)
+                ck_assert_msg(!isnan(y[i]) && y[i] >= 0, "%s: y[%lld] not written", ops[k].name, (long long)i);
             ck_assert_msg(guards_intact(y, ny), "%s wrote outside y", ops[k].name);
             free(x), free(f), guarded_free(y);
         }
@@ -185,9 +188,13 @@ END_TEST
 /* Different ops and shapes from 8 threads at once give the same bits as the same calls made alone
    (also run under ThreadSanitizer in CI: .ci/run). */
 enum { K_CONV, K_TR, K_TR_EX, K_DATA, K_FILTER, K_BIAS, K_RESIZE, K_TR_DATA, NKINDS };
-static const char *const kind_names[NKINDS] = {"conv2d", "conv2d_transpose", "conv2d_transpose_ex (workspace, 2 threads)",
-                                               "conv2d_backward_data", "conv2d_transpose_backward_filter",
-                                               "conv2d_backward_bias", "resize_conv2d nearest x2",
+static const char *const kind_names[NKINDS] = {"conv2d",
+                                               "conv2d_transpose",
+                                               "conv2d_transpose_ex (workspace, 2 threads)",
+                                               "conv2d_backward_data",
+                                               "conv2d_transpose_backward_filter",
+                                               "conv2d_backward_bias",
+                                               "resize_conv2d nearest x2",
                                                "conv2d_transpose_backward_data"};
 struct job {
     int kind;
@@ -244,8 +251,8 @@ START_TEST(concurrent_calls)
         j->kind = i;
         const bool tr = i == K_TR || i == K_TR_EX || i == K_FILTER || i == K_TR_DATA;
         j->p = PV(.batch = 1 + i % 3, .in_h = 9 + i, .in_w = 8 + 2 * i, .in_channels = 8, .out_channels = 6,
-                 .layout = (enum tconv_layout)(i % 2), .filter_layout = (enum tconv_filter_layout)(i % 5),
-                 .kernel_h = 3 + i % 2, .kernel_w = 3 + i % 2);
+                  .layout = (enum tconv_layout)(i % 2), .filter_layout = (enum tconv_filter_layout)(i % 5),
+                  .kernel_h = 3 + i % 2, .kernel_w = 3 + i % 2);
         if (i == K_RESIZE) j->p.stride_h = j->p.stride_w = 1;
         struct tconv_params big = j->p; /* resize: the conv runs on the upsampled size */
         if (i == K_RESIZE) big.in_h *= 2, big.in_w *= 2;
@@ -322,8 +329,8 @@ START_TEST(caller_workspace)
         size_t one; /* what one thread needs */
         struct tconv_options o1 = TCONV_OPTIONS_INIT;
         o1.num_threads = 1;
-        ck_assert_int_eq((tr ? tconv_conv2d_transpose_workspace_size_ex : tconv_conv2d_workspace_size_ex)(&p, &o1, &one),
-                         TCONV_OK);
+        ck_assert_int_eq(
+            (tr ? tconv_conv2d_transpose_workspace_size_ex : tconv_conv2d_workspace_size_ex)(&p, &o1, &one), TCONV_OK);
         ck_assert(one <= need);
         char *ws = malloc(need + 1);
         enum tconv_status (*ex)(const struct tconv_params *, const float *, const float *, const float *, float *,
@@ -334,8 +341,8 @@ START_TEST(caller_workspace)
         const size_t sizes[4] = {need, need, one, 0};
         for (int i = 0; i < 4; i++) {
             for (int64_t j = 0; j < ny; j++) y[j] = NAN;
-            ck_assert_msg(ex(&p, x, f, bias, y, i == 3 ? NULL : ws + (i == 1), sizes[i], NULL) == TCONV_OK, "%d: %s",
-                          i, tconv_last_error());
+            ck_assert_msg(ex(&p, x, f, bias, y, i == 3 ? NULL : ws + (i == 1), sizes[i], NULL) == TCONV_OK, "%d: %s", i,
+                          tconv_last_error());
             ck_assert_msg(memcmp(y, y0, ny * 4) == 0 && guards_intact(y, ny), "%s: workspace case %d differs",
                           tr ? "transposed" : "conv", i);
         }
@@ -359,19 +366,47 @@ struct opt_case {
 };
 
 static const struct opt_case opt_cases[] = {
-    {"negative threads", false, P(), {-1, TCONV_ALGORITHM_AUTO, NULL, 0}, TCONV_ERR_INVALID_ARGUMENT,
+    {"negative threads",
+     false,
+     P(),
+     {-1, TCONV_ALGORITHM_AUTO, NULL, 0},
+     TCONV_ERR_INVALID_ARGUMENT,
      "num_threads = -1 is invalid"},
-    {"bad algorithm", true, P(), {0, (enum tconv_algorithm)9, NULL, 0}, TCONV_ERR_INVALID_ARGUMENT,
+    {"bad algorithm",
+     true,
+     P(),
+     {0, (enum tconv_algorithm)9, NULL, 0},
+     TCONV_ERR_INVALID_ARGUMENT,
      "algorithm = 9 is invalid"},
-    {"sub-pixel conv", false, P(), {0, TCONV_ALGORITHM_SUBPIXEL, NULL, 0}, TCONV_ERR_UNSUPPORTED,
+    {"sub-pixel conv",
+     false,
+     P(),
+     {0, TCONV_ALGORITHM_SUBPIXEL, NULL, 0},
+     TCONV_ERR_UNSUPPORTED,
      "SUBPIXEL applies to conv2d_transpose only"},
-    {"sub-pixel with stride and dilation", true, P(.dilation_h = 2), {0, TCONV_ALGORITHM_SUBPIXEL, NULL, 0},
-     TCONV_ERR_UNSUPPORTED, "needs dilation 1 or stride 1"},
-    {"direct, not depthwise", true, P(), {0, TCONV_ALGORITHM_DIRECT, NULL, 0}, TCONV_ERR_UNSUPPORTED,
+    {"sub-pixel with stride and dilation",
+     true,
+     P(.dilation_h = 2),
+     {0, TCONV_ALGORITHM_SUBPIXEL, NULL, 0},
+     TCONV_ERR_UNSUPPORTED,
+     "needs dilation 1 or stride 1"},
+    {"direct, not depthwise",
+     true,
+     P(),
+     {0, TCONV_ALGORITHM_DIRECT, NULL, 0},
+     TCONV_ERR_UNSUPPORTED,
      "DIRECT needs a depthwise problem"},
-    {"accumulate on the forward pass", false, P(), {0, TCONV_ALGORITHM_AUTO, NULL, 1}, TCONV_ERR_INVALID_ARGUMENT,
+    {"accumulate on the forward pass",
+     false,
+     P(),
+     {0, TCONV_ALGORITHM_AUTO, NULL, 1},
+     TCONV_ERR_INVALID_ARGUMENT,
      "accumulate = 1 applies to the backward calls only"},
-    {"accumulate not 0 or 1", true, P(), {0, TCONV_ALGORITHM_AUTO, NULL, 2}, TCONV_ERR_INVALID_ARGUMENT,
+    {"accumulate not 0 or 1",
+     true,
+     P(),
+     {0, TCONV_ALGORITHM_AUTO, NULL, 2},
+     TCONV_ERR_INVALID_ARGUMENT,
      "accumulate = 2 is invalid"},
 };
 
@@ -408,7 +443,6 @@ START_TEST(profile_and_names)
 }
 END_TEST
 
-
 /* ------------------------------------------------- inputs the fuzzer found (tests/fuzz), kept */
 
 /* Every op through the fast path and its reference, on dyadic data (exact), with each status equal. */
@@ -424,8 +458,8 @@ static const struct fuzz_case {
      P(.batch = 3, .in_h = 5, .in_w = 7, .in_channels = 2, .out_channels = 4, .groups = 1, .kernel_w = 7,
        .stride_w = INT64_MAX, .dilation_w = 3)},
     {"conv stride_h INT64_MAX, its data gradient: a floor-division overflowed", false,
-     P(.batch = 1, .in_h = 2, .in_w = 2, .in_channels = 1, .out_channels = 1, .groups = 1, .kernel_h = 1,
-       .kernel_w = 2, .stride_h = INT64_MAX, .stride_w = 1, .dilation_w = 2)},
+     P(.batch = 1, .in_h = 2, .in_w = 2, .in_channels = 1, .out_channels = 1, .groups = 1, .kernel_h = 1, .kernel_w = 2,
+       .stride_h = INT64_MAX, .stride_w = 1, .dilation_w = 2)},
     {"transposed stride_w 2^40, one input column", true,
      P(.in_h = 3, .in_w = 1, .in_channels = 2, .out_channels = 2, .groups = 1, .stride_w = (int64_t)1 << 40, .out_w = 3,
        .padding = TCONV_PADDING_VALID)},
@@ -474,20 +508,20 @@ START_TEST(fuzz_regressions)
         case 1:
             n = nx;
             sf = (fc->tr ? tconv_conv2d_transpose_backward_data : tconv_conv2d_backward_data)(&pg, dy, w, out);
-            sr = (fc->tr ? tconv_conv2d_transpose_backward_data_reference : tconv_conv2d_backward_data_reference)(
-                &pg, dy, w, ref);
+            sr = (fc->tr ? tconv_conv2d_transpose_backward_data_reference
+                         : tconv_conv2d_backward_data_reference)(&pg, dy, w, ref);
             break;
         case 2:
             n = nf;
             sf = (fc->tr ? tconv_conv2d_transpose_backward_filter : tconv_conv2d_backward_filter)(&pg, x, dy, out);
-            sr = (fc->tr ? tconv_conv2d_transpose_backward_filter_reference : tconv_conv2d_backward_filter_reference)(
-                &pg, x, dy, ref);
+            sr = (fc->tr ? tconv_conv2d_transpose_backward_filter_reference
+                         : tconv_conv2d_backward_filter_reference)(&pg, x, dy, ref);
             break;
         default:
             n = p->out_channels;
             sf = (fc->tr ? tconv_conv2d_transpose_backward_bias : tconv_conv2d_backward_bias)(&pg, dy, out);
-            sr = (fc->tr ? tconv_conv2d_transpose_backward_bias_reference : tconv_conv2d_backward_bias_reference)(
-                &pg, dy, ref);
+            sr = (fc->tr ? tconv_conv2d_transpose_backward_bias_reference
+                         : tconv_conv2d_backward_bias_reference)(&pg, dy, ref);
         }
         ck_assert_msg(sf == TCONV_OK && sr == TCONV_OK, "%s: op %d: %d / %d: %s", fc->name, op, sf, sr,
                       tconv_last_error());

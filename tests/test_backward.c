@@ -14,8 +14,7 @@
 #include "common.h"
 #include "internal.h"
 
-typedef enum tconv_status (*fwd_fn)(const struct tconv_params *, const float *, const float *, const float *,
-                                    float *);
+typedef enum tconv_status (*fwd_fn)(const struct tconv_params *, const float *, const float *, const float *, float *);
 typedef enum tconv_status (*grad_fn)(const struct tconv_params *, const float *, const float *, float *);
 typedef enum tconv_status (*grad_ex_fn)(const struct tconv_params *, const float *, const float *, float *, void *,
                                         size_t, const struct tconv_options *);
@@ -53,8 +52,8 @@ static struct sizes sizes_of(bool tr, const struct tconv_params *p)
 {
     struct tconv_geometry g;
     ck_assert_msg(geometry(tr, p, &g) == TCONV_OK, "%s", tconv_last_error());
-    return (struct sizes){p->batch * p->in_h * p->in_w * p->in_channels,
-                          p->batch * g.out_h * g.out_w * p->out_channels, filter_elems(p), p->out_channels};
+    return (struct sizes){p->batch * p->in_h * p->in_w * p->in_channels, p->batch * g.out_h * g.out_w * p->out_channels,
+                          filter_elems(p), p->out_channels};
 }
 
 static double dot(const float *a, const float *b, int64_t n)
@@ -64,8 +63,11 @@ static double dot(const float *a, const float *b, int64_t n)
     return s;
 }
 
-#define Q(...) {.batch = 2, .in_h = 5, .in_w = 4, .in_channels = 2, .out_channels = 3, .groups = 1, .kernel_h = 3,   \
-                .kernel_w = 2, .stride_h = 2, .stride_w = 1, .dilation_h = 1, .dilation_w = 1, __VA_ARGS__}
+#define Q(...)                                                                                                         \
+    {                                                                                                                  \
+        .batch = 2, .in_h = 5, .in_w = 4, .in_channels = 2, .out_channels = 3, .groups = 1, .kernel_h = 3,             \
+        .kernel_w = 2, .stride_h = 2, .stride_w = 1, .dilation_h = 1, .dilation_w = 1, __VA_ARGS__                     \
+    }
 
 struct named {
     const char *name;
@@ -187,8 +189,8 @@ static struct gcase make_case(uint64_t seed, int i)
     }
 }
 
-static bool close_enough(const float *y, const float *ref, int64_t n, bool dyadic, int64_t terms, char *msg,
-                         size_t len, const char *what)
+static bool close_enough(const float *y, const float *ref, int64_t n, bool dyadic, int64_t terms, char *msg, size_t len,
+                         const char *what)
 {
     const double atol = dyadic ? 0.0 : 2e-6 * (double)terms, rtol = dyadic ? 0.0 : 1e-5;
     const int64_t bad = first_mismatch(y, ref, n, atol, rtol);
@@ -224,7 +226,8 @@ static bool check_grad_case(const struct gcase *c, uint64_t stream, char *msg, s
             const int64_t n = k ? z.nf : z.nx;
             out = outs[k];
             for (int64_t i = 0; i < n; i++) out[i] = NAN;
-            enum tconv_status st = k ? G[tr].filter_ex(p, x, dy, out, NULL, 0, &o) : G[tr].data_ex(p, dy, w, out, NULL, 0, &o);
+            enum tconv_status st =
+                k ? G[tr].filter_ex(p, x, dy, out, NULL, 0, &o) : G[tr].data_ex(p, dy, w, out, NULL, 0, &o);
             if (st == TCONV_ERR_UNSUPPORTED) continue; /* that algorithm does not apply */
             snprintf(what, sizeof what, "%s [%s]", k ? "dfilter" : "dx", an);
             if (st != TCONV_OK) {
@@ -388,14 +391,15 @@ START_TEST(accumulate)
                 for (int64_t i = 0; i < n; i++)
                     ck_assert_msg(acc[i] == (float)(i % 5) - 2.0f + g0[i],
                                   "%s: %s[%lld] accumulated by %s: %g, want %g + %g", c->name, f ? "dfilter" : "dx",
-                                  (long long)i, tconv_algorithm_name(o.algorithm), acc[i], (float)(i % 5) - 2.0f, g0[i]);
+                                  (long long)i, tconv_algorithm_name(o.algorithm), acc[i], (float)(i % 5) - 2.0f,
+                                  g0[i]);
             }
         o.algorithm = TCONV_ALGORITHM_AUTO;
         float db[8], db0[8];
         ck_assert_int_eq(G[c->tr].bias(&c->p, dy, db0), TCONV_OK);
         for (int i = 0; i < 8; i++) db[i] = 1.0f;
-        ck_assert_int_eq((c->tr ? tconv_conv2d_transpose_backward_bias_ex : tconv_conv2d_backward_bias_ex)(&c->p, dy, db,
-                                                                                                          NULL, 0, &o),
+        ck_assert_int_eq((c->tr ? tconv_conv2d_transpose_backward_bias_ex
+                                : tconv_conv2d_backward_bias_ex)(&c->p, dy, db, NULL, 0, &o),
                          TCONV_OK);
         for (int i = 0; i < z.nb; i++) ck_assert(db[i] == 1.0f + db0[i]);
         free(x), free(w), free(dy), free(g0), free(acc);
@@ -467,9 +471,12 @@ START_TEST(bad_input)
     float *o = c->null_arg == 3 ? NULL : out;
     for (int ref = 0; ref < 2; ref++) {
         enum tconv_status st;
-        if (c->op == 0) st = (ref ? G[c->tr].data_ref : G[c->tr].data)(&c->p, in1, in2, o);
-        else if (c->op == 1) st = (ref ? G[c->tr].filter_ref : G[c->tr].filter)(&c->p, in1, in2, o);
-        else st = (ref ? G[c->tr].bias_ref : G[c->tr].bias)(&c->p, in1, o);
+        if (c->op == 0)
+            st = (ref ? G[c->tr].data_ref : G[c->tr].data)(&c->p, in1, in2, o);
+        else if (c->op == 1)
+            st = (ref ? G[c->tr].filter_ref : G[c->tr].filter)(&c->p, in1, in2, o);
+        else
+            st = (ref ? G[c->tr].bias_ref : G[c->tr].bias)(&c->p, in1, o);
         ck_assert_msg(st == c->st && strstr(tconv_last_error(), c->msg), "%s (%s): %d %s", c->name,
                       ref ? "reference" : "fast", st, tconv_last_error());
         for (int i = 0; i < 4096; i++) ck_assert_msg(out[i] == 9.0f, "%s: output touched", c->name);
@@ -521,13 +528,15 @@ START_TEST(thread_independent)
 {
     /* large enough for many tiles: the filter gradient's reduction order must not depend on threads */
     const struct named cases[3] = {
-        {"conv 3x3", false, Q(.batch = 3, .in_h = 19, .in_w = 17, .in_channels = 16, .out_channels = 24, .kernel_h = 3,
-                              .kernel_w = 3, .stride_h = 1, .padding = TCONV_PADDING_SAME)},
-        {"transposed k4 s2 NCHW", true, Q(.batch = 2, .in_h = 12, .in_w = 11, .in_channels = 16, .out_channels = 8,
-                                          .kernel_h = 4, .kernel_w = 4, .stride_h = 2, .stride_w = 2,
-                                          .padding = TCONV_PADDING_SAME, .layout = TCONV_NCHW)},
-        {"depthwise 3x3", false, Q(.batch = 2, .in_h = 20, .in_w = 18, .in_channels = 40, .out_channels = 40,
-                                   .groups = 40, .kernel_h = 3, .kernel_w = 3, .stride_h = 1, .padding = TCONV_PADDING_SAME)},
+        {"conv 3x3", false,
+         Q(.batch = 3, .in_h = 19, .in_w = 17, .in_channels = 16, .out_channels = 24, .kernel_h = 3, .kernel_w = 3,
+           .stride_h = 1, .padding = TCONV_PADDING_SAME)},
+        {"transposed k4 s2 NCHW", true,
+         Q(.batch = 2, .in_h = 12, .in_w = 11, .in_channels = 16, .out_channels = 8, .kernel_h = 4, .kernel_w = 4,
+           .stride_h = 2, .stride_w = 2, .padding = TCONV_PADDING_SAME, .layout = TCONV_NCHW)},
+        {"depthwise 3x3", false,
+         Q(.batch = 2, .in_h = 20, .in_w = 18, .in_channels = 40, .out_channels = 40, .groups = 40, .kernel_h = 3,
+           .kernel_w = 3, .stride_h = 1, .padding = TCONV_PADDING_SAME)},
     };
     for (int k = 0; k < 3; k++) {
         const struct named *c = &cases[k];
@@ -582,13 +591,15 @@ START_TEST(filter_grad_blocks)
         ck_assert_int_eq(G[c->tr].filter_ref(&c->p, x, dy, ref), TCONV_OK);
         struct tconv__problem user, pr;
         ck_assert_int_eq(tconv__resolve("t", &c->p, c->tr, &user, NULL), TCONV_OK);
-        if (c->tr) tconv__adjoint(&user, &pr);
-        else pr = user;
+        if (c->tr)
+            tconv__adjoint(&user, &pr);
+        else
+            pr = user;
         for (size_t b = 0; b < sizeof blocks / sizeof *blocks; b++)
             for (int threads = 1; threads <= 3; threads += 2) {
                 struct tconv__plan pl;
-                ck_assert_int_eq(tconv__plan_filter_grad_tiles("t", &pr, TCONV_ALGORITHM_AUTO, blocks[b][0], blocks[b][1],
-                                                               blocks[b][2], blocks[b][3], &pl),
+                ck_assert_int_eq(tconv__plan_filter_grad_tiles("t", &pr, TCONV_ALGORITHM_AUTO, blocks[b][0],
+                                                               blocks[b][1], blocks[b][2], blocks[b][3], &pl),
                                  TCONV_OK);
                 void *ws = tconv__alloc(tconv__round64(pl.shared_bytes) + (size_t)threads * pl.scratch_bytes);
                 struct tconv__times sum;

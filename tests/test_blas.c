@@ -23,9 +23,8 @@ START_TEST(sgemm_transposes)
                     float want = 0;
                     for (int64_t l = 0; l < k; l++)
                         want += (ta ? a[l * lda + i] : a[i * lda + l]) * (tb ? b[j * ldb + l] : b[l * ldb + j]);
-                    ck_assert_msg(c[i * ldc + j] == want, "trans %d%d: c[%lld][%lld] = %g, want %g (seed %llu)", ta,
-                                  tb, (long long)i, (long long)j, c[i * ldc + j], want,
-                                  (unsigned long long)test_seed());
+                    ck_assert_msg(c[i * ldc + j] == want, "trans %d%d: c[%lld][%lld] = %g, want %g (seed %llu)", ta, tb,
+                                  (long long)i, (long long)j, c[i * ldc + j], want, (unsigned long long)test_seed());
                 }
             /* the padding columns of C are not touched */
             for (int64_t i = 0; i < m; i++)

@@ -7,12 +7,16 @@
 #include "common.h"
 #include "seed_data.h"
 
-#define P(...) {.batch = 1, .in_h = 4, .in_w = 4, .in_channels = 1, .out_channels = 1, .groups = 1, .kernel_h = 3,  \
-                .kernel_w = 3, .stride_h = 2, .stride_w = 2, .dilation_h = 1, .dilation_w = 1, __VA_ARGS__}
+#define P(...)                                                                                                         \
+    {                                                                                                                  \
+        .batch = 1, .in_h = 4, .in_w = 4, .in_channels = 1, .out_channels = 1, .groups = 1, .kernel_h = 3,             \
+        .kernel_w = 3, .stride_h = 2, .stride_w = 2, .dilation_h = 1, .dilation_w = 1, __VA_ARGS__                     \
+    }
 
 START_TEST(overlap_seed002)
 {
-    struct tconv_params p = P(.in_channels = 2, .out_channels = 4, .padding = TCONV_PADDING_SAME, .out_h = 8, .out_w = 8);
+    struct tconv_params p =
+        P(.in_channels = 2, .out_channels = 4, .padding = TCONV_PADDING_SAME, .out_h = 8, .out_w = 8);
     int32_t c[64];
     ck_assert_int_eq(tconv_overlap_map(&p, c), TCONV_OK);
     for (int i = 0; i < 64; i++) /* seed 002 sums ones over 2 input channels: twice the count */
@@ -41,8 +45,8 @@ static void check_map(const struct tconv_params *pp)
                 }
     char cs[512];
     for (int64_t i = 0; i < g.out_h * g.out_w; i++)
-        ck_assert_msg(c[i] == want[i], "%s: [%lld] = %d, want %d", case_str(cs, sizeof cs, true, &p), (long long)i, c[i],
-                      want[i]);
+        ck_assert_msg(c[i] == want[i], "%s: [%lld] = %d, want %d", case_str(cs, sizeof cs, true, &p), (long long)i,
+                      c[i], want[i]);
     free(c), free(want);
 }
 
@@ -68,16 +72,16 @@ START_TEST(overlap_brute_force)
     const struct tconv_params huge[] = {
         P(.in_h = 1, .in_w = 2, .kernel_h = 1, .kernel_w = 1, .stride_h = 3, .dilation_h = 3074457345618258603,
           .dilation_w = INT64_MAX, .padding = TCONV_PADDING_SAME),
-        P(.in_h = 2, .in_w = 3, .kernel_h = 2, .kernel_w = 3, .stride_h = (int64_t)1 << 40,
-          .dilation_w = INT64_MAX / 4, .padding = TCONV_PADDING_EXPLICIT, .pad_bottom = ((int64_t)1 << 40) - 1,
-          .pad_left = INT64_MAX / 4 - 1, .pad_right = INT64_MAX / 4 - 1),
+        P(.in_h = 2, .in_w = 3, .kernel_h = 2, .kernel_w = 3, .stride_h = (int64_t)1 << 40, .dilation_w = INT64_MAX / 4,
+          .padding = TCONV_PADDING_EXPLICIT, .pad_bottom = ((int64_t)1 << 40) - 1, .pad_left = INT64_MAX / 4 - 1,
+          .pad_right = INT64_MAX / 4 - 1),
     };
     for (size_t i = 0; i < sizeof huge / sizeof *huge; i++) check_map(&huge[i]);
     /* batch 0 leaves the crop unchecked (as TF): an INT64_MAX crop lands nothing (a fuzzer find) */
-    struct tconv_params b0 = P(.batch = 0, .in_h = 1, .in_w = 2, .in_channels = 2, .kernel_h = 1, .kernel_w = 1,
-                               .stride_h = 2, .stride_w = 64, .dilation_h = 64, .dilation_w = INT64_MAX,
-                               .padding = TCONV_PADDING_EXPLICIT, .pad_top = 1, .pad_bottom = 6,
-                               .pad_left = INT64_MAX, .out_h = 1, .out_w = 2);
+    struct tconv_params b0 =
+        P(.batch = 0, .in_h = 1, .in_w = 2, .in_channels = 2, .kernel_h = 1, .kernel_w = 1, .stride_h = 2,
+          .stride_w = 64, .dilation_h = 64, .dilation_w = INT64_MAX, .padding = TCONV_PADDING_EXPLICIT, .pad_top = 1,
+          .pad_bottom = 6, .pad_left = INT64_MAX, .out_h = 1, .out_w = 2);
     int32_t m2[2] = {-1, -1};
     ck_assert_int_eq(tconv_overlap_map(&b0, m2), TCONV_ERR_SIZE_OVERFLOW); /* out + padding overflows */
     ck_assert(m2[0] == -1 && m2[1] == -1);
@@ -141,12 +145,12 @@ START_TEST(bilinear_upsampling)
         for (int depthwise = 0; depthwise < 2; depthwise++)
             for (int lay = 0; lay < 2; lay++) {
                 const int64_t k = 2 * s - s % 2, pad = (k - s) / 2, h = 5, w = 7, c = 3;
-                struct tconv_params p = P(.in_h = h, .in_w = w, .in_channels = c, .out_channels = c,
-                                          .groups = depthwise ? c : 1, .kernel_h = k, .kernel_w = k, .stride_h = s,
-                                          .stride_w = s, .padding = TCONV_PADDING_EXPLICIT, .pad_top = pad,
-                                          .pad_bottom = pad, .pad_left = pad, .pad_right = pad,
-                                          .layout = (enum tconv_layout)lay,
-                                          .filter_layout = depthwise ? TCONV_FILTER_HWOI : TCONV_FILTER_OIHW);
+                struct tconv_params p =
+                    P(.in_h = h, .in_w = w, .in_channels = c, .out_channels = c, .groups = depthwise ? c : 1,
+                      .kernel_h = k, .kernel_w = k, .stride_h = s, .stride_w = s, .padding = TCONV_PADDING_EXPLICIT,
+                      .pad_top = pad, .pad_bottom = pad, .pad_left = pad, .pad_right = pad,
+                      .layout = (enum tconv_layout)lay,
+                      .filter_layout = depthwise ? TCONV_FILTER_HWOI : TCONV_FILTER_OIHW);
                 struct tconv_geometry g;
                 ck_assert_int_eq(tconv_conv2d_transpose_geometry(&p, &g), TCONV_OK);
                 ck_assert(g.out_h == s * h && g.out_w == s * w);
@@ -166,15 +170,18 @@ START_TEST(bilinear_upsampling)
                                 rows_clamp[iy] = interp(plane + iy * w, w, s, ox, true);
                             }
                             float rz[5], rc[5];
-                            for (int64_t iy = 0; iy < h; iy++) rz[iy] = (float)rows_zero[iy], rc[iy] = (float)rows_clamp[iy];
+                            for (int64_t iy = 0; iy < h; iy++)
+                                rz[iy] = (float)rows_zero[iy], rc[iy] = (float)rows_clamp[iy];
                             const double zero = interp(rz, h, s, oy, false), clamped = interp(rc, h, s, oy, true);
                             const float v = lay ? y[(ch * s * h + oy) * s * w + ox] : y[(oy * s * w + ox) * c + ch];
                             ck_assert_msg(fabs(v - zero) <= 1e-5, "s %lld: (%lld,%lld) = %g, bilinear with zeros %g",
                                           (long long)s, (long long)oy, (long long)ox, v, zero);
-                            const bool inside = oy >= border && oy < s * h - border && ox >= border && ox < s * w - border;
+                            const bool inside =
+                                oy >= border && oy < s * h - border && ox >= border && ox < s * w - border;
                             if (inside)
-                                ck_assert_msg(fabs(v - clamped) <= 1e-5, "s %lld: (%lld,%lld) = %g, clamped bilinear %g",
-                                              (long long)s, (long long)oy, (long long)ox, v, clamped);
+                                ck_assert_msg(fabs(v - clamped) <= 1e-5,
+                                              "s %lld: (%lld,%lld) = %g, clamped bilinear %g", (long long)s,
+                                              (long long)oy, (long long)ox, v, clamped);
                         }
                 }
             }

@@ -9,9 +9,11 @@
 #include "common.h"
 
 /* A base parameter set: 1 image, 1->1 channels, 3x3 kernel, stride 1, VALID. */
-#define P(...) {.batch = 1, .in_h = 4, .in_w = 4, .in_channels = 1, .out_channels = 1,   \
-                                      .groups = 1, .kernel_h = 3, .kernel_w = 3, .stride_h = 1, .stride_w = 1, \
-                                      .dilation_h = 1, .dilation_w = 1, __VA_ARGS__}
+#define P(...)                                                                                                         \
+    {                                                                                                                  \
+        .batch = 1, .in_h = 4, .in_w = 4, .in_channels = 1, .out_channels = 1, .groups = 1, .kernel_h = 3,             \
+        .kernel_w = 3, .stride_h = 1, .stride_w = 1, .dilation_h = 1, .dilation_w = 1, __VA_ARGS__                     \
+    }
 #define PV(...) ((struct tconv_params)P(__VA_ARGS__))
 
 struct geo_case {
@@ -30,51 +32,54 @@ static const struct geo_case geo_cases[] = {
     {"seed001 conv VALID s3 14->4", false, P(.in_h = 14, .in_w = 14, .stride_h = 3, .stride_w = 3), 4, 0, 0, 4, 4},
     {"conv SAME_LOWER s2 14->7, odd pixel first", false,
      P(.in_h = 14, .in_w = 14, .stride_h = 2, .stride_w = 2, .padding = TCONV_PADDING_SAME_LOWER), 7, 1, 0, 7, 7},
-    {"conv SAME k4 s1: total 3 -> (1, 2)", false, P(.in_h = 5, .in_w = 5, .kernel_h = 4, .kernel_w = 4,
-                                                     .padding = TCONV_PADDING_SAME), 5, 1, 2, 5, 5},
-    {"conv SAME_LOWER k4 s1: total 3 -> (2, 1)", false, P(.in_h = 5, .in_w = 5, .kernel_h = 4, .kernel_w = 4,
-                                                           .padding = TCONV_PADDING_SAME_LOWER), 5, 2, 1, 5, 5},
-    {"conv SAME k1 s2: no padding", false, P(.in_h = 5, .in_w = 5, .kernel_h = 1, .kernel_w = 1, .stride_h = 2,
-                                             .stride_w = 2, .padding = TCONV_PADDING_SAME), 3, 0, 0, 3, 3},
+    {"conv SAME k4 s1: total 3 -> (1, 2)", false,
+     P(.in_h = 5, .in_w = 5, .kernel_h = 4, .kernel_w = 4, .padding = TCONV_PADDING_SAME), 5, 1, 2, 5, 5},
+    {"conv SAME_LOWER k4 s1: total 3 -> (2, 1)", false,
+     P(.in_h = 5, .in_w = 5, .kernel_h = 4, .kernel_w = 4, .padding = TCONV_PADDING_SAME_LOWER), 5, 2, 1, 5, 5},
+    {"conv SAME k1 s2: no padding", false,
+     P(.in_h = 5, .in_w = 5, .kernel_h = 1, .kernel_w = 1, .stride_h = 2, .stride_w = 2, .padding = TCONV_PADDING_SAME),
+     3, 0, 0, 3, 3},
     {"conv EXPLICIT (1,2) s2: (7+3-3)/2+1", false,
      P(.in_h = 7, .in_w = 7, .stride_h = 2, .stride_w = 2, .padding = TCONV_PADDING_EXPLICIT, .pad_top = 1,
-       .pad_bottom = 2, .pad_left = 1, .pad_right = 2), 4, 1, 2, 4, 4},
-    {"conv VALID dilation 2: extent 5", false,
-     P(.in_h = 10, .in_w = 10, .dilation_h = 2, .dilation_w = 2), 6, 0, 0, 6, 6},
+       .pad_bottom = 2, .pad_left = 1, .pad_right = 2),
+     4, 1, 2, 4, 4},
+    {"conv VALID dilation 2: extent 5", false, P(.in_h = 10, .in_w = 10, .dilation_h = 2, .dilation_w = 2), 6, 0, 0, 6,
+     6},
     {"conv VALID in < extent: TF's (2-5+2)/2 = 0, an empty output", false,
      P(.in_h = 2, .in_w = 2, .kernel_h = 5, .kernel_w = 5, .stride_h = 2, .stride_w = 2), 0, 0, 0, 0, 0},
-    {"seed000 dense == 1x1 conv: 4x4 stays 4x4", false, P(.kernel_h = 1, .kernel_w = 1, .out_channels = 2), 4, 0,
-     0, 4, 4},
+    {"seed000 dense == 1x1 conv: 4x4 stays 4x4", false, P(.kernel_h = 1, .kernel_w = 1, .out_channels = 2), 4, 0, 0, 4,
+     4},
     {"conv SAME on an empty input", false, P(.in_h = 0, .in_w = 0, .padding = TCONV_PADDING_SAME), 0, 1, 1, 0, 0},
     {"conv out_h given and equal", false, P(.in_h = 8, .in_w = 8, .out_h = 6, .out_w = 6), 6, 0, 0, 6, 6},
 
     /* conv2d_transpose: TensorFlow's output_shape check, Keras defaults, PyTorch output_padding */
-    {"seed004 VALID k3 s2: Keras default 5", true, P(.in_h = 2, .in_w = 2, .stride_h = 2, .stride_w = 2), 5, 0, 0,
-     5, 6},
+    {"seed004 VALID k3 s2: Keras default 5", true, P(.in_h = 2, .in_w = 2, .stride_h = 2, .stride_w = 2), 5, 0, 0, 5,
+     6},
     {"seed004 VALID k3 s2: output_shape 6 (last row bias only)", true,
      P(.in_h = 2, .in_w = 2, .stride_h = 2, .stride_w = 2, .out_h = 6, .out_w = 6), 6, 0, -1, 5, 6},
     {"seed002 SAME k3 s2 4->8: crop (0, 1)", true,
-     P(.in_h = 4, .in_w = 4, .stride_h = 2, .stride_w = 2, .padding = TCONV_PADDING_SAME, .out_h = 8, .out_w = 8),
-     8, 0, 1, 7, 8},
+     P(.in_h = 4, .in_w = 4, .stride_h = 2, .stride_w = 2, .padding = TCONV_PADDING_SAME, .out_h = 8, .out_w = 8), 8, 0,
+     1, 7, 8},
     {"SAME k3 s2 4->7: crop (1, 1)", true,
-     P(.in_h = 4, .in_w = 4, .stride_h = 2, .stride_w = 2, .padding = TCONV_PADDING_SAME, .out_h = 7, .out_w = 7),
-     7, 1, 1, 7, 8},
+     P(.in_h = 4, .in_w = 4, .stride_h = 2, .stride_w = 2, .padding = TCONV_PADDING_SAME, .out_h = 7, .out_w = 7), 7, 1,
+     1, 7, 8},
     {"SAME k4 s2 4->8: crop (1, 1)", true,
-     P(.in_h = 4, .in_w = 4, .kernel_h = 4, .kernel_w = 4, .stride_h = 2, .stride_w = 2,
-       .padding = TCONV_PADDING_SAME), 8, 1, 1, 7, 8},
+     P(.in_h = 4, .in_w = 4, .kernel_h = 4, .kernel_w = 4, .stride_h = 2, .stride_w = 2, .padding = TCONV_PADDING_SAME),
+     8, 1, 1, 7, 8},
     {"SAME k5 s2 4->8: crop (1, 2), the extra at the end", true,
-     P(.in_h = 4, .in_w = 4, .kernel_h = 5, .kernel_w = 5, .stride_h = 2, .stride_w = 2,
-       .padding = TCONV_PADDING_SAME), 8, 1, 2, 7, 8},
+     P(.in_h = 4, .in_w = 4, .kernel_h = 5, .kernel_w = 5, .stride_h = 2, .stride_w = 2, .padding = TCONV_PADDING_SAME),
+     8, 1, 2, 7, 8},
     {"SAME_LOWER k5 s2 4->8: crop (2, 1)", true,
      P(.in_h = 4, .in_w = 4, .kernel_h = 5, .kernel_w = 5, .stride_h = 2, .stride_w = 2,
-       .padding = TCONV_PADDING_SAME_LOWER), 8, 2, 1, 7, 8},
+       .padding = TCONV_PADDING_SAME_LOWER),
+     8, 2, 1, 7, 8},
     {"tensorflow#45999 SAME k2 s6 2->12: 4 trailing bias-only rows", true,
-     P(.in_h = 2, .in_w = 2, .kernel_h = 2, .kernel_w = 2, .stride_h = 6, .stride_w = 6,
-       .padding = TCONV_PADDING_SAME), 12, 0, -4, 7, 12},
+     P(.in_h = 2, .in_w = 2, .kernel_h = 2, .kernel_w = 2, .stride_h = 6, .stride_w = 6, .padding = TCONV_PADDING_SAME),
+     12, 0, -4, 7, 12},
     {"seed001 layers.conv2d_transpose 7 k3 s2 SAME -> 14", true,
      P(.in_h = 7, .in_w = 7, .stride_h = 2, .stride_w = 2, .padding = TCONV_PADDING_SAME), 14, 0, 1, 13, 14},
-    {"seed001 layers.conv2d_transpose 4 k3 s3 VALID -> 12", true,
-     P(.in_h = 4, .in_w = 4, .stride_h = 3, .stride_w = 3), 12, 0, 0, 12, 14},
+    {"seed001 layers.conv2d_transpose 4 k3 s3 VALID -> 12", true, P(.in_h = 4, .in_w = 4, .stride_h = 3, .stride_w = 3),
+     12, 0, 0, 12, 14},
     {"seed001 nn.conv2d_transpose 4 k3 s3 VALID output_shape 14", true,
      P(.in_h = 4, .in_w = 4, .stride_h = 3, .stride_w = 3, .out_h = 14, .out_w = 14), 14, 0, -2, 12, 14},
     {"seed001 text: k3 s2 VALID 4 -> 9", true, P(.stride_h = 2, .stride_w = 2), 9, 0, 0, 9, 10},
@@ -88,22 +93,26 @@ static const struct geo_case geo_cases[] = {
      10, 1, 0, 9, 10},
     {"PyTorch k3 s2 p1 op0: 5 -> 9", true,
      P(.in_h = 5, .in_w = 5, .stride_h = 2, .stride_w = 2, .padding = TCONV_PADDING_EXPLICIT, .pad_top = 1,
-       .pad_bottom = 1, .pad_left = 1, .pad_right = 1), 9, 1, 1, 9, 10},
+       .pad_bottom = 1, .pad_left = 1, .pad_right = 1),
+     9, 1, 1, 9, 10},
     {"TF explicit paddings with output_shape 10", true,
      P(.in_h = 5, .in_w = 5, .stride_h = 2, .stride_w = 2, .padding = TCONV_PADDING_EXPLICIT, .pad_top = 1,
-       .pad_bottom = 1, .pad_left = 1, .pad_right = 1, .out_h = 10, .out_w = 10), 10, 1, 0, 9, 10},
+       .pad_bottom = 1, .pad_left = 1, .pad_right = 1, .out_h = 10, .out_w = 10),
+     10, 1, 0, 9, 10},
     {"both out and output_padding, agreeing", true,
      P(.in_h = 5, .in_w = 5, .stride_h = 2, .stride_w = 2, .padding = TCONV_PADDING_EXPLICIT, .pad_top = 1,
        .pad_bottom = 1, .pad_left = 1, .pad_right = 1, .out_h = 10, .out_w = 10, .output_padding_h = 1,
-       .output_padding_w = 1), 10, 1, 0, 9, 10},
+       .output_padding_w = 1),
+     10, 1, 0, 9, 10},
     {"PyTorch rule: output_padding 1 < dilation 2 with stride 1", true,
      P(.dilation_h = 2, .dilation_w = 2, .padding = TCONV_PADDING_EXPLICIT, .output_padding_h = 1,
-       .output_padding_w = 1), 9, 0, -1, 8, 9},
+       .output_padding_w = 1),
+     9, 0, -1, 8, 9},
     {"ONNX asymmetric pads (0, 2)", true,
-     P(.stride_h = 2, .stride_w = 2, .padding = TCONV_PADDING_EXPLICIT, .pad_bottom = 2, .pad_right = 2), 7, 0, 2,
-     7, 8},
-    {"dilated transposed VALID: extent 5, 3 -> 7", true,
-     P(.in_h = 3, .in_w = 3, .dilation_h = 2, .dilation_w = 2), 7, 0, 0, 7, 7},
+     P(.stride_h = 2, .stride_w = 2, .padding = TCONV_PADDING_EXPLICIT, .pad_bottom = 2, .pad_right = 2), 7, 0, 2, 7,
+     8},
+    {"dilated transposed VALID: extent 5, 3 -> 7", true, P(.in_h = 3, .in_w = 3, .dilation_h = 2, .dilation_w = 2), 7,
+     0, 0, 7, 7},
     {"empty input: out given, the range check is skipped (TF)", true,
      P(.in_h = 0, .in_w = 3, .padding = TCONV_PADDING_SAME, .out_h = 5, .out_w = 5), 5, 0, 0, -1, -1},
     {"1x1 s1 transposed: out == in", true, P(.kernel_h = 1, .kernel_w = 1), 4, 0, 0, 4, 4},
@@ -121,16 +130,15 @@ START_TEST(geometry_table)
                       (long long)g.out_w);
         return;
     }
-    ck_assert_msg(g.out_h == c->out && g.out_w == c->out, "%s: out %lld x %lld, want %lld", c->name,
-                  (long long)g.out_h, (long long)g.out_w, (long long)c->out);
+    ck_assert_msg(g.out_h == c->out && g.out_w == c->out, "%s: out %lld x %lld, want %lld", c->name, (long long)g.out_h,
+                  (long long)g.out_w, (long long)c->out);
     ck_assert_msg(g.pad_top == c->pb && g.pad_bottom == c->pa && g.pad_left == c->pb && g.pad_right == c->pa,
                   "%s: pads (%lld, %lld, %lld, %lld), want (%lld, %lld)", c->name, (long long)g.pad_top,
                   (long long)g.pad_bottom, (long long)g.pad_left, (long long)g.pad_right, (long long)c->pb,
                   (long long)c->pa);
-    ck_assert_msg(g.out_h_min == c->omin && g.out_h_max == c->omax && g.out_w_min == c->omin &&
-                      g.out_w_max == c->omax,
-                  "%s: range [%lld, %lld], want [%lld, %lld]", c->name, (long long)g.out_h_min,
-                  (long long)g.out_h_max, (long long)c->omin, (long long)c->omax);
+    ck_assert_msg(g.out_h_min == c->omin && g.out_h_max == c->omax && g.out_w_min == c->omin && g.out_w_max == c->omax,
+                  "%s: range [%lld, %lld], want [%lld, %lld]", c->name, (long long)g.out_h_min, (long long)g.out_h_max,
+                  (long long)c->omin, (long long)c->omax);
 }
 END_TEST
 
@@ -139,11 +147,10 @@ START_TEST(transpose_range_is_exact)
 {
     struct rng r = rng_make(test_seed(), 11);
     for (int it = 0; it < 400; it++) {
-        struct tconv_params p = P(.in_h = rng_int(&r, 1, 9), .in_w = rng_int(&r, 1, 9),
-                                  .kernel_h = rng_int(&r, 1, 7), .kernel_w = rng_int(&r, 1, 7),
-                                  .stride_h = rng_int(&r, 1, 4), .stride_w = rng_int(&r, 1, 4),
-                                  .dilation_h = rng_int(&r, 1, 3), .dilation_w = rng_int(&r, 1, 3),
-                                  .padding = (enum tconv_padding)rng_int(&r, 0, 3));
+        struct tconv_params p = P(.in_h = rng_int(&r, 1, 9), .in_w = rng_int(&r, 1, 9), .kernel_h = rng_int(&r, 1, 7),
+                                  .kernel_w = rng_int(&r, 1, 7), .stride_h = rng_int(&r, 1, 4),
+                                  .stride_w = rng_int(&r, 1, 4), .dilation_h = rng_int(&r, 1, 3),
+                                  .dilation_w = rng_int(&r, 1, 3), .padding = (enum tconv_padding)rng_int(&r, 0, 3));
         if (p.padding == TCONV_PADDING_EXPLICIT) {
             p.pad_top = rng_int(&r, 0, 2), p.pad_bottom = rng_int(&r, 0, 2);
             p.pad_left = rng_int(&r, 0, 2), p.pad_right = rng_int(&r, 0, 2);
@@ -159,10 +166,11 @@ START_TEST(transpose_range_is_exact)
             enum tconv_status st = tconv_conv2d_transpose_geometry(&q, &g2);
             bool want = o >= g.out_h_min && o <= g.out_h_max && o > 0;
             if (o <= 0) continue; /* 0 means "computed"; negative is tested elsewhere */
-            ck_assert_msg((st == TCONV_OK) == want, "%s: out_h %lld -> status %d (seed %llu)", buf, (long long)o,
-                          st, (unsigned long long)test_seed());
+            ck_assert_msg((st == TCONV_OK) == want, "%s: out_h %lld -> status %d (seed %llu)", buf, (long long)o, st,
+                          (unsigned long long)test_seed());
             if (st != TCONV_OK) {
-                ck_assert_msg(st == TCONV_ERR_SHAPE_MISMATCH, "%s: out_h %lld: %s", buf, (long long)o, tconv_last_error());
+                ck_assert_msg(st == TCONV_ERR_SHAPE_MISMATCH, "%s: out_h %lld: %s", buf, (long long)o,
+                              tconv_last_error());
                 continue;
             }
             /* TensorFlow's definition: a conv2d of the output size with the same parameters gives back in_h
@@ -196,7 +204,7 @@ static const struct bad_case bad_cases[] = {
     {"layout", false, P(.layout = (enum tconv_layout)7), TCONV_ERR_INVALID_ARGUMENT, "layout = 7", "TCONV_NCHW (1)"},
     {"filter_layout", true, P(.filter_layout = (enum tconv_filter_layout)9), TCONV_ERR_INVALID_ARGUMENT,
      "filter_layout = 9", "IOHW (4)"},
-    {"padding", false, P(.padding = (enum tconv_padding)-1), TCONV_ERR_INVALID_ARGUMENT, "padding = -1",
+    {"padding", false, P(.padding = (enum tconv_padding) - 1), TCONV_ERR_INVALID_ARGUMENT, "padding = -1",
      "EXPLICIT (3)"},
     {"activation", true, P(.activation = (enum tconv_activation)5), TCONV_ERR_INVALID_ARGUMENT, "activation = 5",
      "RELU (1)"},
@@ -210,25 +218,23 @@ static const struct bad_case bad_cases[] = {
     {"kernel_w", false, P(.kernel_w = -5), TCONV_ERR_INVALID_ARGUMENT, "kernel_w = -5", ">= 1"},
     {"stride_h", false, P(.stride_h = 0), TCONV_ERR_INVALID_ARGUMENT, "stride_h = 0", ">= 1"},
     {"stride_w", true, P(.stride_w = 0), TCONV_ERR_INVALID_ARGUMENT, "stride_w = 0", ">= 1"},
-    {"dilation_h 0 (oneDNN's dense)", true, P(.dilation_h = 0), TCONV_ERR_INVALID_ARGUMENT, "dilation_h = 0",
-     ">= 1"},
+    {"dilation_h 0 (oneDNN's dense)", true, P(.dilation_h = 0), TCONV_ERR_INVALID_ARGUMENT, "dilation_h = 0", ">= 1"},
     {"dilation_w", false, P(.dilation_w = -1), TCONV_ERR_INVALID_ARGUMENT, "dilation_w = -1", ">= 1"},
     {"out_h negative", true, P(.out_h = -8), TCONV_ERR_INVALID_ARGUMENT, "out_h = -8", ">= 0"},
     {"groups not dividing in_channels", false, P(.in_channels = 6, .out_channels = 4, .groups = 4),
      TCONV_ERR_INVALID_ARGUMENT, "in_channels = 6", "groups = 4"},
     {"groups not dividing out_channels", true, P(.in_channels = 4, .out_channels = 6, .groups = 4),
      TCONV_ERR_INVALID_ARGUMENT, "out_channels = 6", "groups = 4"},
-    {"negative explicit pad", false, P(.padding = TCONV_PADDING_EXPLICIT, .pad_left = -1),
-     TCONV_ERR_INVALID_ARGUMENT, "pad_left = -1", ">= 0"},
-    {"pad with SAME", true, P(.padding = TCONV_PADDING_SAME, .pad_top = 1), TCONV_ERR_INVALID_ARGUMENT,
-     "pad_top = 1", "only used with TCONV_PADDING_EXPLICIT"},
-    {"output_padding on conv2d", false, P(.output_padding_h = 1), TCONV_ERR_INVALID_ARGUMENT,
-     "output_padding_h = 1", "conv2d_transpose only"},
+    {"negative explicit pad", false, P(.padding = TCONV_PADDING_EXPLICIT, .pad_left = -1), TCONV_ERR_INVALID_ARGUMENT,
+     "pad_left = -1", ">= 0"},
+    {"pad with SAME", true, P(.padding = TCONV_PADDING_SAME, .pad_top = 1), TCONV_ERR_INVALID_ARGUMENT, "pad_top = 1",
+     "only used with TCONV_PADDING_EXPLICIT"},
+    {"output_padding on conv2d", false, P(.output_padding_h = 1), TCONV_ERR_INVALID_ARGUMENT, "output_padding_h = 1",
+     "conv2d_transpose only"},
     {"output_padding with VALID", true, P(.stride_h = 2, .output_padding_w = 1), TCONV_ERR_INVALID_ARGUMENT,
      "output_padding_w = 1", "only used with TCONV_PADDING_EXPLICIT"},
-    {"output_padding >= stride", true,
-     P(.stride_h = 2, .padding = TCONV_PADDING_EXPLICIT, .output_padding_h = 2), TCONV_ERR_INVALID_ARGUMENT,
-     "output_padding_h = 2", "[0, 2)"},
+    {"output_padding >= stride", true, P(.stride_h = 2, .padding = TCONV_PADDING_EXPLICIT, .output_padding_h = 2),
+     TCONV_ERR_INVALID_ARGUMENT, "output_padding_h = 2", "[0, 2)"},
     {"conv out_h mismatch", false, P(.in_h = 8, .in_w = 8, .out_h = 5), TCONV_ERR_SHAPE_MISMATCH, "out_h = 5",
      "computed output height 6"},
     {"conv negative output", false, P(.in_h = 1, .in_w = 4), TCONV_ERR_INVALID_ARGUMENT, "out_h would be negative",
@@ -238,8 +244,8 @@ static const struct bad_case bad_cases[] = {
     {"seed004 output_shape 7", true, P(.in_h = 2, .in_w = 2, .stride_h = 2, .stride_w = 2, .out_h = 5, .out_w = 7),
      TCONV_ERR_SHAPE_MISMATCH, "out_w = 7 is not an admissible output width", "[5, 6]"},
     {"SAME output_shape too small", true,
-     P(.stride_h = 2, .stride_w = 2, .padding = TCONV_PADDING_SAME, .out_h = 6, .out_w = 8),
-     TCONV_ERR_SHAPE_MISMATCH, "out_h = 6", "[7, 8]"},
+     P(.stride_h = 2, .stride_w = 2, .padding = TCONV_PADDING_SAME, .out_h = 6, .out_w = 8), TCONV_ERR_SHAPE_MISMATCH,
+     "out_h = 6", "[7, 8]"},
     {"out and output_padding disagree", true,
      P(.in_h = 5, .in_w = 5, .stride_h = 2, .stride_w = 2, .padding = TCONV_PADDING_EXPLICIT, .pad_top = 1,
        .pad_bottom = 1, .out_h = 9, .output_padding_h = 1),
@@ -251,22 +257,21 @@ static const struct bad_case bad_cases[] = {
     /* overflow and limits */
     {"batch x pixels overflows", false, P(.batch = INT64_MAX, .in_h = 3, .in_w = 3), TCONV_ERR_SIZE_OVERFLOW,
      "x has too many elements", "batch x in_h x in_w x in_channels"},
-    {"bytes just over SIZE_MAX", false, P(.batch = ((int64_t)1 << 62) + 1, .in_h = 1, .in_w = 1, .kernel_h = 1,
-                                          .kernel_w = 1),
-     TCONV_ERR_SIZE_OVERFLOW, "4611686018427387905", "must fit int64_t and size_t"},
-    {"elements one over the limit", false, P(.batch = ((int64_t)1 << 61), .in_h = 1, .in_w = 1, .kernel_h = 1,
-                                             .kernel_w = 1),
-     TCONV_ERR_SIZE_OVERFLOW, "2305843009213693952", "exceeds 2305843009213693951"},
+    {"bytes just over SIZE_MAX", false,
+     P(.batch = ((int64_t)1 << 62) + 1, .in_h = 1, .in_w = 1, .kernel_h = 1, .kernel_w = 1), TCONV_ERR_SIZE_OVERFLOW,
+     "4611686018427387905", "must fit int64_t and size_t"},
+    {"elements one over the limit", false,
+     P(.batch = ((int64_t)1 << 61), .in_h = 1, .in_w = 1, .kernel_h = 1, .kernel_w = 1), TCONV_ERR_SIZE_OVERFLOW,
+     "2305843009213693952", "exceeds 2305843009213693951"},
     {"transposed out + crop over INT64_MAX (fuzz: the crop passed as admissible)", true,
      P(.in_w = 4, .kernel_w = 1, .stride_w = 64, .dilation_w = INT64_MAX, .padding = TCONV_PADDING_EXPLICIT,
        .pad_left = INT64_MAX, .out_w = 2),
      TCONV_ERR_SIZE_OVERFLOW, "out + padding overflows int64_t on the width axis", "pad_left = 9223372036854775807"},
-    {"pad_top INT64_MAX", false, P(.padding = TCONV_PADDING_EXPLICIT, .pad_top = INT64_MAX),
-     TCONV_ERR_SIZE_OVERFLOW, "in + padding overflows int64_t", "pad_top = 9223372036854775807"},
+    {"pad_top INT64_MAX", false, P(.padding = TCONV_PADDING_EXPLICIT, .pad_top = INT64_MAX), TCONV_ERR_SIZE_OVERFLOW,
+     "in + padding overflows int64_t", "pad_top = 9223372036854775807"},
     {"out_h INT64_MAX", true, P(.out_h = INT64_MAX, .out_w = 3), TCONV_ERR_SHAPE_MISMATCH,
      "out_h = 9223372036854775807 is not an admissible output height", "admit out_h in"},
-    {"in_h x in_w over 2^62", true, P(.in_h = (int64_t)1 << 31, .in_w = (int64_t)1 << 31, .kernel_h = 1,
-                                        .kernel_w = 1),
+    {"in_h x in_w over 2^62", true, P(.in_h = (int64_t)1 << 31, .in_w = (int64_t)1 << 31, .kernel_h = 1, .kernel_w = 1),
      TCONV_ERR_SIZE_OVERFLOW, "has too many elements", "2147483648"},
     {"dilated extent overflows", false, P(.kernel_h = INT64_MAX, .dilation_h = 2), TCONV_ERR_SIZE_OVERFLOW,
      "dilated kernel extent", "kernel_h = 9223372036854775807"},
@@ -274,12 +279,12 @@ static const struct bad_case bad_cases[] = {
      "stride_h = 4611686018427387903"},
     {"a dimension of 2^31 reaches BLAS", false, P(.in_h = (int64_t)1 << 31, .in_w = 1, .kernel_h = 1, .kernel_w = 1),
      TCONV_ERR_UNSUPPORTED, "in_h x in_w = 2147483648", "INT_MAX"},
-    {"channels over INT_MAX", true, P(.in_h = 1, .in_w = 1, .kernel_h = 1, .kernel_w = 1,
-                                      .in_channels = (int64_t)INT_MAX + 1),
-     TCONV_ERR_UNSUPPORTED, "in_channels = 2147483648", "INT_MAX"},
-    {"filter elements overflow", false, P(.kernel_h = (int64_t)1 << 20, .kernel_w = (int64_t)1 << 20,
-                                          .in_channels = (int64_t)1 << 20, .out_channels = 1 << 20,
-                                          .in_h = (int64_t)1 << 20, .in_w = (int64_t)1 << 20),
+    {"channels over INT_MAX", true,
+     P(.in_h = 1, .in_w = 1, .kernel_h = 1, .kernel_w = 1, .in_channels = (int64_t)INT_MAX + 1), TCONV_ERR_UNSUPPORTED,
+     "in_channels = 2147483648", "INT_MAX"},
+    {"filter elements overflow", false,
+     P(.kernel_h = (int64_t)1 << 20, .kernel_w = (int64_t)1 << 20, .in_channels = (int64_t)1 << 20,
+       .out_channels = 1 << 20, .in_h = (int64_t)1 << 20, .in_w = (int64_t)1 << 20),
      TCONV_ERR_SIZE_OVERFLOW, "the filter has too many elements", "1048576"},
 };
 
@@ -292,8 +297,8 @@ START_TEST(bad_parameters)
     enum tconv_status st = c->tr ? tconv_conv2d_transpose_geometry(&c->p, &g) : tconv_conv2d_geometry(&c->p, &g);
     const char *msg = tconv_last_error();
     ck_assert_msg(st == c->st, "%s: status %d, want %d (%s)", c->name, st, c->st, msg);
-    ck_assert_msg(strstr(msg, c->msg1) && strstr(msg, c->msg2), "%s: message \"%s\" lacks \"%s\" / \"%s\"",
-                  c->name, msg, c->msg1, c->msg2);
+    ck_assert_msg(strstr(msg, c->msg1) && strstr(msg, c->msg2), "%s: message \"%s\" lacks \"%s\" / \"%s\"", c->name,
+                  msg, c->msg1, c->msg2);
     ck_assert_msg(strstr(msg, c->tr ? "tconv_conv2d_transpose_geometry: " : "tconv_conv2d_geometry: ") == msg,
                   "%s: message does not name the function: %s", c->name, msg);
     ck_assert_msg(memcmp(&g, &before, sizeof g) == 0, "%s: the geometry was written on failure", c->name);

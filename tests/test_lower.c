@@ -8,9 +8,11 @@
 #include "internal.h"
 #include "seed_data.h"
 
-#define P(...) {.batch = 1, .in_h = 3, .in_w = 3, .in_channels = 1, .out_channels = 1,   \
-                                      .groups = 1, .kernel_h = 2, .kernel_w = 2, .stride_h = 1, .stride_w = 1, \
-                                      .dilation_h = 1, .dilation_w = 1, __VA_ARGS__}
+#define P(...)                                                                                                         \
+    {                                                                                                                  \
+        .batch = 1, .in_h = 3, .in_w = 3, .in_channels = 1, .out_channels = 1, .groups = 1, .kernel_h = 2,             \
+        .kernel_w = 2, .stride_h = 1, .stride_w = 1, .dilation_h = 1, .dilation_w = 1, __VA_ARGS__                     \
+    }
 #define PV(...) ((struct tconv_params)P(__VA_ARGS__))
 
 static struct tconv__problem mk(bool tr, struct tconv_params p)
@@ -23,8 +25,7 @@ static struct tconv__problem mk(bool tr, struct tconv_params p)
 
 static void expect_floats(const float *got, const float *want, int n, const char *what)
 {
-    for (int i = 0; i < n; i++)
-        ck_assert_msg(got[i] == want[i], "%s: [%d] = %g, want %g", what, i, got[i], want[i]);
+    for (int i = 0; i < n; i++) ck_assert_msg(got[i] == want[i], "%s: [%d] = %g, want %g", what, i, got[i], want[i]);
 }
 
 START_TEST(im2col_nhwc_valid)
@@ -48,18 +49,23 @@ START_TEST(im2col_column_blocks)
     float x[2 * 6 * 5 * 3];
     for (int i = 0; i < 180; i++) x[i] = (float)(i + 1);
     for (int nchw = 0; nchw < 2; nchw++) {
-        struct tconv__problem pr = mk(false, PV(.batch = 2, .in_h = 6, .in_w = 5, .in_channels = 3, .out_channels = 3,
-                                                .kernel_h = 3, .kernel_w = 2, .stride_h = 2,
-                                                .padding = TCONV_PADDING_SAME, .layout = nchw ? TCONV_NCHW : TCONV_NHWC));
+        struct tconv__problem pr =
+            mk(false,
+               PV(.batch = 2, .in_h = 6, .in_w = 5, .in_channels = 3, .out_channels = 3, .kernel_h = 3, .kernel_w = 2,
+                  .stride_h = 2, .padding = TCONV_PADDING_SAME, .layout = nchw ? TCONV_NCHW : TCONV_NHWC));
         const int64_t kdim = 3 * 2 * 3, rows = nchw ? pr.out_h * pr.out_w : 2 * pr.out_h * pr.out_w;
         float full[18 * 40], part[18 * 40];
-        if (nchw) tconv__im2col_nchw(&pr, x, 0, 0, rows, 0, kdim, full);
-        else tconv__im2col_nhwc(&pr, x, 0, 0, rows, 0, kdim, full);
+        if (nchw)
+            tconv__im2col_nchw(&pr, x, 0, 0, rows, 0, kdim, full);
+        else
+            tconv__im2col_nhwc(&pr, x, 0, 0, rows, 0, kdim, full);
         const int64_t blocks[3][2] = {{0, 5}, {5, 13}, {13, 18}};
         for (int b = 0; b < 3; b++) {
             const int64_t k0 = blocks[b][0], k1 = blocks[b][1];
-            if (nchw) tconv__im2col_nchw(&pr, x, 0, 0, rows, k0, k1, part);
-            else tconv__im2col_nhwc(&pr, x, 0, 0, rows, k0, k1, part);
+            if (nchw)
+                tconv__im2col_nchw(&pr, x, 0, 0, rows, k0, k1, part);
+            else
+                tconv__im2col_nhwc(&pr, x, 0, 0, rows, k0, k1, part);
             for (int64_t r = 0; r < rows; r++)
                 for (int64_t k = k0; k < k1; k++)
                     ck_assert(nchw ? part[(k - k0) * rows + r] == full[k * rows + r]
@@ -85,8 +91,8 @@ START_TEST(im2col_stride_dilation)
 {
     float x[36];
     for (int i = 0; i < 36; i++) x[i] = (float)(i + 1);
-    struct tconv__problem pr = mk(false, PV(.in_h = 6, .in_w = 6, .stride_h = 2, .stride_w = 2, .dilation_h = 2,
-                                           .dilation_w = 2));
+    struct tconv__problem pr =
+        mk(false, PV(.in_h = 6, .in_w = 6, .stride_h = 2, .stride_w = 2, .dilation_h = 2, .dilation_w = 2));
     ck_assert(pr.out_h == 2 && pr.out_w == 2);
     const float want[16] = {1, 3, 13, 15, 3, 5, 15, 17, 13, 15, 25, 27, 15, 17, 27, 29};
     float col[16], colc[16];
@@ -105,8 +111,7 @@ START_TEST(im2col_nchw_tiles_and_groups)
     /* 2 channels, groups 2: group 1 reads channel 1 (= 10 + channel 0) */
     float x[18];
     for (int i = 0; i < 9; i++) x[i] = (float)(i + 1), x[9 + i] = (float)(i + 11);
-    struct tconv__problem pr =
-        mk(false, PV(.layout = TCONV_NCHW, .in_channels = 2, .out_channels = 2, .groups = 2));
+    struct tconv__problem pr = mk(false, PV(.layout = TCONV_NCHW, .in_channels = 2, .out_channels = 2, .groups = 2));
     float col[4 * 4];
     /* pixels [1, 4) of group 1: rows are taps (ky,kx), width 3 */
     tconv__im2col_nchw(&pr, x, 1, 1, 4, 0, 4, col);
@@ -121,29 +126,35 @@ static void seed003_col(float *col, bool nchw)
     for (int i = 0; i < 4; i++)
         for (int t = 0; t < 9; t++) {
             float v = (&seed003_x[0][0])[i] * (&seed003_filter[0][0])[t];
-            if (nchw) col[t * 4 + i] = v;
-            else col[i * 9 + t] = v;
+            if (nchw)
+                col[t * 4 + i] = v;
+            else
+                col[i * 9 + t] = v;
         }
 }
 
 START_TEST(col2im_seed003)
 {
     for (int nchw = 0; nchw < 2; nchw++) {
-        struct tconv__problem pr = mk(true, PV(.layout = nchw ? TCONV_NCHW : TCONV_NHWC, .in_h = 2, .in_w = 2,
-                                              .kernel_h = 3, .kernel_w = 3, .stride_h = 2, .stride_w = 2,
-                                              .out_h = 5, .out_w = 5));
+        struct tconv__problem pr =
+            mk(true, PV(.layout = nchw ? TCONV_NCHW : TCONV_NHWC, .in_h = 2, .in_w = 2, .kernel_h = 3, .kernel_w = 3,
+                        .stride_h = 2, .stride_w = 2, .out_h = 5, .out_w = 5));
         float col[36], y[25];
         seed003_col(col, nchw);
         for (int i = 0; i < 25; i++) y[i] = NAN;
-        if (nchw) tconv__col2im_nchw(&pr, col, 0, 0, 1, NULL, y, false);
-        else tconv__col2im_nhwc(&pr, col, 0, 0, 1, 0, 5, 0, 2, NULL, y, false);
+        if (nchw)
+            tconv__col2im_nchw(&pr, col, 0, 0, 1, NULL, y, false);
+        else
+            tconv__col2im_nhwc(&pr, col, 0, 0, 1, 0, 5, 0, 2, NULL, y, false);
         expect_floats(y, &seed003_out[0][0], 25, nchw ? "NCHW" : "NHWC");
 
         /* bias then ReLU, fused in the same write */
         const float bias = -300.0f;
         pr.act = TCONV_ACTIVATION_RELU;
-        if (nchw) tconv__col2im_nchw(&pr, col, 0, 0, 1, &bias, y, false);
-        else tconv__col2im_nhwc(&pr, col, 0, 0, 1, 0, 5, 0, 2, &bias, y, false);
+        if (nchw)
+            tconv__col2im_nchw(&pr, col, 0, 0, 1, &bias, y, false);
+        else
+            tconv__col2im_nhwc(&pr, col, 0, 0, 1, 0, 5, 0, 2, &bias, y, false);
         for (int i = 0; i < 25; i++) {
             float v = (&seed003_out[0][0])[i] - 300.0f;
             ck_assert_msg(y[i] == (v > 0 ? v : 0), "bias+relu [%d] = %g", i, y[i]);
@@ -151,8 +162,10 @@ START_TEST(col2im_seed003)
         /* accumulate: y += result (gradient accumulation), no bias, no activation */
         pr.act = TCONV_ACTIVATION_NONE;
         for (int i = 0; i < 25; i++) y[i] = 1000.0f;
-        if (nchw) tconv__col2im_nchw(&pr, col, 0, 0, 1, NULL, y, true);
-        else tconv__col2im_nhwc(&pr, col, 0, 0, 1, 0, 5, 0, 2, NULL, y, true);
+        if (nchw)
+            tconv__col2im_nchw(&pr, col, 0, 0, 1, NULL, y, true);
+        else
+            tconv__col2im_nhwc(&pr, col, 0, 0, 1, 0, 5, 0, 2, NULL, y, true);
         for (int i = 0; i < 25; i++) ck_assert(y[i] == 1000.0f + (&seed003_out[0][0])[i]);
     }
 }
@@ -164,11 +177,13 @@ START_TEST(col2im_overlap_count_with_crop)
     for (int nchw = 0; nchw < 2; nchw++) {
         struct tconv__problem pr =
             mk(true, PV(.layout = nchw ? TCONV_NCHW : TCONV_NHWC, .in_h = 4, .in_w = 4, .kernel_h = 3, .kernel_w = 3,
-                       .stride_h = 2, .stride_w = 2, .padding = TCONV_PADDING_SAME, .out_h = 8, .out_w = 8));
+                        .stride_h = 2, .stride_w = 2, .padding = TCONV_PADDING_SAME, .out_h = 8, .out_w = 8));
         float col[16 * 9], y[64];
         for (int i = 0; i < 16 * 9; i++) col[i] = 1.0f;
-        if (nchw) tconv__col2im_nchw(&pr, col, 0, 0, 1, NULL, y, false);
-        else tconv__col2im_nhwc(&pr, col, 0, 0, 1, 0, 8, 0, 4, NULL, y, false);
+        if (nchw)
+            tconv__col2im_nchw(&pr, col, 0, 0, 1, NULL, y, false);
+        else
+            tconv__col2im_nhwc(&pr, col, 0, 0, 1, 0, 8, 0, 4, NULL, y, false);
         for (int i = 0; i < 64; i++)
             ck_assert_msg(2 * y[i] == (&seed002_out[0][0])[i], "%s [%d] = %g", nchw ? "NCHW" : "NHWC", i, y[i]);
     }
@@ -179,7 +194,7 @@ END_TEST
 START_TEST(col2im_bias_only_tail)
 {
     struct tconv__problem pr = mk(true, PV(.in_h = 2, .in_w = 2, .kernel_h = 2, .kernel_w = 2, .stride_h = 6,
-                                          .stride_w = 6, .padding = TCONV_PADDING_SAME));
+                                           .stride_w = 6, .padding = TCONV_PADDING_SAME));
     ck_assert(pr.out_h == 12 && pr.h.pa == -4);
     float col[4 * 4], y[144];
     for (int i = 0; i < 16; i++) col[i] = 1.0f;
@@ -223,7 +238,7 @@ START_TEST(filter_layouts_match_header)
     for (int t = 0; t < 2; t++)
         for (int l = 1; l <= 4; l++) {
             struct tconv__problem pr = mk(t, PV(.in_channels = CI, .out_channels = CO, .groups = G, .kernel_h = KH,
-                                               .kernel_w = KW, .filter_layout = (enum tconv_filter_layout)l));
+                                                .kernel_w = KW, .filter_layout = (enum tconv_filter_layout)l));
             const float *w = t ? tr[l] : conv[l];
             const int nfull = t ? CI : CO, nlocal = t ? CO / G : CI / G;
             for (int f = 0; f < nfull; f++)
@@ -242,8 +257,8 @@ START_TEST(filter_layouts_match_header)
                 for (size_t i = 0; i < sizeof packed / sizeof *packed; i++) packed[i] = NAN;
                 tconv__pack_filter(&q, w, packed, 2);
                 struct tconv__problem canon = q;
-                canon.flayout = t ? (nchw ? TCONV_FILTER_IOHW : TCONV_FILTER_HWOI)
-                                  : (nchw ? TCONV_FILTER_OIHW : TCONV_FILTER_HWIO);
+                canon.flayout =
+                    t ? (nchw ? TCONV_FILTER_IOHW : TCONV_FILTER_HWOI) : (nchw ? TCONV_FILTER_OIHW : TCONV_FILTER_HWIO);
                 ck_assert(tconv__filter_is_canonical(&canon));
                 for (int f = 0; f < nfull; f++)
                     for (int c = 0; c < nlocal; c++)
@@ -263,14 +278,19 @@ START_TEST(epilogues)
     for (int rows = 0; rows < 2; rows++) {
         for (int i = 0; i < 20; i++) y[i] = (float)(i % 7) - 3.0f;
         y[6] = NAN;
-        if (rows) tconv__epilogue_rows(TCONV_ACTIVATION_RELU, bias, y, 3, 4, 5); /* 3 x 4 block, ld 5 */
-        else tconv__epilogue_cols(TCONV_ACTIVATION_RELU, bias, y, 3, 4, 5);
+        if (rows)
+            tconv__epilogue_rows(TCONV_ACTIVATION_RELU, bias, y, 3, 4, 5); /* 3 x 4 block, ld 5 */
+        else
+            tconv__epilogue_cols(TCONV_ACTIVATION_RELU, bias, y, 3, 4, 5);
         for (int i = 0; i < 20; i++) {
             const int r = i / 5, c = i % 5;
             const float v0 = (float)(i % 7) - 3.0f, v = v0 + bias[rows ? r : c];
-            if (i == 6) ck_assert_msg(isnan(y[i]), "NaN must survive ReLU");
-            else if (r < 3 && c < 4) ck_assert_msg(y[i] == (v > 0 ? v : 0), "%s [%d] = %g", rows ? "rows" : "cols", i, y[i]);
-            else ck_assert_msg(y[i] == v0, "outside the block [%d] changed", i);
+            if (i == 6)
+                ck_assert_msg(isnan(y[i]), "NaN must survive ReLU");
+            else if (r < 3 && c < 4)
+                ck_assert_msg(y[i] == (v > 0 ? v : 0), "%s [%d] = %g", rows ? "rows" : "cols", i, y[i]);
+            else
+                ck_assert_msg(y[i] == v0, "outside the block [%d] changed", i);
         }
     }
     /* no bias, no activation: nothing to do */
@@ -291,8 +311,10 @@ START_TEST(col2im_band)
     /* output rows [3, 5) need input row 1 only (oy = 2*iy + ky): col rows of iy = 1 */
     tconv__col2im_nhwc(&pr, col + 2 * 9, 0, 0, 1, 3, 5, 1, 1, NULL, y, false);
     for (int i = 0; i < 25; i++)
-        if (i < 15) ck_assert(isnan(y[i]));
-        else ck_assert_msg(y[i] == (&seed003_out[0][0])[i], "[%d] = %g", i, y[i]);
+        if (i < 15)
+            ck_assert(isnan(y[i]));
+        else
+            ck_assert_msg(y[i] == (&seed003_out[0][0])[i], "[%d] = %g", i, y[i]);
 }
 END_TEST
 

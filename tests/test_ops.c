@@ -17,8 +17,7 @@
 #include "internal.h"
 #include "seed_data.h"
 
-typedef enum tconv_status (*op_fn)(const struct tconv_params *, const float *, const float *, const float *,
-                                   float *);
+typedef enum tconv_status (*op_fn)(const struct tconv_params *, const float *, const float *, const float *, float *);
 
 static op_fn fast_op(bool tr) { return tr ? tconv_conv2d_transpose : tconv_conv2d; }
 static op_fn ref_op(bool tr) { return tr ? tconv_conv2d_transpose_reference : tconv_conv2d_reference; }
@@ -95,7 +94,7 @@ struct sweep_case {
 
 #define SWEEP_CASES 1200
 #define SWEEP_CHUNK 25
-#define MAX_ELEMS 30000
+#define MAX_ELEMS   30000
 
 /* Case i of the sweep: a deterministic function of (seed, i). */
 static struct sweep_case make_case(uint64_t seed, int i)
@@ -199,7 +198,8 @@ static bool check_case(const struct sweep_case *c, uint64_t stream, char *msg, s
         free(ws);
         const char *an = a < 0 ? "AUTO" : tconv_algorithm_name((enum tconv_algorithm)a);
         if (s1 != TCONV_OK) {
-            snprintf(msg, len, "%s [%s%s]: status %d: %s", cs, an, ws ? ", caller workspace" : "", s1, tconv_last_error());
+            snprintf(msg, len, "%s [%s%s]: status %d: %s", cs, an, ws ? ", caller workspace" : "", s1,
+                     tconv_last_error());
             ok = false;
         } else if (!guards_intact(y, ny)) {
             snprintf(msg, len, "%s [%s]: wrote outside y", cs, an);
@@ -241,7 +241,7 @@ START_TEST(sweep_coverage)
         struct tconv_geometry g;
         ck_assert_int_eq(geometry(c.tr, p, &g), TCONV_OK);
         n_tr += c.tr, layout[p->layout]++, flayout[p->filter_layout]++, pad[p->padding]++;
-        k_lt_s += p->kernel_h < p->stride_h, dil += p->dilation_h > 1 || p->dilation_w > 1;
+        k_lt_s += p->kernel_h<p->stride_h, dil += p->dilation_h> 1 || p->dilation_w > 1;
         dw += p->groups > 1 && p->groups == p->in_channels && p->groups == p->out_channels;
         g23 += p->groups == 2 || p->groups == 3, batch += p->batch > 1, bias += c.bias;
         relu += p->activation == TCONV_ACTIVATION_RELU, tail += c.tr && (g.pad_bottom < 0 || g.pad_right < 0);
@@ -313,8 +313,8 @@ START_TEST(adjoint_identity)
         t.filter_layout = swap_io(p.filter_layout);
         char cs[512];
         struct tconv_geometry gt;
-        ck_assert_msg(tconv_conv2d_transpose_geometry(&t, &gt) == TCONV_OK, "%s: %s",
-                      case_str(cs, sizeof cs, true, &t), tconv_last_error());
+        ck_assert_msg(tconv_conv2d_transpose_geometry(&t, &gt) == TCONV_OK, "%s: %s", case_str(cs, sizeof cs, true, &t),
+                      tconv_last_error());
         const int64_t nx = p.batch * p.in_h * p.in_w * p.in_channels, nf = filter_elems(&p);
         const int64_t ny = p.batch * g.out_h * g.out_w * p.out_channels;
         struct rng r = rng_make(test_seed(), 9000 + (uint64_t)i);
@@ -342,9 +342,11 @@ struct named_case {
     struct tconv_params p;
 };
 
-#define Q(...) {.batch = 2, .in_h = 6, .in_w = 5, .in_channels = 3, .out_channels = 4,    \
-                                      .groups = 1, .kernel_h = 1, .kernel_w = 1, .stride_h = 1, .stride_w = 1, \
-                                      .dilation_h = 1, .dilation_w = 1, __VA_ARGS__}
+#define Q(...)                                                                                                         \
+    {                                                                                                                  \
+        .batch = 2, .in_h = 6, .in_w = 5, .in_channels = 3, .out_channels = 4, .groups = 1, .kernel_h = 1,             \
+        .kernel_w = 1, .stride_h = 1, .stride_w = 1, .dilation_h = 1, .dilation_w = 1, __VA_ARGS__                     \
+    }
 #define QV(...) ((struct tconv_params)Q(__VA_ARGS__))
 
 static const struct named_case named_cases[] = {
@@ -366,21 +368,21 @@ static const struct named_case named_cases[] = {
     {"transposed 1x1 SAME s1 out given", true, Q(.padding = TCONV_PADDING_SAME, .out_h = 6, .out_w = 5)},
     {"dcgan-like k4 s2 p1", true,
      Q(.batch = 3, .in_h = 4, .in_w = 4, .in_channels = 16, .out_channels = 8, .kernel_h = 4, .kernel_w = 4,
-       .stride_h = 2, .stride_w = 2, .padding = TCONV_PADDING_EXPLICIT, .pad_top = 1, .pad_bottom = 1,
-       .pad_left = 1, .pad_right = 1, .activation = TCONV_ACTIVATION_RELU)},
+       .stride_h = 2, .stride_w = 2, .padding = TCONV_PADDING_EXPLICIT, .pad_top = 1, .pad_bottom = 1, .pad_left = 1,
+       .pad_right = 1, .activation = TCONV_ACTIVATION_RELU)},
     {"unet-like k2 s2 (kernel == stride)", true,
      Q(.in_h = 7, .in_w = 5, .in_channels = 8, .out_channels = 4, .kernel_h = 2, .kernel_w = 2, .stride_h = 2,
        .stride_w = 2, .layout = TCONV_NCHW, .filter_layout = TCONV_FILTER_IOHW)},
     {"fcn-like k16 s8 p4, 5 classes", true,
      Q(.batch = 1, .in_h = 3, .in_w = 4, .in_channels = 5, .out_channels = 5, .kernel_h = 16, .kernel_w = 16,
-       .stride_h = 8, .stride_w = 8, .padding = TCONV_PADDING_EXPLICIT, .pad_top = 4, .pad_bottom = 4,
-       .pad_left = 4, .pad_right = 4)},
+       .stride_h = 8, .stride_w = 8, .padding = TCONV_PADDING_EXPLICIT, .pad_top = 4, .pad_bottom = 4, .pad_left = 4,
+       .pad_right = 4)},
     {"depthwise 4x4 s2 transposed", true,
-     Q(.in_channels = 6, .out_channels = 6, .groups = 6, .kernel_h = 4, .kernel_w = 4, .stride_h = 2,
-       .stride_w = 2, .padding = TCONV_PADDING_SAME)},
+     Q(.in_channels = 6, .out_channels = 6, .groups = 6, .kernel_h = 4, .kernel_w = 4, .stride_h = 2, .stride_w = 2,
+       .padding = TCONV_PADDING_SAME)},
     {"depthwise 3x3 conv", false,
-     Q(.in_channels = 5, .out_channels = 5, .groups = 5, .kernel_h = 3, .kernel_w = 3,
-       .padding = TCONV_PADDING_SAME, .layout = TCONV_NCHW)},
+     Q(.in_channels = 5, .out_channels = 5, .groups = 5, .kernel_h = 3, .kernel_w = 3, .padding = TCONV_PADDING_SAME,
+       .layout = TCONV_NCHW)},
     {"resnet-like 3x3 SAME", false,
      Q(.in_h = 9, .in_w = 9, .in_channels = 16, .out_channels = 16, .kernel_h = 3, .kernel_w = 3,
        .padding = TCONV_PADDING_SAME, .activation = TCONV_ACTIVATION_RELU)},
@@ -426,8 +428,9 @@ struct tile_case {
     struct tconv_params p;
 };
 
-#define T(...) Q(.batch = 3, .in_h = 7, .in_w = 5, .in_channels = 4, .out_channels = 6, .groups = 2, .kernel_h = 3,  \
-                 .kernel_w = 2, .stride_h = 2, .padding = TCONV_PADDING_SAME, __VA_ARGS__)
+#define T(...)                                                                                                         \
+    Q(.batch = 3, .in_h = 7, .in_w = 5, .in_channels = 4, .out_channels = 6, .groups = 2, .kernel_h = 3,               \
+      .kernel_w = 2, .stride_h = 2, .padding = TCONV_PADDING_SAME, __VA_ARGS__)
 
 static const struct tile_case tile_cases[] = {
     {"conv GEMM NHWC", false, TCONV_ALGORITHM_GEMM, T()},
@@ -507,9 +510,9 @@ END_TEST
 
 START_TEST(empty_input_gives_bias)
 {
-    struct tconv_params p = Q(.in_h = 0, .kernel_h = 3, .kernel_w = 3, .stride_h = 2, .stride_w = 2,
-                              .padding = TCONV_PADDING_SAME, .out_h = 4, .out_w = 10,
-                              .activation = TCONV_ACTIVATION_RELU);
+    struct tconv_params p =
+        Q(.in_h = 0, .kernel_h = 3, .kernel_w = 3, .stride_h = 2, .stride_w = 2, .padding = TCONV_PADDING_SAME,
+          .out_h = 4, .out_w = 10, .activation = TCONV_ACTIVATION_RELU);
     const float f[3 * 3 * 3 * 4] = {0}, bias[4] = {-1, 0.5f, 2, -3};
     float y[2 * 4 * 10 * 4];
     for (int lay = 0; lay < 2; lay++) {
@@ -549,8 +552,8 @@ static const struct named_case thread_cases[] = {
        .kernel_w = 3, .stride_h = 2, .stride_w = 2, .padding = TCONV_PADDING_SAME, .layout = TCONV_NCHW)},
     {"transposed 4x4 s2 NHWC", true,
      Q(.batch = 3, .in_h = 13, .in_w = 11, .in_channels = 16, .out_channels = 12, .kernel_h = 4, .kernel_w = 4,
-       .stride_h = 2, .stride_w = 2, .padding = TCONV_PADDING_EXPLICIT, .pad_top = 1, .pad_bottom = 1,
-       .pad_left = 1, .pad_right = 1, .activation = TCONV_ACTIVATION_RELU)},
+       .stride_h = 2, .stride_w = 2, .padding = TCONV_PADDING_EXPLICIT, .pad_top = 1, .pad_bottom = 1, .pad_left = 1,
+       .pad_right = 1, .activation = TCONV_ACTIVATION_RELU)},
     {"transposed 3x3 s2 NCHW OIHW", true,
      Q(.batch = 2, .in_h = 15, .in_w = 14, .in_channels = 12, .out_channels = 16, .kernel_h = 3, .kernel_w = 3,
        .stride_h = 2, .stride_w = 2, .padding = TCONV_PADDING_SAME, .layout = TCONV_NCHW,
@@ -602,13 +605,12 @@ START_TEST(reproducible_and_thread_independent)
                           threads[i]);
     ck_assert_int_eq(ref_op(n->tr)(p, x, f, b, ref), TCONV_OK);
     const int64_t bad2 = first_mismatch(y[1], ref, ny, 1e-6 * terms, 1e-5);
-    ck_assert_msg(bad2 < 0, "%s: y[%lld] = %.9g vs reference %.9g", n->name, (long long)bad2,
-                  bad2 < 0 ? 0 : y[1][bad2], bad2 < 0 ? 0 : ref[bad2]);
+    ck_assert_msg(bad2 < 0, "%s: y[%lld] = %.9g vs reference %.9g", n->name, (long long)bad2, bad2 < 0 ? 0 : y[1][bad2],
+                  bad2 < 0 ? 0 : ref[bad2]);
     free(x), free(f), free(b), free(ref);
     for (int i = 0; i < 4; i++) free(y[i]);
 }
 END_TEST
-
 
 /* ---------------------------------------------------------------- non-finite inputs */
 
@@ -629,7 +631,8 @@ static const struct named_case nonfinite_cases[] = {
        .padding = TCONV_PADDING_SAME)},
     {"conv 1x1", false, Q(.in_h = 5, .in_w = 4, .kernel_h = 1, .kernel_w = 1)},
     {"transposed 3x3 s2 SAME", true,
-     Q(.in_h = 5, .in_w = 4, .kernel_h = 3, .kernel_w = 3, .stride_h = 2, .stride_w = 2, .padding = TCONV_PADDING_SAME)},
+     Q(.in_h = 5, .in_w = 4, .kernel_h = 3, .kernel_w = 3, .stride_h = 2, .stride_w = 2,
+       .padding = TCONV_PADDING_SAME)},
     {"transposed 4x4 s2 p1", true,
      Q(.in_h = 5, .in_w = 4, .kernel_h = 4, .kernel_w = 4, .stride_h = 2, .stride_w = 2,
        .padding = TCONV_PADDING_EXPLICIT, .pad_top = 1, .pad_bottom = 1, .pad_left = 1, .pad_right = 1)},
@@ -675,8 +678,8 @@ START_TEST(non_finite_inputs)
     float *ref = malloc(ny * 4);
     const bool filled = (p->kernel_h % p->stride_h == 0) && (p->kernel_w % p->stride_w == 0);
     const float values[3] = {NAN, INFINITY, -INFINITY};
-    for (int in_w = 0; in_w < 2; in_w++)       /* 0: x, 1: the filter */
-        for (int pos = 0; pos < 3; pos++)      /* first, middle and last element */
+    for (int in_w = 0; in_w < 2; in_w++)  /* 0: x, 1: the filter */
+        for (int pos = 0; pos < 3; pos++) /* first, middle and last element */
             for (int v = 0; v < 3; v++)
                 for (int algo = 0; algo < 4; algo++) {
                     fill_dyadic(&r, x, nx), fill_dyadic(&r, f, nf), fill_dyadic(&r, b, p->out_channels);
@@ -686,8 +689,8 @@ START_TEST(non_finite_inputs)
                     struct tconv_options o = TCONV_OPTIONS_INIT;
                     struct tconv_profile prof;
                     o.algorithm = (enum tconv_algorithm)algo, o.profile = &prof;
-                    const enum tconv_status st = (n->tr ? tconv_conv2d_transpose_ex : tconv_conv2d_ex)(p, x, f, b, y, NULL,
-                                                                                                     0, &o);
+                    const enum tconv_status st =
+                        (n->tr ? tconv_conv2d_transpose_ex : tconv_conv2d_ex)(p, x, f, b, y, NULL, 0, &o);
                     if (st == TCONV_ERR_UNSUPPORTED) continue; /* a forced algorithm that does not apply */
                     ck_assert_int_eq(st, TCONV_OK);
                     ck_assert_int_eq(ref_op(n->tr)(p, x, f, b, ref), TCONV_OK);
@@ -704,11 +707,12 @@ START_TEST(non_finite_inputs)
                                       "%s, %s = %g at %lld, %s: y[%lld] = %g, reference %g (interior %d)", n->name,
                                       in_w ? "w" : "x", values[v], (long long)at, tconv_algorithm_name(prof.algorithm),
                                       (long long)i, y[i], ref[i], in_core);
-                        if (!a && !e) ck_assert_msg(y[i] == ref[i], "%s: finite y[%lld] = %g, reference %g", n->name,
-                                                    (long long)i, y[i], ref[i]);
+                        if (!a && !e)
+                            ck_assert_msg(y[i] == ref[i], "%s: finite y[%lld] = %g, reference %g", n->name,
+                                          (long long)i, y[i], ref[i]);
                     }
-                    ck_assert_msg(ref_bad > 0 || (in_w && p->groups > 1), "%s: the %s value reached nothing",
-                                  n->name, in_w ? "filter" : "x");
+                    ck_assert_msg(ref_bad > 0 || (in_w && p->groups > 1), "%s: the %s value reached nothing", n->name,
+                                  in_w ? "filter" : "x");
                 }
     free(x), free(f), free(b), free(y), free(ref);
 }
@@ -727,8 +731,7 @@ int main(void)
     tcase_add_loop_test(tc, tile_edges, 0, (int)(sizeof tile_cases / sizeof *tile_cases));
     tcase_add_test(tc, empty_input_gives_bias);
     tcase_add_loop_test(tc, non_finite_inputs, 0, (int)(sizeof nonfinite_cases / sizeof *nonfinite_cases));
-    tcase_add_loop_test(tc, reproducible_and_thread_independent, 0,
-                        (int)(sizeof thread_cases / sizeof *thread_cases));
+    tcase_add_loop_test(tc, reproducible_and_thread_independent, 0, (int)(sizeof thread_cases / sizeof *thread_cases));
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

@@ -8,28 +8,28 @@
 #include "internal.h"
 #include "seed_data.h"
 
-#define P(...) {.batch = 1, .in_h = 3, .in_w = 3, .in_channels = 1, .out_channels = 1,   \
-                                      .groups = 1, .kernel_h = 3, .kernel_w = 3, .stride_h = 1, .stride_w = 1, \
-                                      .dilation_h = 1, .dilation_w = 1, __VA_ARGS__}
+#define P(...)                                                                                                         \
+    {                                                                                                                  \
+        .batch = 1, .in_h = 3, .in_w = 3, .in_channels = 1, .out_channels = 1, .groups = 1, .kernel_h = 3,             \
+        .kernel_w = 3, .stride_h = 1, .stride_w = 1, .dilation_h = 1, .dilation_w = 1, __VA_ARGS__                     \
+    }
 #define PV(...) ((struct tconv_params)P(__VA_ARGS__))
 
-typedef enum tconv_status (*op_fn)(const struct tconv_params *, const float *, const float *, const float *,
-                                   float *);
+typedef enum tconv_status (*op_fn)(const struct tconv_params *, const float *, const float *, const float *, float *);
 
 START_TEST(seed003_exact)
 {
     struct tconv_params p = P(.in_h = 2, .in_w = 2, .stride_h = 2, .stride_w = 2, .out_h = 5, .out_w = 5);
     float y[25];
-    ck_assert_int_eq(tconv_conv2d_transpose_reference(&p, &seed003_x[0][0], &seed003_filter[0][0], NULL, y),
-                     TCONV_OK);
+    ck_assert_int_eq(tconv_conv2d_transpose_reference(&p, &seed003_x[0][0], &seed003_filter[0][0], NULL, y), TCONV_OK);
     for (int i = 0; i < 25; i++) ck_assert_msg(y[i] == (&seed003_out[0][0])[i], "[%d] = %g", i, y[i]);
 }
 END_TEST
 
 START_TEST(seed002_exact)
 {
-    struct tconv_params p = P(.batch = 3, .in_h = 4, .in_w = 4, .in_channels = 2, .out_channels = 4,
-                              .stride_h = 2, .stride_w = 2, .padding = TCONV_PADDING_SAME, .out_h = 8, .out_w = 8);
+    struct tconv_params p = P(.batch = 3, .in_h = 4, .in_w = 4, .in_channels = 2, .out_channels = 4, .stride_h = 2,
+                              .stride_w = 2, .padding = TCONV_PADDING_SAME, .out_h = 8, .out_w = 8);
     static float x[3 * 4 * 4 * 2], f[3 * 3 * 4 * 2], y[3 * 8 * 8 * 4];
     for (size_t i = 0; i < sizeof x / sizeof *x; i++) x[i] = 1;
     for (size_t i = 0; i < sizeof f / sizeof *f; i++) f[i] = 1;
@@ -55,8 +55,8 @@ START_TEST(seed004_values)
         for (int i = 0; i < o; i++)
             for (int j = 0; j < o; j++) {
                 double want = (i < 5 && j < 5) ? want5[i][j] : 0.0;
-                ck_assert_msg(fabs(y[i * o + j] - want) <= 1e-6 * fabs(want), "%dx%d (%d,%d) = %g, want %g", o, o, i,
-                              j, y[i * o + j], want);
+                ck_assert_msg(fabs(y[i * o + j] - want) <= 1e-6 * fabs(want), "%dx%d (%d,%d) = %g, want %g", o, o, i, j,
+                              y[i * o + j], want);
             }
     }
 }
@@ -76,8 +76,8 @@ START_TEST(seed000_001_dense)
     p.in_channels = 2, p.out_channels = 1;
     ck_assert_int_eq(tconv_conv2d_transpose_reference(&p, y, seed000_kernel, NULL, back), TCONV_OK);
     for (int i = 0; i < 16; i++)
-        ck_assert_msg(fabs(back[i] - seed001_transpose[i]) <= 1e-6 * seed001_transpose[i], "pixel %d: %.8g vs %.8g",
-                      i, back[i], seed001_transpose[i]);
+        ck_assert_msg(fabs(back[i] - seed001_transpose[i]) <= 1e-6 * seed001_transpose[i], "pixel %d: %.8g vs %.8g", i,
+                      back[i], seed001_transpose[i]);
 }
 END_TEST
 
@@ -109,9 +109,9 @@ START_TEST(transpose_is_full_conv_with_flipped_kernel)
         fill_dyadic(&r, f, kh * kw);
         for (int i = 0; i < kh * kw; i++) ff[i] = f[kh * kw - 1 - i];
         struct tconv_params t = P(.in_h = h, .in_w = w, .kernel_h = kh, .kernel_w = kw);
-        struct tconv_params c = P(.in_h = h, .in_w = w, .kernel_h = kh, .kernel_w = kw,
-                                  .padding = TCONV_PADDING_EXPLICIT, .pad_top = kh - 1, .pad_bottom = kh - 1,
-                                  .pad_left = kw - 1, .pad_right = kw - 1);
+        struct tconv_params c =
+            P(.in_h = h, .in_w = w, .kernel_h = kh, .kernel_w = kw, .padding = TCONV_PADDING_EXPLICIT,
+              .pad_top = kh - 1, .pad_bottom = kh - 1, .pad_left = kw - 1, .pad_right = kw - 1);
         ck_assert_int_eq(tconv_conv2d_transpose_reference(&t, x, f, NULL, a), TCONV_OK);
         ck_assert_int_eq(tconv_conv2d_reference(&c, x, ff, NULL, b), TCONV_OK);
         for (int i = 0; i < (h + kh - 1) * (w + kw - 1); i++) ck_assert(a[i] == b[i]);
@@ -135,8 +135,7 @@ START_TEST(dilation_is_zero_stuffing)
             for (int j = 0; j < k; j++) fs[i * d * ke + j * d] = f[i * k + j];
         struct tconv_params p = P(.in_h = in, .in_w = in, .kernel_h = k, .kernel_w = k, .dilation_h = d,
                                   .dilation_w = d, .stride_h = s, .stride_w = s);
-        struct tconv_params q = P(.in_h = in, .in_w = in, .kernel_h = ke, .kernel_w = ke, .stride_h = s,
-                                  .stride_w = s);
+        struct tconv_params q = P(.in_h = in, .in_w = in, .kernel_h = ke, .kernel_w = ke, .stride_h = s, .stride_w = s);
         op_fn fn = tr ? tconv_conv2d_transpose_reference : tconv_conv2d_reference;
         ck_assert_int_eq(fn(&p, x, f, NULL, a), TCONV_OK);
         ck_assert_int_eq(fn(&q, x, fs, NULL, b), TCONV_OK);
@@ -162,14 +161,15 @@ START_TEST(layouts_are_permutations)
     for (int it = 0; it < 40; it++) {
         const bool tr = it & 1;
         const int64_t g = rng_int(&r, 1, 2);
-        struct tconv_params p = P(.batch = 2, .in_h = rng_int(&r, 3, 6), .in_w = rng_int(&r, 3, 6),
-                                  .in_channels = g * rng_int(&r, 1, 3), .out_channels = g * rng_int(&r, 1, 3),
-                                  .groups = g, .kernel_h = rng_int(&r, 1, 3), .kernel_w = rng_int(&r, 1, 3),
-                                  .stride_h = rng_int(&r, 1, 2), .stride_w = rng_int(&r, 1, 2),
-                                  .padding = TCONV_PADDING_SAME);
+        struct tconv_params p =
+            P(.batch = 2, .in_h = rng_int(&r, 3, 6), .in_w = rng_int(&r, 3, 6), .in_channels = g * rng_int(&r, 1, 3),
+              .out_channels = g * rng_int(&r, 1, 3), .groups = g, .kernel_h = rng_int(&r, 1, 3),
+              .kernel_w = rng_int(&r, 1, 3), .stride_h = rng_int(&r, 1, 2), .stride_w = rng_int(&r, 1, 2),
+              .padding = TCONV_PADDING_SAME);
         struct tconv_geometry geo;
         ck_assert_int_eq(tr ? tconv_conv2d_transpose_geometry(&p, &geo) : tconv_conv2d_geometry(&p, &geo), TCONV_OK);
-        const int64_t nx = p.batch * p.in_h * p.in_w * p.in_channels, ny = p.batch * geo.out_h * geo.out_w * p.out_channels;
+        const int64_t nx = p.batch * p.in_h * p.in_w * p.in_channels,
+                      ny = p.batch * geo.out_h * geo.out_w * p.out_channels;
         const int64_t nf = filter_elems(&p);
         float *x = malloc(nx * 4), *xc = malloc(nx * 4), *f = malloc(nf * 4), *fl = malloc(nf * 4);
         float *y0 = malloc(ny * 4), *y1 = malloc(ny * 4), *yc = malloc(ny * 4), *bias = malloc(p.out_channels * 4);

@@ -35,7 +35,7 @@ enum kind { FORWARD, DATA, FILTER, BIAS };
 
 struct cli {
     const char *op;
-    bool tr;   /* the op is conv2d_transpose or one of its gradients */
+    bool tr; /* the op is conv2d_transpose or one of its gradients */
     enum kind kind;
     struct tconv_params p;
     bool have_in, have_out, have_kernel, have_filters;
@@ -49,9 +49,14 @@ struct cli {
     enum tconv_algorithm algo;
 };
 
-static const char *const ops[8] = {"conv2d", "conv2d_transpose", "conv2d_backward_data", "conv2d_backward_filter",
-                                   "conv2d_backward_bias", "conv2d_transpose_backward_data",
-                                   "conv2d_transpose_backward_filter", "conv2d_transpose_backward_bias"};
+static const char *const ops[8] = {"conv2d",
+                                   "conv2d_transpose",
+                                   "conv2d_backward_data",
+                                   "conv2d_backward_filter",
+                                   "conv2d_backward_bias",
+                                   "conv2d_transpose_backward_data",
+                                   "conv2d_transpose_backward_filter",
+                                   "conv2d_transpose_backward_bias"};
 
 static bool parse_op(const char *name, struct cli *c, bool forward_only)
 {
@@ -91,10 +96,14 @@ static bool parse_pair(const char *s, int64_t *h, int64_t *w)
 {
     long long v[4];
     const int n = parse_ints(s, v, 4);
-    if (n == 1) *h = *w = v[0];
-    else if (n == 2) *h = v[0], *w = v[1];
-    else if (n == 4) *h = v[1], *w = v[2];
-    else return false;
+    if (n == 1)
+        *h = *w = v[0];
+    else if (n == 2)
+        *h = v[0], *w = v[1];
+    else if (n == 4)
+        *h = v[1], *w = v[2];
+    else
+        return false;
     return true;
 }
 
@@ -137,7 +146,8 @@ static int parse_options(int argc, char **argv, int first, struct cli *c, const 
         const char *v = argv[++i];
         long long t[8];
         if (!strcmp(o, "--input-shape")) {
-            if (parse_ints(v, c->in, 4) != 4) return usage_error("%s: --input-shape wants N,H,W,C, got '%s'", argv[0], v);
+            if (parse_ints(v, c->in, 4) != 4)
+                return usage_error("%s: --input-shape wants N,H,W,C, got '%s'", argv[0], v);
             c->have_in = true;
         } else if (!strcmp(o, "--output-shape")) {
             c->n_out = parse_ints(v, c->out, 4);
@@ -164,43 +174,59 @@ static int parse_options(int argc, char **argv, int first, struct cli *c, const 
             if (parse_ints(v, t, 1) != 1) return usage_error("%s: --filters wants an integer, got '%s'", argv[0], v);
             c->filters = t[0], c->have_filters = true;
         } else if (!strcmp(o, "--layout")) {
-            if (!strcmp(v, "NHWC")) c->p.layout = TCONV_NHWC;
-            else if (!strcmp(v, "NCHW")) c->p.layout = TCONV_NCHW;
-            else return usage_error("%s: --layout is NHWC or NCHW, got '%s'", argv[0], v);
+            if (!strcmp(v, "NHWC"))
+                c->p.layout = TCONV_NHWC;
+            else if (!strcmp(v, "NCHW"))
+                c->p.layout = TCONV_NCHW;
+            else
+                return usage_error("%s: --layout is NHWC or NCHW, got '%s'", argv[0], v);
         } else if (!strcmp(o, "--filter-layout")) {
             const char *names[5] = {"DEFAULT", "HWIO", "OIHW", "HWOI", "IOHW"};
             int k = 0;
             while (k < 5 && strcmp(v, names[k])) k++;
-            if (k == 5) return usage_error("%s: --filter-layout is DEFAULT, HWIO, OIHW, HWOI or IOHW, got '%s'", argv[0], v);
+            if (k == 5)
+                return usage_error("%s: --filter-layout is DEFAULT, HWIO, OIHW, HWOI or IOHW, got '%s'", argv[0], v);
             c->p.filter_layout = (enum tconv_filter_layout)k;
         } else if (!strcmp(o, "--padding")) {
-            if (!strcmp(v, "SAME") || !strcmp(v, "same") || !strcmp(v, "SAME_UPPER")) c->p.padding = TCONV_PADDING_SAME;
-            else if (!strcmp(v, "VALID") || !strcmp(v, "valid")) c->p.padding = TCONV_PADDING_VALID;
-            else if (!strcmp(v, "SAME_LOWER")) c->p.padding = TCONV_PADDING_SAME_LOWER;
+            if (!strcmp(v, "SAME") || !strcmp(v, "same") || !strcmp(v, "SAME_UPPER"))
+                c->p.padding = TCONV_PADDING_SAME;
+            else if (!strcmp(v, "VALID") || !strcmp(v, "valid"))
+                c->p.padding = TCONV_PADDING_VALID;
+            else if (!strcmp(v, "SAME_LOWER"))
+                c->p.padding = TCONV_PADDING_SAME_LOWER;
             else {
                 const int n = parse_ints(v, t, 8);
                 c->p.padding = TCONV_PADDING_EXPLICIT;
-                if (n == 1) c->p.pad_top = c->p.pad_bottom = c->p.pad_left = c->p.pad_right = t[0];
-                else if (n == 2) c->p.pad_top = c->p.pad_bottom = t[0], c->p.pad_left = c->p.pad_right = t[1];
-                else if (n == 4) c->p.pad_top = t[0], c->p.pad_bottom = t[1], c->p.pad_left = t[2], c->p.pad_right = t[3];
-                else if (n == 8) c->p.pad_top = t[2], c->p.pad_bottom = t[3], c->p.pad_left = t[4], c->p.pad_right = t[5];
+                if (n == 1)
+                    c->p.pad_top = c->p.pad_bottom = c->p.pad_left = c->p.pad_right = t[0];
+                else if (n == 2)
+                    c->p.pad_top = c->p.pad_bottom = t[0], c->p.pad_left = c->p.pad_right = t[1];
+                else if (n == 4)
+                    c->p.pad_top = t[0], c->p.pad_bottom = t[1], c->p.pad_left = t[2], c->p.pad_right = t[3];
+                else if (n == 8)
+                    c->p.pad_top = t[2], c->p.pad_bottom = t[3], c->p.pad_left = t[4], c->p.pad_right = t[5];
                 else
                     return usage_error("%s: --padding is SAME, VALID, SAME_LOWER, [[t,b],[l,r]], P or PH,PW; got '%s'",
                                        argv[0], v);
             }
         } else if (!strcmp(o, "--pads")) {
-            if (parse_ints(v, t, 4) != 4) return usage_error("%s: --pads wants T,L,B,R (ONNX order), got '%s'", argv[0], v);
+            if (parse_ints(v, t, 4) != 4)
+                return usage_error("%s: --pads wants T,L,B,R (ONNX order), got '%s'", argv[0], v);
             c->p.padding = TCONV_PADDING_EXPLICIT;
             c->p.pad_top = t[0], c->p.pad_left = t[1], c->p.pad_bottom = t[2], c->p.pad_right = t[3];
         } else if (!strcmp(o, "--explain") && strstr(allowed, "explain")) {
             if (parse_ints(v, t, 2) != 2) return usage_error("%s: --explain wants OY,OX, got '%s'", argv[0], v);
             c->explain = true, c->ey = t[0], c->ex = t[1];
         } else if (!strcmp(o, "--activation") && strstr(allowed, "relu")) {
-            if (!strcmp(v, "relu")) c->p.activation = TCONV_ACTIVATION_RELU;
-            else if (!strcmp(v, "none")) c->p.activation = TCONV_ACTIVATION_NONE;
-            else return usage_error("%s: --activation is relu or none, got '%s'", argv[0], v);
+            if (!strcmp(v, "relu"))
+                c->p.activation = TCONV_ACTIVATION_RELU;
+            else if (!strcmp(v, "none"))
+                c->p.activation = TCONV_ACTIVATION_NONE;
+            else
+                return usage_error("%s: --activation is relu or none, got '%s'", argv[0], v);
         } else if (!strcmp(o, "--threads") && strstr(allowed, "run")) {
-            if (parse_ints(v, t, 1) != 1 || t[0] < 0) return usage_error("%s: --threads wants N >= 0, got '%s'", argv[0], v);
+            if (parse_ints(v, t, 1) != 1 || t[0] < 0)
+                return usage_error("%s: --threads wants N >= 0, got '%s'", argv[0], v);
             c->threads = (int)t[0];
         } else if (!strcmp(o, "--algorithm") && strstr(allowed, "run")) {
             const char *names[4] = {"auto", "gemm", "subpixel", "direct"};
@@ -302,8 +328,7 @@ static enum tconv_status geometry(const struct cli *c, struct tconv_geometry *g)
 /* Apply --input-shape / --output-shape / --filters to p (shape and overlap take sizes from options). */
 static int apply_shapes(struct cli *c, const char *cmd)
 {
-    if (!c->have_in || !c->have_kernel)
-        return usage_error("%s: --input-shape and --kernel-size are required", cmd);
+    if (!c->have_in || !c->have_kernel) return usage_error("%s: --input-shape and --kernel-size are required", cmd);
     long long n, h, w, ch;
     from_layout(&c->p, c->in, &n, &h, &w, &ch);
     c->p.batch = n, c->p.in_h = h, c->p.in_w = w, c->p.in_channels = ch;
@@ -339,7 +364,8 @@ static void print_spellings(const struct tconv_params *p, const struct tconv_geo
         if (pad)
             printf("%sTensorFlow  tf.nn.conv2d(x, w, strides=[1,%lld,%lld,1], padding='%s')\n", ind, sh, sw, pad);
         else
-            printf("%sTensorFlow  tf.nn.conv2d(x, w, strides=[1,%lld,%lld,1], padding=[[0,0],[%lld,%lld],[%lld,%lld],[0,0]])\n",
+            printf("%sTensorFlow  tf.nn.conv2d(x, w, strides=[1,%lld,%lld,1], "
+                   "padding=[[0,0],[%lld,%lld],[%lld,%lld],[0,0]])\n",
                    ind, sh, sw, (long long)g->pad_top, (long long)g->pad_bottom, (long long)g->pad_left,
                    (long long)g->pad_right);
         if (g->pad_top == g->pad_bottom && g->pad_left == g->pad_right)
@@ -350,7 +376,8 @@ static void print_spellings(const struct tconv_params *p, const struct tconv_geo
         else
             printf("%sPyTorch     F.pad(x, (%lld, %lld, %lld, %lld)) then nn.Conv2d(..., padding=0): asymmetric "
                    "padding has no Conv2d argument\n",
-                   ind, (long long)g->pad_left, (long long)g->pad_right, (long long)g->pad_top, (long long)g->pad_bottom);
+                   ind, (long long)g->pad_left, (long long)g->pad_right, (long long)g->pad_top,
+                   (long long)g->pad_bottom);
         printf("%sONNX        Conv pads=[%lld,%lld,%lld,%lld] strides=[%lld,%lld]%s\n", ind, (long long)g->pad_top,
                (long long)g->pad_left, (long long)g->pad_bottom, (long long)g->pad_right, sh, sw,
                p->padding == TCONV_PADDING_SAME ? " (or auto_pad=SAME_UPPER)" : "");
@@ -362,15 +389,17 @@ static void print_spellings(const struct tconv_params *p, const struct tconv_geo
     const long long fh = (p->in_h - 1) * sh + keh, fw = (p->in_w - 1) * sw + kew;
     const long long oh = g->out_h, ow = g->out_w;
     if (pad)
-        printf("%sTensorFlow  tf.nn.conv2d_transpose(x, w, output_shape=[%lld,%lld,%lld,%lld], strides=[1,%lld,%lld,1], "
-               "padding='%s')\n",
-               ind, (long long)p->batch, oh, ow, (long long)p->out_channels, sh, sw, pad);
+        printf(
+            "%sTensorFlow  tf.nn.conv2d_transpose(x, w, output_shape=[%lld,%lld,%lld,%lld], strides=[1,%lld,%lld,1], "
+            "padding='%s')\n",
+            ind, (long long)p->batch, oh, ow, (long long)p->out_channels, sh, sw, pad);
     else if (g->pad_bottom > -sh && g->pad_right > -sw)
-        printf("%sTensorFlow  tf.nn.conv2d_transpose(x, w, output_shape=[%lld,%lld,%lld,%lld], strides=[1,%lld,%lld,1], "
-               "padding=[[0,0],[%lld,%lld],[%lld,%lld],[0,0]])\n",
-               ind, (long long)p->batch, oh, ow, (long long)p->out_channels, sh, sw, (long long)g->pad_top,
-               (long long)(g->pad_bottom > 0 ? g->pad_bottom : 0), (long long)g->pad_left,
-               (long long)(g->pad_right > 0 ? g->pad_right : 0));
+        printf(
+            "%sTensorFlow  tf.nn.conv2d_transpose(x, w, output_shape=[%lld,%lld,%lld,%lld], strides=[1,%lld,%lld,1], "
+            "padding=[[0,0],[%lld,%lld],[%lld,%lld],[0,0]])\n",
+            ind, (long long)p->batch, oh, ow, (long long)p->out_channels, sh, sw, (long long)g->pad_top,
+            (long long)(g->pad_bottom > 0 ? g->pad_bottom : 0), (long long)g->pad_left,
+            (long long)(g->pad_right > 0 ? g->pad_right : 0));
     else
         printf("%sTensorFlow  not expressible: the output extends %lld/%lld past the full result, more than stride-1\n",
                ind, (long long)-g->pad_bottom, (long long)-g->pad_right);
@@ -412,18 +441,17 @@ static void print_spellings(const struct tconv_params *p, const struct tconv_geo
     const long long eh = g->pad_bottom > 0 ? g->pad_bottom : 0, ew = g->pad_right > 0 ? g->pad_right : 0;
     printf("%sONNX        ConvTranspose pads=[%lld,%lld,%lld,%lld] output_padding=[%lld,%lld] strides=[%lld,%lld] "
            "(or output_shape=[%lld,%lld])\n",
-           ind, (long long)g->pad_top, (long long)g->pad_left, eh, ew, eh - g->pad_bottom, ew - g->pad_right, sh, sw, oh,
-           ow);
+           ind, (long long)g->pad_top, (long long)g->pad_left, eh, ew, eh - g->pad_bottom, ew - g->pad_right, sh, sw,
+           oh, ow);
 }
 
 /* Which (input pixel, tap) pairs feed output pixel (oy, ox). x, w: optional values (batch 0, output channel 0). */
-static int explain(const struct cli *c, const struct tconv_geometry *g, const float *x, const float *w,
-                   const float *y)
+static int explain(const struct cli *c, const struct tconv_geometry *g, const float *x, const float *w, const float *y)
 {
     const struct tconv_params *p = &c->p;
     if (c->ey < 0 || c->ey >= g->out_h || c->ex < 0 || c->ex >= g->out_w) {
-        fprintf(stderr, "tconv: --explain %lld,%lld is outside the %lldx%lld output\n", c->ey, c->ex, (long long)g->out_h,
-                (long long)g->out_w);
+        fprintf(stderr, "tconv: --explain %lld,%lld is outside the %lldx%lld output\n", c->ey, c->ex,
+                (long long)g->out_h, (long long)g->out_w);
         return 1;
     }
     if (p->kernel_h * p->kernel_w > ((int64_t)1 << 24)) { /* it walks every tap */
@@ -457,7 +485,8 @@ static int explain(const struct cli *c, const struct tconv_geometry *g, const fl
             if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) continue;
             n++;
             if (c->tr)
-                printf("  input pixel (%lld, %lld) through tap (%lld, %lld): %lld*%lld + %lld*%lld = %lld, %lld*%lld + %lld*%lld = %lld",
+                printf("  input pixel (%lld, %lld) through tap (%lld, %lld): %lld*%lld + %lld*%lld = %lld, %lld*%lld + "
+                       "%lld*%lld = %lld",
                        (long long)iy, (long long)ix, (long long)ky, (long long)kx, (long long)iy, (long long)s_h,
                        (long long)ky, (long long)d_h, (long long)(iy * s_h + ky * d_h), (long long)ix, (long long)s_w,
                        (long long)kx, (long long)d_w, (long long)(ix * s_w + kx * d_w));
@@ -473,8 +502,10 @@ static int explain(const struct cli *c, const struct tconv_geometry *g, const fl
                     xa = x[xi], wa = w[c->tr ? widx(p, true, ci, 0, ky, kx) : widx(p, false, 0, ci, ky, kx)];
                     v += (double)xa * wa;
                 }
-                if (cig == 1) printf(": x = %g times w = %g gives %g", (double)xa, (double)wa, v);
-                else printf(": sum over %lld input channels of x . w = %g", (long long)cig, v);
+                if (cig == 1)
+                    printf(": x = %g times w = %g gives %g", (double)xa, (double)wa, v);
+                else
+                    printf(": sum over %lld input channels of x . w = %g", (long long)cig, v);
                 sum += v;
             }
             printf("\n");
@@ -518,7 +549,8 @@ int cmd_shape(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     struct cli c = {.p = TCONV_PARAMS_INIT};
-    if (!parse_op(argv[1], &c, true)) return usage_error("shape: unknown op '%s' (conv2d or conv2d_transpose)", argv[1]);
+    if (!parse_op(argv[1], &c, true))
+        return usage_error("shape: unknown op '%s' (conv2d or conv2d_transpose)", argv[1]);
     struct tconv_geometry g;
     const int rc = options_and_geometry(argc, argv, &c, "explain", help, "shape", &g);
     if (rc) return rc == HELP_SHOWN ? 0 : rc;
@@ -529,9 +561,9 @@ int cmd_shape(int argc, char **argv)
     to_layout(p, p->batch, g.out_h, g.out_w, p->out_channels, ys);
     printf("%s: x [%lld,%lld,%lld,%lld] -> y [%lld,%lld,%lld,%lld] (%s)\n", c.op, c.in[0], c.in[1], c.in[2], c.in[3],
            (long long)ys[0], (long long)ys[1], (long long)ys[2], (long long)ys[3], nchw ? "NCHW" : "NHWC");
-    printf("kernel %lldx%lld, strides %lldx%lld, dilations %lldx%lld, groups %lld, padding %s\n", (long long)p->kernel_h,
-           (long long)p->kernel_w, (long long)p->stride_h, (long long)p->stride_w, (long long)p->dilation_h,
-           (long long)p->dilation_w, (long long)p->groups, modes[p->padding]);
+    printf("kernel %lldx%lld, strides %lldx%lld, dilations %lldx%lld, groups %lld, padding %s\n",
+           (long long)p->kernel_h, (long long)p->kernel_w, (long long)p->stride_h, (long long)p->stride_w,
+           (long long)p->dilation_h, (long long)p->dilation_w, (long long)p->groups, modes[p->padding]);
     if (c.tr) {
         const long long fh = (p->in_h - 1) * p->stride_h + p->dilation_h * (p->kernel_h - 1) + 1;
         const long long fw = (p->in_w - 1) * p->stride_w + p->dilation_w * (p->kernel_w - 1) + 1;
@@ -566,7 +598,8 @@ int cmd_shape(int argc, char **argv)
                    (long long)gq.pad_right, gq.out_h == g.out_h && gq.out_w == g.out_w ? "  <- this call" : "");
             print_spellings(&q, &gq, true, "      ");
         }
-        if (shown < count) printf("  ... and %lld more (every size in the ranges above is admissible)\n", count - shown);
+        if (shown < count)
+            printf("  ... and %lld more (every size in the ranges above is admissible)\n", count - shown);
     }
     if (c.explain) return explain(&c, &g, NULL, NULL, NULL);
     return 0;
@@ -630,8 +663,10 @@ static void print_result(const char *name, const float *v, int ndim, const int64
         const bool all = s[0] <= 2 && ch <= 4;
         for (int64_t b = 0; b < (all ? s[0] : 1); b++)
             for (int64_t c = 0; c < (all ? ch : 1); c++) {
-                if (nchw) printf("%s[%lld, %lld, :, :] of %s =\n", name, (long long)b, (long long)c, sh);
-                else printf("%s[%lld, :, :, %lld] of %s =\n", name, (long long)b, (long long)c, sh);
+                if (nchw)
+                    printf("%s[%lld, %lld, :, :] of %s =\n", name, (long long)b, (long long)c, sh);
+                else
+                    printf("%s[%lld, :, :, %lld] of %s =\n", name, (long long)b, (long long)c, sh);
                 for (int64_t y = 0; y < h; y++) {
                     printf(" ");
                     for (int64_t x = 0; x < w; x++) {
@@ -674,10 +709,15 @@ static enum tconv_status call(const struct cli *c, const float *x, const float *
     const struct tconv_params *p = &c->p;
     switch (c->kind) {
     case FORWARD: return (c->tr ? tconv_conv2d_transpose_ex : tconv_conv2d_ex)(p, x, w, b, out, NULL, 0, o);
-    case DATA: return (c->tr ? tconv_conv2d_transpose_backward_data_ex : tconv_conv2d_backward_data_ex)(p, dy, w, out, NULL, 0, o);
+    case DATA:
+        return (c->tr ? tconv_conv2d_transpose_backward_data_ex : tconv_conv2d_backward_data_ex)(p, dy, w, out, NULL, 0,
+                                                                                                 o);
     case FILTER:
-        return (c->tr ? tconv_conv2d_transpose_backward_filter_ex : tconv_conv2d_backward_filter_ex)(p, x, dy, out, NULL, 0, o);
-    default: return (c->tr ? tconv_conv2d_transpose_backward_bias_ex : tconv_conv2d_backward_bias_ex)(p, dy, out, NULL, 0, o);
+        return (c->tr ? tconv_conv2d_transpose_backward_filter_ex : tconv_conv2d_backward_filter_ex)(p, x, dy, out,
+                                                                                                     NULL, 0, o);
+    default:
+        return (c->tr ? tconv_conv2d_transpose_backward_bias_ex : tconv_conv2d_backward_bias_ex)(p, dy, out, NULL, 0,
+                                                                                                 o);
     }
 }
 
@@ -708,16 +748,17 @@ int cmd_run(int argc, char **argv)
     struct npy_array ax = {0}, aw = {0}, ab = {0}, ady = {0};
     rc = 1;
     float *out = NULL;
-    if ((c.x && load(c.x, "x", &ax, 4)) || (c.w && load(c.w, "the filter", &aw, 4)) || (c.b && load(c.b, "the bias", &ab, 1)) ||
-        (c.dy && load(c.dy, "dy", &ady, 4)))
+    if ((c.x && load(c.x, "x", &ax, 4)) || (c.w && load(c.w, "the filter", &aw, 4)) ||
+        (c.b && load(c.b, "the bias", &ab, 1)) || (c.dy && load(c.dy, "dy", &ady, 4)))
         goto done;
     /* x's shape */
     long long in[4];
     if (c.x) {
         for (int d = 0; d < 4; d++) in[d] = ax.shape[d];
         if (c.have_in && memcmp(in, c.in, sizeof in)) {
-            fprintf(stderr, "tconv: run: %s has shape (%lld, %lld, %lld, %lld), --input-shape says %lld,%lld,%lld,%lld\n",
-                    c.x, in[0], in[1], in[2], in[3], c.in[0], c.in[1], c.in[2], c.in[3]);
+            fprintf(stderr,
+                    "tconv: run: %s has shape (%lld, %lld, %lld, %lld), --input-shape says %lld,%lld,%lld,%lld\n", c.x,
+                    in[0], in[1], in[2], in[3], c.in[0], c.in[1], c.in[2], c.in[3]);
             goto done;
         }
     } else {
@@ -741,16 +782,19 @@ int cmd_run(int argc, char **argv)
             char sh[96];
             shape_str(sh, sizeof sh, 4, aw.shape);
             if (c.tr)
-                fprintf(stderr, "tconv: run: %s has shape %s: as %s for conv2d_transpose its input-channel axis (I) is %lld, "
-                                "but x has %lld channels (they must be equal)\n",
+                fprintf(stderr,
+                        "tconv: run: %s has shape %s: as %s for conv2d_transpose its input-channel axis (I) is %lld, "
+                        "but x has %lld channels (they must be equal)\n",
                         c.w, sh, fln[fl], (long long)ni, ch);
             else if (ch % p->groups == 0 && ni > 0 && ch % ni == 0)
-                fprintf(stderr, "tconv: run: %s has shape %s: as %s for conv2d its input-channel axis (I) is %lld, but x has "
-                                "%lld channels and groups = %lld, which needs I = %lld (a grouped conv? pass --groups %lld)\n",
+                fprintf(stderr,
+                        "tconv: run: %s has shape %s: as %s for conv2d its input-channel axis (I) is %lld, but x has "
+                        "%lld channels and groups = %lld, which needs I = %lld (a grouped conv? pass --groups %lld)\n",
                         c.w, sh, fln[fl], (long long)ni, ch, (long long)p->groups, ch / p->groups, ch / ni);
             else
-                fprintf(stderr, "tconv: run: %s has shape %s: as %s for conv2d its input-channel axis (I) is %lld, but x has "
-                                "%lld channels and groups = %lld, which needs I = in_channels / groups%s\n",
+                fprintf(stderr,
+                        "tconv: run: %s has shape %s: as %s for conv2d its input-channel axis (I) is %lld, but x has "
+                        "%lld channels and groups = %lld, which needs I = in_channels / groups%s\n",
                         c.w, sh, fln[fl], (long long)ni, ch, (long long)p->groups,
                         ch % p->groups ? " (and groups must divide in_channels)" : "");
             goto done;
@@ -786,8 +830,9 @@ int cmd_run(int argc, char **argv)
             long long on, oh, ow, oc;
             from_layout(p, c.out, &on, &oh, &ow, &oc);
             if (on != n || oc != p->out_channels) {
-                fprintf(stderr, "tconv: run: --output-shape %lld,%lld,%lld,%lld does not match batch %lld and %lld output "
-                                "channels\n",
+                fprintf(stderr,
+                        "tconv: run: --output-shape %lld,%lld,%lld,%lld does not match batch %lld and %lld output "
+                        "channels\n",
                         c.out[0], c.out[1], c.out[2], c.out[3], n, (long long)p->out_channels);
                 goto done;
             }
@@ -825,10 +870,14 @@ int cmd_run(int argc, char **argv)
     int64_t os[4];
     int64_t fi, fo;
     filter_io(p, c.tr, &fi, &fo);
-    if (c.kind == FORWARD) memcpy(os, ys, sizeof os);
-    else if (c.kind == DATA) to_layout(p, p->batch, p->in_h, p->in_w, p->in_channels, os);
-    else if (c.kind == FILTER) filter_to_shape(fl, p->kernel_h, p->kernel_w, fi, fo, os);
-    else ndim = 1, os[0] = p->out_channels;
+    if (c.kind == FORWARD)
+        memcpy(os, ys, sizeof os);
+    else if (c.kind == DATA)
+        to_layout(p, p->batch, p->in_h, p->in_w, p->in_channels, os);
+    else if (c.kind == FILTER)
+        filter_to_shape(fl, p->kernel_h, p->kernel_w, fi, fo, os);
+    else
+        ndim = 1, os[0] = p->out_channels;
     int64_t count = 1;
     for (int d = 0; d < ndim; d++) count *= os[d];
     out = malloc(count > 0 ? (size_t)count * sizeof(float) : 1);
@@ -856,9 +905,12 @@ int cmd_run(int argc, char **argv)
         struct tconv_profile prof;
         o.profile = &prof;
         call(&c, ax.data, aw.data, ab.data, ady.data, out, &o);
-        if (c.kind == BIAS) printf("time: %.4g ms (median of 11)\n", t[5] * 1e3);
-        else printf("time: %.4g ms (median of 11), %.3g GFLOP/s, algorithm %s on %d thread%s\n", t[5] * 1e3,
-                    flops / t[5] * 1e-9, tconv_algorithm_name(prof.algorithm), prof.threads, prof.threads == 1 ? "" : "s");
+        if (c.kind == BIAS)
+            printf("time: %.4g ms (median of 11)\n", t[5] * 1e3);
+        else
+            printf("time: %.4g ms (median of 11), %.3g GFLOP/s, algorithm %s on %d thread%s\n", t[5] * 1e3,
+                   flops / t[5] * 1e-9, tconv_algorithm_name(prof.algorithm), prof.threads,
+                   prof.threads == 1 ? "" : "s");
     }
     const char *names[4] = {"y", "dx", "dfilter", "dbias"};
     if (c.o) {
@@ -873,8 +925,9 @@ int cmd_run(int argc, char **argv)
     } else {
         print_result(names[c.kind], out, ndim, os, p, c.kind <= DATA);
     }
-    if (c.explain && explain(&c, &g, ax.data, aw.data, out + (p->layout == TCONV_NCHW ? c.ey * g.out_w + c.ex
-                                                                                      : (c.ey * g.out_w + c.ex) * p->out_channels)))
+    if (c.explain &&
+        explain(&c, &g, ax.data, aw.data,
+                out + (p->layout == TCONV_NCHW ? c.ey * g.out_w + c.ex : (c.ey * g.out_w + c.ex) * p->out_channels)))
         goto done;
     rc = 0;
 done:
@@ -902,7 +955,8 @@ static int axis_pattern(int64_t k, int64_t s, int64_t d, int64_t pb, int64_t *va
         g = b, b = t;
     }
     const int64_t rep = s / g;
-    for (int64_t t = 0; t < k && t < rep; t++) vals[((t % s) * (d % s) % s - pb % s + 2 * s) % s] += (k - 1 - t) / rep + 1;
+    for (int64_t t = 0; t < k && t < rep; t++)
+        vals[((t % s) * (d % s) % s - pb % s + 2 * s) % s] += (k - 1 - t) / rep + 1;
     int64_t period = s; /* the smallest period of the pattern */
     for (int64_t P = 1; P < s; P++)
         if (s % P == 0) {
@@ -919,8 +973,9 @@ static int axis_pattern(int64_t k, int64_t s, int64_t d, int64_t pb, int64_t *va
 int cmd_overlap(int argc, char **argv)
 {
     char help[4096];
-    snprintf(help, sizeof help, "%s%s  --png FILE                 a heat map of the counts\n"
-                                "  --cell N                   pixels per output pixel in the PNG (default: fit ~640)\n",
+    snprintf(help, sizeof help,
+             "%s%s  --png FILE                 a heat map of the counts\n"
+             "  --cell N                   pixels per output pixel in the PNG (default: fit ~640)\n",
              overlap_help_head, shared_help);
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         fputs(help, argc < 2 ? stderr : stdout);
@@ -936,8 +991,9 @@ int cmd_overlap(int argc, char **argv)
     const struct tconv_params *p = &c.p;
     const int64_t oh = g.out_h, ow = g.out_w;
     if (oh * ow > ((int64_t)1 << 24)) { /* the CLI holds and scans the map; the library has no such limit */
-        fprintf(stderr, "tconv: overlap: the %lldx%lld output has more than 2^24 pixels; tconv_overlap_map() takes it, "
-                        "this command does not\n",
+        fprintf(stderr,
+                "tconv: overlap: the %lldx%lld output has more than 2^24 pixels; tconv_overlap_map() takes it, "
+                "this command does not\n",
                 (long long)oh, (long long)ow);
         return 1;
     }
@@ -951,9 +1007,10 @@ int cmd_overlap(int argc, char **argv)
     printf("conv2d_transpose: how many (input pixel, kernel tap) pairs land on each output pixel\n");
     printf("input %lldx%lld, kernel %lldx%lld, strides %lldx%lld, dilations %lldx%lld, padding %s -> output %lldx%lld "
            "(crop top %lld, bottom %lld, left %lld, right %lld)\n",
-           (long long)p->in_h, (long long)p->in_w, (long long)p->kernel_h, (long long)p->kernel_w, (long long)p->stride_h,
-           (long long)p->stride_w, (long long)p->dilation_h, (long long)p->dilation_w, modes[p->padding], (long long)oh,
-           (long long)ow, (long long)g.pad_top, (long long)g.pad_bottom, (long long)g.pad_left, (long long)g.pad_right);
+           (long long)p->in_h, (long long)p->in_w, (long long)p->kernel_h, (long long)p->kernel_w,
+           (long long)p->stride_h, (long long)p->stride_w, (long long)p->dilation_h, (long long)p->dilation_w,
+           modes[p->padding], (long long)oh, (long long)ow, (long long)g.pad_top, (long long)g.pad_bottom,
+           (long long)g.pad_left, (long long)g.pad_right);
     int32_t mx = 0;
     for (int64_t i = 0; i < oh * ow; i++) mx = m[i] > mx ? m[i] : mx;
     if (oh <= 48 && ow <= 48) {
@@ -973,8 +1030,10 @@ int cmd_overlap(int argc, char **argv)
         const int ph = axis_pattern(p->kernel_h, p->stride_h, p->dilation_h, g.pad_top, vh);
         const int pw = axis_pattern(p->kernel_w, p->stride_w, p->dilation_w, g.pad_left, vw);
         int64_t hmin = vh[0], hmax = vh[0], wmin = vw[0], wmax = vw[0];
-        for (int64_t r = 0; r < p->stride_h; r++) hmin = vh[r] < hmin ? vh[r] : hmin, hmax = vh[r] > hmax ? vh[r] : hmax;
-        for (int64_t r = 0; r < p->stride_w; r++) wmin = vw[r] < wmin ? vw[r] : wmin, wmax = vw[r] > wmax ? vw[r] : wmax;
+        for (int64_t r = 0; r < p->stride_h; r++)
+            hmin = vh[r] < hmin ? vh[r] : hmin, hmax = vh[r] > hmax ? vh[r] : hmax;
+        for (int64_t r = 0; r < p->stride_w; r++)
+            wmin = vw[r] < wmin ? vw[r] : wmin, wmax = vw[r] > wmax ? vw[r] : wmax;
         const int64_t lo = hmin * wmin, hi = hmax * wmax;
         int64_t border = 0; /* output pixels that get fewer taps than the pattern: the edges of x */
         for (int64_t y = 0; y < oh; y++)
@@ -991,35 +1050,42 @@ int cmd_overlap(int argc, char **argv)
         else
             printf("verdict: checkerboard: %lld to %lld taps per pixel (max/min %.2f) with a period of %dx%d pixels",
                    (long long)lo, (long long)hi, (double)hi / (double)lo, ph, pw);
-        if (border) printf("; %lld of the %lld pixels, near the edges, get fewer", (long long)border, (long long)(oh * ow));
+        if (border)
+            printf("; %lld of the %lld pixels, near the edges, get fewer", (long long)border, (long long)(oh * ow));
         printf("\n");
         if (lo != hi) {
             /* per axis: the taps of one kernel row/column split unevenly over the stride's output phases */
-            const struct { const char *name; int64_t k, s, d, mn, mx; } ax[2] = {
-                {"height", p->kernel_h, p->stride_h, p->dilation_h, hmin, hmax},
-                {"width", p->kernel_w, p->stride_w, p->dilation_w, wmin, wmax}};
+            const struct {
+                const char *name;
+                int64_t k, s, d, mn, mx;
+            } ax[2] = {{"height", p->kernel_h, p->stride_h, p->dilation_h, hmin, hmax},
+                       {"width", p->kernel_w, p->stride_w, p->dilation_w, wmin, wmax}};
             printf("why:");
             for (int i = 0, n = 0; i < 2; i++)
                 if (ax[i].mn != ax[i].mx)
-                    printf("%s %s: %lld taps (dilation %lld) over stride %lld reach the output %s %lld to %lld times", n++ ? ";" : "",
-                           ax[i].name, (long long)ax[i].k, (long long)ax[i].d, (long long)ax[i].s,
+                    printf("%s %s: %lld taps (dilation %lld) over stride %lld reach the output %s %lld to %lld times",
+                           n++ ? ";" : "", ax[i].name, (long long)ax[i].k, (long long)ax[i].d, (long long)ax[i].s,
                            i ? "columns" : "rows", (long long)ax[i].mn, (long long)ax[i].mx);
             printf(". The kernel does not spread evenly over the stride: the checkerboard of Odena et al., "
                    "\"Deconvolution and Checkerboard Artifacts\" (2016).\n");
             /* the next kernel that does (dilation 1): a multiple of the stride */
             int64_t fk[2];
             char sx[48];
-            if (p->stride_h == p->stride_w) snprintf(sx, sizeof sx, "%lld", (long long)p->stride_h);
-            else snprintf(sx, sizeof sx, "%lld,%lld", (long long)p->stride_h, (long long)p->stride_w);
+            if (p->stride_h == p->stride_w)
+                snprintf(sx, sizeof sx, "%lld", (long long)p->stride_h);
+            else
+                snprintf(sx, sizeof sx, "%lld,%lld", (long long)p->stride_h, (long long)p->stride_w);
             for (int i = 0; i < 2; i++) fk[i] = ax[i].mn == ax[i].mx ? ax[i].k : (ax[i].k / ax[i].s + 1) * ax[i].s;
-            printf("fix: a kernel that is a multiple of the stride (%lldx%lld here, with dilation 1), resize-convolution "
-                   "(nearest x%s then a stride-1 conv: tconv_resize_conv2d), or tconv_bilinear_filter as the "
-                   "initial weights.\n",
-                   (long long)fk[0], (long long)fk[1], sx);
+            printf(
+                "fix: a kernel that is a multiple of the stride (%lldx%lld here, with dilation 1), resize-convolution "
+                "(nearest x%s then a stride-1 conv: tconv_resize_conv2d), or tconv_bilinear_filter as the "
+                "initial weights.\n",
+                (long long)fk[0], (long long)fk[1], sx);
         } else {
-            printf("why: the kernel (%lldx%lld) spreads evenly over the stride (%lldx%lld): every output phase gets the "
-                   "same number of taps.\n",
-                   (long long)p->kernel_h, (long long)p->kernel_w, (long long)p->stride_h, (long long)p->stride_w);
+            printf(
+                "why: the kernel (%lldx%lld) spreads evenly over the stride (%lldx%lld): every output phase gets the "
+                "same number of taps.\n",
+                (long long)p->kernel_h, (long long)p->kernel_w, (long long)p->stride_h, (long long)p->stride_w);
         }
     }
     if (c.png) {

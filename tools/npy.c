@@ -106,9 +106,12 @@ int npy_parse(const unsigned char *buf, size_t len, struct npy_array *a, char *e
                 return fail(err, errlen, "byte %zu: 'descr' must be a dtype string such as '<f4'", c.base + c.i);
         } else if (!strcmp(key, "fortran_order")) {
             skip_space(&c);
-            if (c.n - c.i >= 4 && !strncmp(c.s + c.i, "True", 4)) fortran = 1, c.i += 4;
-            else if (c.n - c.i >= 5 && !strncmp(c.s + c.i, "False", 5)) fortran = 0, c.i += 5;
-            else return fail(err, errlen, "byte %zu: 'fortran_order' must be True or False", c.base + c.i);
+            if (c.n - c.i >= 4 && !strncmp(c.s + c.i, "True", 4))
+                fortran = 1, c.i += 4;
+            else if (c.n - c.i >= 5 && !strncmp(c.s + c.i, "False", 5))
+                fortran = 0, c.i += 5;
+            else
+                return fail(err, errlen, "byte %zu: 'fortran_order' must be True or False", c.base + c.i);
         } else if (!strcmp(key, "shape")) {
             if (!eat(&c, '(')) return fail(err, errlen, "byte %zu: 'shape' must be a tuple", c.base + c.i);
             a->ndim = 0;
@@ -143,7 +146,9 @@ int npy_parse(const unsigned char *buf, size_t len, struct npy_array *a, char *e
     }
     if (!descr[0] || fortran < 0 || !have_shape)
         return fail(err, errlen, "byte %zu: the header lacks %s", start,
-                    !descr[0] ? "'descr'" : fortran < 0 ? "'fortran_order'" : "'shape'");
+                    !descr[0]     ? "'descr'"
+                    : fortran < 0 ? "'fortran_order'"
+                                  : "'shape'");
     while (c.i < c.n && (c.s[c.i] == ' ' || c.s[c.i] == '\n')) c.i++;
     if (c.i != c.n) return fail(err, errlen, "byte %zu: unexpected text after the header dict", c.base + c.i);
 
@@ -156,8 +161,10 @@ int npy_parse(const unsigned char *buf, size_t len, struct npy_array *a, char *e
         f64 = descr[2] == '8';
         item = f64 ? 8 : 4;
     } else {
-        return fail(err, errlen, "byte %zu: dtype '%s' is not supported: tconv reads float32 ('<f4') and converts "
-                                 "float64 ('<f8')", start, descr);
+        return fail(err, errlen,
+                    "byte %zu: dtype '%s' is not supported: tconv reads float32 ('<f4') and converts "
+                    "float64 ('<f8')",
+                    start, descr);
     }
     int64_t count = 1;
     for (int d = 0; d < a->ndim; d++)
@@ -263,7 +270,10 @@ int npy_save(const char *path, const float *data, int ndim, const int64_t *shape
     char dict[256], shp[160] = "";
     size_t k = 0;
     for (int d = 0; d < ndim; d++)
-        k += (size_t)snprintf(shp + k, sizeof shp - k, "%lld%s", (long long)shape[d], ndim == 1 ? "," : d + 1 < ndim ? ", " : "");
+        k += (size_t)snprintf(shp + k, sizeof shp - k, "%lld%s", (long long)shape[d],
+                              ndim == 1      ? ","
+                              : d + 1 < ndim ? ", "
+                                             : "");
     int n = snprintf(dict, sizeof dict, "{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }", shp);
     /* numpy >= 1.23 leaves room for the first axis to grow to 21 digits, then pads with 1..64 spaces so
        that magic + version + length + header + '\n' is a multiple of 64 */

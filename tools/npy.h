@@ -15,9 +15,9 @@
 struct npy_array {
     int ndim;
     int64_t shape[NPY_MAX_DIMS];
-    int64_t count;     /* elements */
-    float *data;       /* C order, float32; malloc'd */
-    char note[128];    /* what was converted ("float64 -> float32", "Fortran order -> C order"), or "" */
+    int64_t count;  /* elements */
+    float *data;    /* C order, float32; malloc'd */
+    char note[128]; /* what was converted ("float64 -> float32", "Fortran order -> C order"), or "" */
 };
 
 /* Parse a whole .npy file held in buf[0, len). Returns 0, or -1 with err filled

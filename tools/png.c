@@ -80,8 +80,8 @@ int png_write_rgb(const char *path, const uint8_t *rgb, int width, int height, c
         return -1;
     }
     static const uint8_t sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-    int bad = fwrite(sig, 1, 8, f) != 8 || chunk(f, "IHDR", ihdr, 13) || chunk(f, "IDAT", z, k) ||
-              chunk(f, "IEND", NULL, 0);
+    int bad =
+        fwrite(sig, 1, 8, f) != 8 || chunk(f, "IHDR", ihdr, 13) || chunk(f, "IDAT", z, k) || chunk(f, "IEND", NULL, 0);
     bad = fclose(f) != 0 || bad;
     free(z);
     if (bad) {

@@ -61,8 +61,8 @@ static void demo_seed000_001(void)
         bool a = agree(conv_out[2 * i], seed000_dense[i][0], 5e-7, 1e-12) &&
                  agree(conv_out[2 * i + 1], seed000_dense[i][1], 5e-7, 1e-12);
         ok = ok && a;
-        printf("  (%d,%d)   %15.7e %15.7e    %15.7e %15.7e  %s\n", i / 4, i % 4, conv_out[2 * i],
-               conv_out[2 * i + 1], seed000_dense[i][0], seed000_dense[i][1], a ? "" : "<- differs");
+        printf("  (%d,%d)   %15.7e %15.7e    %15.7e %15.7e  %s\n", i / 4, i % 4, conv_out[2 * i], conv_out[2 * i + 1],
+               seed000_dense[i][0], seed000_dense[i][1], a ? "" : "<- differs");
     }
     verdict(ok, "9 printed pixels (the seed is cut off after them), relative tolerance 5e-7");
 
@@ -95,8 +95,8 @@ static bool shape_line(const char *what, bool transposed, struct tconv_params p,
         printf("  %-58s error: %s\n", what, tconv_last_error());
     else
         printf("  %-58s (%lld, %lld, %lld, %lld)   seed: (%lld, %d, %d, %lld)%s\n", what, (long long)p.batch,
-               (long long)g.out_h, (long long)g.out_w, (long long)p.out_channels, (long long)p.batch, want_h,
-               want_w, (long long)p.out_channels, ok ? "" : "  <- differs");
+               (long long)g.out_h, (long long)g.out_w, (long long)p.out_channels, (long long)p.batch, want_h, want_w,
+               (long long)p.out_channels, ok ? "" : "  <- differs");
     return ok;
 }
 
@@ -105,20 +105,20 @@ static void demo_seed001_shapes(void)
     printf("[seed 001] Output shapes of the TensorFlow examples\n");
     struct tconv_params p = TCONV_PARAMS_INIT;
     bool ok = true;
-    p.batch = 64, p.in_h = 7, p.in_w = 7, p.in_channels = 256, p.out_channels = 128, p.kernel_h = 3,
-    p.kernel_w = 3, p.stride_h = 2, p.stride_w = 2, p.padding = TCONV_PADDING_SAME;
+    p.batch = 64, p.in_h = 7, p.in_w = 7, p.in_channels = 256, p.out_channels = 128, p.kernel_h = 3, p.kernel_w = 3,
+    p.stride_h = 2, p.stride_w = 2, p.padding = TCONV_PADDING_SAME;
     ok &= shape_line("layers.conv2d_transpose([64,7,7,256], 128, 3, 2, SAME)", true, p, 14, 14);
     p.out_h = 14, p.out_w = 14;
     ok &= shape_line("nn.conv2d_transpose(..., output_shape=[64,14,14,128])", true, p, 14, 14);
     p = (struct tconv_params)TCONV_PARAMS_INIT;
-    p.batch = 64, p.in_h = 14, p.in_w = 14, p.in_channels = 128, p.out_channels = 256, p.kernel_h = 3,
-    p.kernel_w = 3, p.stride_h = 2, p.stride_w = 2, p.padding = TCONV_PADDING_SAME;
+    p.batch = 64, p.in_h = 14, p.in_w = 14, p.in_channels = 128, p.out_channels = 256, p.kernel_h = 3, p.kernel_w = 3,
+    p.stride_h = 2, p.stride_w = 2, p.padding = TCONV_PADDING_SAME;
     ok &= shape_line("nn.conv2d([64,14,14,128], [3,3,128,256], 2, SAME)", false, p, 7, 7);
     p.stride_h = p.stride_w = 3, p.padding = TCONV_PADDING_VALID;
     ok &= shape_line("nn.conv2d([64,14,14,128], [3,3,128,256], 3, VALID)", false, p, 4, 4);
     p = (struct tconv_params)TCONV_PARAMS_INIT;
-    p.batch = 64, p.in_h = 4, p.in_w = 4, p.in_channels = 256, p.out_channels = 128, p.kernel_h = 3,
-    p.kernel_w = 3, p.stride_h = 3, p.stride_w = 3, p.padding = TCONV_PADDING_VALID;
+    p.batch = 64, p.in_h = 4, p.in_w = 4, p.in_channels = 256, p.out_channels = 128, p.kernel_h = 3, p.kernel_w = 3,
+    p.stride_h = 3, p.stride_w = 3, p.padding = TCONV_PADDING_VALID;
     ok &= shape_line("layers.conv2d_transpose([64,4,4,256], 128, 3, 3, VALID)", true, p, 12, 12);
     p.out_h = 14, p.out_w = 14;
     ok &= shape_line("nn.conv2d_transpose(..., output_shape=[64,14,14,128])", true, p, 14, 14);
@@ -158,8 +158,8 @@ static void demo_seed002(void)
         ch0[i] = y[i * 4];
         ok = ok && ch0[i] == seed002_out[i / 8][i % 8];
     }
-    print_grid("y[0, :, :, 0] from tconv                                                  | seed 002 printed", ch0,
-               8, 8, &seed002_out[0][0]);
+    print_grid("y[0, :, :, 0] from tconv                                                  | seed 002 printed", ch0, 8,
+               8, &seed002_out[0][0]);
     printf("  SAME, k=3, s=2, out=8: full result 9, total crop 1 -> 0 at the top/left, 1 at the bottom/right.\n");
     printf("  The 2-4-8 checkerboard is the overlap count: 3 is not divisible by 2 (Odena et al. 2016).\n");
     verdict(ok, "all 64 values exactly");

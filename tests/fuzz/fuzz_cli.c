@@ -46,14 +46,15 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
             if (i < n) i += strlen(buf + i) + 1;
             continue;
         }
-        if (!strcmp(s, "-o")) s[1] = 'O';                 /* run's output: an unknown option instead */
+        if (!strcmp(s, "-o")) s[1] = 'O';                           /* run's output: an unknown option instead */
         if (s[0] == '/' || strstr(s, "..")) s = "no-such-file.npy"; /* never /dev/zero and friends */
         argv[argc++] = s;
     }
     argv[argc] = NULL;
     if (saved_stderr >= 0) fflush(stderr), dup2(devnull, STDERR_FILENO);
-    const int rc = !strcmp(cmd, "shape") ? cmd_shape(argc, argv) : !strcmp(cmd, "overlap") ? cmd_overlap(argc, argv)
-                                                                                           : cmd_run(argc, argv);
+    const int rc = !strcmp(cmd, "shape")     ? cmd_shape(argc, argv)
+                   : !strcmp(cmd, "overlap") ? cmd_overlap(argc, argv)
+                                             : cmd_run(argc, argv);
     if (saved_stderr >= 0) fflush(stderr), dup2(saved_stderr, STDERR_FILENO);
     free(buf);
     if (rc < 0 || rc > 2) abort();

@@ -22,28 +22,29 @@ static void describe(void)
 {
     const struct tconv_params *p = cur_p;
     if (!p) return;
-    fprintf(stderr,
-            "  params: layout %d filter_layout %d batch %lld in %lldx%lld in_channels %lld out_channels %lld groups %lld"
-            " kernel %lldx%lld stride %lldx%lld dilation %lldx%lld padding %d pads %lld,%lld,%lld,%lld out %lldx%lld"
-            " output_padding %lld,%lld activation %d\n  options: threads %d algorithm %d accumulate %d\n",
-            (int)p->layout, (int)p->filter_layout, (long long)p->batch, (long long)p->in_h, (long long)p->in_w,
-            (long long)p->in_channels, (long long)p->out_channels, (long long)p->groups, (long long)p->kernel_h,
-            (long long)p->kernel_w, (long long)p->stride_h, (long long)p->stride_w, (long long)p->dilation_h,
-            (long long)p->dilation_w, (int)p->padding, (long long)p->pad_top, (long long)p->pad_bottom,
-            (long long)p->pad_left, (long long)p->pad_right, (long long)p->out_h, (long long)p->out_w,
-            (long long)p->output_padding_h, (long long)p->output_padding_w, (int)p->activation, cur_o->num_threads,
-            (int)cur_o->algorithm, cur_o->accumulate);
+    fprintf(
+        stderr,
+        "  params: layout %d filter_layout %d batch %lld in %lldx%lld in_channels %lld out_channels %lld groups %lld"
+        " kernel %lldx%lld stride %lldx%lld dilation %lldx%lld padding %d pads %lld,%lld,%lld,%lld out %lldx%lld"
+        " output_padding %lld,%lld activation %d\n  options: threads %d algorithm %d accumulate %d\n",
+        (int)p->layout, (int)p->filter_layout, (long long)p->batch, (long long)p->in_h, (long long)p->in_w,
+        (long long)p->in_channels, (long long)p->out_channels, (long long)p->groups, (long long)p->kernel_h,
+        (long long)p->kernel_w, (long long)p->stride_h, (long long)p->stride_w, (long long)p->dilation_h,
+        (long long)p->dilation_w, (int)p->padding, (long long)p->pad_top, (long long)p->pad_bottom,
+        (long long)p->pad_left, (long long)p->pad_right, (long long)p->out_h, (long long)p->out_w,
+        (long long)p->output_padding_h, (long long)p->output_padding_w, (int)p->activation, cur_o->num_threads,
+        (int)cur_o->algorithm, cur_o->accumulate);
 }
 
-#define CHECK(cond, ...)                                                                                             \
-    do {                                                                                                             \
-        if (!(cond)) {                                                                                               \
-            fprintf(stderr, "fuzz_params: %s:%d: %s: ", __FILE__, __LINE__, #cond);                                  \
-            fprintf(stderr, __VA_ARGS__);                                                                            \
-            fprintf(stderr, "\n");                                                                                   \
-            describe();                                                                                              \
-            abort();                                                                                                 \
-        }                                                                                                            \
+#define CHECK(cond, ...)                                                                                               \
+    do {                                                                                                               \
+        if (!(cond)) {                                                                                                 \
+            fprintf(stderr, "fuzz_params: %s:%d: %s: ", __FILE__, __LINE__, #cond);                                    \
+            fprintf(stderr, __VA_ARGS__);                                                                              \
+            fprintf(stderr, "\n");                                                                                     \
+            describe();                                                                                                \
+            abort();                                                                                                   \
+        }                                                                                                              \
     } while (0)
 
 struct reader {
@@ -61,9 +62,27 @@ static bool byte(struct reader *r, uint8_t *b)
 /* Mostly small sizes (so the ops run), sometimes the edges of the integer types. */
 static int64_t size_value(struct reader *r, int64_t def)
 {
-    static const int64_t edge[] = {-1, -2, 16, 31, 33, 64, 46341, 65536, 1000000, 2147483647, 2147483648,
-                                   4294967296, 4294967297, 3037000500, INT64_MAX / 3 + 1, INT64_MAX / 2,
-                                   (int64_t)1 << 62, INT64_MAX, INT64_MIN, -INT64_MAX, 0x3fffffffffffffff};
+    static const int64_t edge[] = {-1,
+                                   -2,
+                                   16,
+                                   31,
+                                   33,
+                                   64,
+                                   46341,
+                                   65536,
+                                   1000000,
+                                   2147483647,
+                                   2147483648,
+                                   4294967296,
+                                   4294967297,
+                                   3037000500,
+                                   INT64_MAX / 3 + 1,
+                                   INT64_MAX / 2,
+                                   (int64_t)1 << 62,
+                                   INT64_MAX,
+                                   INT64_MIN,
+                                   -INT64_MAX,
+                                   0x3fffffffffffffff};
     uint8_t b;
     if (!byte(r, &b)) return def;
     if (b < 224) return b % 9;
@@ -119,14 +138,38 @@ static enum tconv_status run(int op, int how, const struct tconv_params *p, cons
 {
     const bool ref = how == 2, ex = how == 1;
     switch (op) {
-    case FWD: return ref ? tconv_conv2d_reference(p, x, w, b, out) : ex ? tconv_conv2d_ex(p, x, w, b, out, NULL, 0, o) : tconv_conv2d(p, x, w, b, out);
-    case TR: return ref ? tconv_conv2d_transpose_reference(p, x, w, b, out) : ex ? tconv_conv2d_transpose_ex(p, x, w, b, out, NULL, 0, o) : tconv_conv2d_transpose(p, x, w, b, out);
-    case CBD: return ref ? tconv_conv2d_backward_data_reference(p, dy, w, out) : ex ? tconv_conv2d_backward_data_ex(p, dy, w, out, NULL, 0, o) : tconv_conv2d_backward_data(p, dy, w, out);
-    case CBF: return ref ? tconv_conv2d_backward_filter_reference(p, x, dy, out) : ex ? tconv_conv2d_backward_filter_ex(p, x, dy, out, NULL, 0, o) : tconv_conv2d_backward_filter(p, x, dy, out);
-    case CBB: return ref ? tconv_conv2d_backward_bias_reference(p, dy, out) : ex ? tconv_conv2d_backward_bias_ex(p, dy, out, NULL, 0, o) : tconv_conv2d_backward_bias(p, dy, out);
-    case TBD: return ref ? tconv_conv2d_transpose_backward_data_reference(p, dy, w, out) : ex ? tconv_conv2d_transpose_backward_data_ex(p, dy, w, out, NULL, 0, o) : tconv_conv2d_transpose_backward_data(p, dy, w, out);
-    case TBF: return ref ? tconv_conv2d_transpose_backward_filter_reference(p, x, dy, out) : ex ? tconv_conv2d_transpose_backward_filter_ex(p, x, dy, out, NULL, 0, o) : tconv_conv2d_transpose_backward_filter(p, x, dy, out);
-    default: return ref ? tconv_conv2d_transpose_backward_bias_reference(p, dy, out) : ex ? tconv_conv2d_transpose_backward_bias_ex(p, dy, out, NULL, 0, o) : tconv_conv2d_transpose_backward_bias(p, dy, out);
+    case FWD:
+        return ref  ? tconv_conv2d_reference(p, x, w, b, out)
+               : ex ? tconv_conv2d_ex(p, x, w, b, out, NULL, 0, o)
+                    : tconv_conv2d(p, x, w, b, out);
+    case TR:
+        return ref  ? tconv_conv2d_transpose_reference(p, x, w, b, out)
+               : ex ? tconv_conv2d_transpose_ex(p, x, w, b, out, NULL, 0, o)
+                    : tconv_conv2d_transpose(p, x, w, b, out);
+    case CBD:
+        return ref  ? tconv_conv2d_backward_data_reference(p, dy, w, out)
+               : ex ? tconv_conv2d_backward_data_ex(p, dy, w, out, NULL, 0, o)
+                    : tconv_conv2d_backward_data(p, dy, w, out);
+    case CBF:
+        return ref  ? tconv_conv2d_backward_filter_reference(p, x, dy, out)
+               : ex ? tconv_conv2d_backward_filter_ex(p, x, dy, out, NULL, 0, o)
+                    : tconv_conv2d_backward_filter(p, x, dy, out);
+    case CBB:
+        return ref  ? tconv_conv2d_backward_bias_reference(p, dy, out)
+               : ex ? tconv_conv2d_backward_bias_ex(p, dy, out, NULL, 0, o)
+                    : tconv_conv2d_backward_bias(p, dy, out);
+    case TBD:
+        return ref  ? tconv_conv2d_transpose_backward_data_reference(p, dy, w, out)
+               : ex ? tconv_conv2d_transpose_backward_data_ex(p, dy, w, out, NULL, 0, o)
+                    : tconv_conv2d_transpose_backward_data(p, dy, w, out);
+    case TBF:
+        return ref  ? tconv_conv2d_transpose_backward_filter_reference(p, x, dy, out)
+               : ex ? tconv_conv2d_transpose_backward_filter_ex(p, x, dy, out, NULL, 0, o)
+                    : tconv_conv2d_transpose_backward_filter(p, x, dy, out);
+    default:
+        return ref  ? tconv_conv2d_transpose_backward_bias_reference(p, dy, out)
+               : ex ? tconv_conv2d_transpose_backward_bias_ex(p, dy, out, NULL, 0, o)
+                    : tconv_conv2d_transpose_backward_bias(p, dy, out);
     }
 }
 
@@ -221,7 +264,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int op = 0; op < NOPS; op++) {
         const bool tr = op == TR || op >= TBD;
         if (ny[tr] < 0) continue;
-        const int64_t n = op == FWD || op == TR ? ny[tr] : op == CBD || op == TBD ? nx : op == CBF || op == TBF ? nf : nb;
+        const int64_t n = op == FWD || op == TR    ? ny[tr]
+                          : op == CBD || op == TBD ? nx
+                          : op == CBF || op == TBF ? nf
+                                                   : nb;
         float *ref = sentinel_buf(n), *fast = sentinel_buf(n), *fex = malloc((size_t)(n > 0 ? n : 1) * 4);
         const enum tconv_status sr = run(op, 2, &p, x, w, bias, dy, ref, &o);
         const enum tconv_status sf = run(op, 0, &p, x, w, bias, dy, fast, &o);
