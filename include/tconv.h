@@ -390,6 +390,29 @@ TCONV_API enum tconv_status tconv_workspace_size(enum tconv_op op, const struct 
                                                  const struct tconv_options *opt, size_t *bytes);
 
 /* ------------------------------------------------------------------------------------------------
+ * The filter tensor of a call, for code that builds or reads one (the declarators at the top).
+ * op names the computation; a gradient means its forward op's filter (TCONV_OP_CONV2D_BACKWARD_*
+ * is conv2d's, TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_* is conv2d_transpose's). p is validated as for
+ * that op.
+ * ---------------------------------------------------------------------------------------------- */
+
+/**
+ * The filter's shape in p->filter_layout, outermost first: dims[0..3] (e.g. conv2d HWIO:
+ * {kernel_h, kernel_w, in_channels/groups, out_channels}). *layout (if not NULL) receives the layout
+ * with DEFAULT resolved (HWIO for conv2d, HWOI for conv2d_transpose).
+ */
+TCONV_API enum tconv_status tconv_filter_shape(enum tconv_op op, const struct tconv_params *p, int64_t dims[4],
+                                               enum tconv_filter_layout *layout);
+
+/**
+ * *index = the position in the filter of the weight that connects input channel in_channel (of x,
+ * in [0, in_channels)) to output channel out_channel (of y, in [0, out_channels)) at kernel tap
+ * (ky, kx). Both channels are the op's own, full indices; they must lie in the same group.
+ */
+TCONV_API enum tconv_status tconv_filter_index(enum tconv_op op, const struct tconv_params *p, int64_t out_channel,
+                                               int64_t in_channel, int64_t ky, int64_t kx, int64_t *index);
+
+/* ------------------------------------------------------------------------------------------------
  * Checkerboards, made visible, and the two standard fixes.
  * ---------------------------------------------------------------------------------------------- */
 

@@ -443,3 +443,65 @@ TCONV_API const char *tconv_algorithm_name(enum tconv_algorithm a)
     }
     return "unknown";
 }
+
+/* ---- the filter tensor ---- */
+
+static enum tconv_status filter_problem(const char *fn, enum tconv_op op, const struct tconv_params *p,
+                                        struct tconv__problem *pr)
+{
+    if ((int)op < 0 || (int)op > (int)TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_BIAS)
+        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
+                           "op = %d is invalid: it must be TCONV_OP_CONV2D (0) .. "
+                           "TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_BIAS (7)",
+                           (int)op);
+    return tconv__resolve(fn, p, op_transposed(op), pr, NULL);
+}
+
+TCONV_API enum tconv_status tconv_filter_shape(enum tconv_op op, const struct tconv_params *p, int64_t dims[4],
+                                               enum tconv_filter_layout *layout)
+{
+    const char *fn = "tconv_filter_shape";
+    struct tconv__problem pr;
+    enum tconv_status st = filter_problem(fn, op, p, &pr);
+    if (st != TCONV_OK) return st;
+    if (!dims) return tconv__fail(TCONV_ERR_NULL_POINTER, fn, "dims must not be NULL");
+    const int64_t ni = pr.transposed ? pr.ci : pr.cig, no = pr.transposed ? pr.cog : pr.co;
+    const int64_t kh = pr.h.k, kw = pr.w.k;
+    switch (pr.flayout) {
+    case TCONV_FILTER_HWIO: dims[0] = kh, dims[1] = kw, dims[2] = ni, dims[3] = no; break;
+    case TCONV_FILTER_OIHW: dims[0] = no, dims[1] = ni, dims[2] = kh, dims[3] = kw; break;
+    case TCONV_FILTER_HWOI: dims[0] = kh, dims[1] = kw, dims[2] = no, dims[3] = ni; break;
+    default: dims[0] = ni, dims[1] = no, dims[2] = kh, dims[3] = kw; break;
+    }
+    if (layout) *layout = pr.flayout;
+    return TCONV_OK;
+}
+
+TCONV_API enum tconv_status tconv_filter_index(enum tconv_op op, const struct tconv_params *p, int64_t out_channel,
+                                               int64_t in_channel, int64_t ky, int64_t kx, int64_t *index)
+{
+    const char *fn = "tconv_filter_index";
+    struct tconv__problem pr;
+    enum tconv_status st = filter_problem(fn, op, p, &pr);
+    if (st != TCONV_OK) return st;
+    if (!index) return tconv__fail(TCONV_ERR_NULL_POINTER, fn, "index must not be NULL");
+    const struct {
+        const char *name;
+        int64_t v, n;
+    } args[4] = {
+        {"out_channel", out_channel, pr.co}, {"in_channel", in_channel, pr.ci}, {"ky", ky, pr.h.k}, {"kx", kx, pr.w.k}};
+    for (int i = 0; i < 4; i++)
+        if (args[i].v < 0 || args[i].v >= args[i].n)
+            return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn, "%s = %lld is invalid: it must be in [0, %lld)",
+                               args[i].name, (long long)args[i].v, (long long)args[i].n);
+    if (out_channel / pr.cog != in_channel / pr.cig)
+        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
+                           "out_channel = %lld (group %lld) and in_channel = %lld (group %lld) are in different "
+                           "groups: with groups = %lld they are not connected",
+                           (long long)out_channel, (long long)(out_channel / pr.cog), (long long)in_channel,
+                           (long long)(in_channel / pr.cig), (long long)pr.g);
+    /* full axis: conv O, transposed I; per-group axis: the other, within its group */
+    *index = pr.transposed ? tconv__filter_index(&pr, in_channel, out_channel % pr.cog, ky, kx)
+                           : tconv__filter_index(&pr, out_channel, in_channel % pr.cig, ky, kx);
+    return TCONV_OK;
+}

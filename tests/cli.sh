@@ -199,7 +199,7 @@ for o in --output-padding --pads --groups --dilations --filter-layout --time --e
   grep -q -- "$o" "$tmp/out" && ok || ko "run --help lacks $o"
 done
 run 0 --version
-has "$tmp/out" "tconv $(sed -n 's/.*version: .\([0-9.]*\).,*/\1/p' "$(dirname "$0")/../meson.build" | head -1)"
+has "$tmp/out" "tconv $(sh "$(dirname "$0")/../scripts/version.sh")"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -1,6 +1,6 @@
 /*
- * seed_data.h - the numbers printed in ../shared/seeds/, transcribed once, used by `tconv demo`
- * and by the tests. Each block names its seed file. Values are as printed (TensorFlow float32
+ * seed_data.h - the numbers printed in ../shared/seeds/, transcribed once: what `tconv demo` shows
+ * and what the tests assert. Each block names its seed file. Values are as printed (TensorFlow float32
  * output printed with 8 significant digits, numpy float64 input with 9).
  */
 #ifndef TCONV_SEED_DATA_H
