@@ -193,7 +193,10 @@ TCONV_API enum tconv_status tconv_conv2d_transpose_geometry(const struct tconv_p
  *                kernel_h*kernel_w*in_channels/groups*out_channels floats
  * @param bias    float bias[out_channels], or NULL for none
  * @param y       output, layout p->layout, batch*out_h*out_w*out_channels floats; every element
- *                is written on success, none on failure
+ *                is written on success, none on failure. y must not share memory with x, filter or
+ *                bias (TCONV_ERR_INVALID_ARGUMENT): no call computes in place. The same holds for every
+ *                output (dx, dfilter, dbias, counts) against the call's inputs, and for a caller's
+ *                workspace against every tensor of the call.
  * @return TCONV_OK, or an error status with tconv_last_error() set.
  * Results are bitwise reproducible run to run and, with the OpenMP build of OpenBLAS, for any
  * thread count (see tconv_conv2d_ex).
@@ -228,42 +231,66 @@ TCONV_API enum tconv_status tconv_conv2d_transpose_reference(const struct tconv_
 
 /**
  * The lowering a call uses. AUTO picks by a cost model; forcing one that cannot run the problem
- * returns TCONV_ERR_UNSUPPORTED with the reason.
+ * returns TCONV_ERR_UNSUPPORTED with the reason. Whether one can run depends on the parameters only,
+ * so a forced algorithm is checked the same way when the call has nothing to compute.
  *   GEMM      conv2d: im2col + sgemm (a 1x1, stride-1, unpadded kernel reads x in place);
  *             conv2d_transpose: sgemm + col2im (a gather: no atomics, bias and activation fused).
- *   SUBPIXEL  conv2d_transpose only, when each axis has dilation 1 or stride 1: the stride-s
- *             transposed conv is computed as one stride-1 conv over the input with s*s phases of
- *             ceil(k/s) taps each, then depth-to-space. No overlap-add; when kernel == stride the
- *             GEMM reads x in place and writes straight to y.
- *   DIRECT    depthwise only (in_channels/groups == out_channels/groups == 1): direct loops.
+ *             Runs every problem. The filter gradients' algorithm (im2col + sgemm reductions).
+ *   SUBPIXEL  the forward pass of conv2d_transpose (and so the data gradient of conv2d) only, when
+ *             each axis has dilation 1 or stride 1, a stride no larger than the output size on that
+ *             axis (out_h >= stride_h, out_w >= stride_w: fewer outputs than phases would make a GEMM
+ *             of mostly nothing), and GEMM sizes kernel_h*kernel_w/(stride_h*stride_w)*in_channels/groups
+ *             and stride_h*stride_w*out_channels/groups within INT_MAX: the stride-s transposed conv is
+ *             computed as one stride-1 conv over the input with s*s phases of ceil(k/s) taps each, then
+ *             depth-to-space. No overlap-add; when kernel == stride the GEMM reads x in place and writes
+ *             straight to y. When the kernel is not a multiple of the stride the phases have zero taps,
+ *             and 0 x Inf = NaN carries a NaN or Inf of x to neighbouring outputs its pixel does not
+ *             reach; AUTO never picks SUBPIXEL there. Not for filter or bias gradients.
+ *   DIRECT    one input and one output channel per group (in_channels/groups == out_channels/groups
+ *             == 1: depthwise, or a single-channel conv): direct loops, forward and filter gradient.
+ *             The bias gradients' only algorithm (AUTO or DIRECT; GEMM and SUBPIXEL are refused).
+ *   NONE      never requested: the profile's algorithm of a call that had nothing to compute (an empty
+ *             output, or an input with no elements, so y is the bias or the gradient is zero).
  */
 enum tconv_algorithm {
     TCONV_ALGORITHM_AUTO = 0,
     TCONV_ALGORITHM_GEMM,
     TCONV_ALGORITHM_SUBPIXEL,
-    TCONV_ALGORITHM_DIRECT
+    TCONV_ALGORITHM_DIRECT,
+    TCONV_ALGORITHM_NONE /**< reported only: the call had nothing to compute (see tconv_profile) */
 };
 
 /**
  * Where one call spent its time, in seconds (filled when tconv_options.profile is set). The phases
  * run interleaved on all threads; each is reported as its share of the summed thread time, scaled
- * to the wall-clock total, so pack + im2col + gemm + col2im + epilogue == total.
+ * to the wall-clock total, so pack + im2col + gemm + col2im + epilogue == total (all 0 but total when
+ * nothing was computed). Resize-convolution's composed filter counts as pack, its upsampling as im2col.
  */
 struct tconv_profile {
-    double total;                   /**< wall clock of the call */
-    double pack;                    /**< filter packing (layout change, sub-pixel rearrangement) */
-    double im2col;                  /**< im2col / column gathering */
-    double gemm;                    /**< cblas_sgemm */
-    double col2im;                  /**< col2im, depth-to-space, or the direct depthwise loops */
-    double epilogue;                /**< bias + activation when not fused into the phase before */
-    enum tconv_algorithm algorithm; /**< the algorithm that ran */
-    int threads;                    /**< the threads that ran */
+    double total;    /**< wall clock of the call */
+    double pack;     /**< filter packing (layout change, sub-pixel rearrangement) */
+    double im2col;   /**< im2col / column gathering */
+    double gemm;     /**< cblas_sgemm */
+    double col2im;   /**< col2im, depth-to-space, or the direct depthwise loops */
+    double epilogue; /**< bias + activation when not fused into the phase before */
+    enum tconv_algorithm algorithm; /**< the algorithm that ran; TCONV_ALGORITHM_NONE if nothing was computed */
+    int threads;                    /**< the threads that ran: the OpenMP team tconv actually got, which can be
+                                         fewer than num_threads (OMP_THREAD_LIMIT, OMP_DYNAMIC, a call from inside a
+                                         parallel region, the tiles of a small problem); 0 if nothing was computed */
 };
 
-/** Options of the _ex calls. Start from TCONV_OPTIONS_INIT; NULL means all defaults. */
+/**
+ * Options of the _ex calls. Start from TCONV_OPTIONS_INIT; NULL means all defaults.
+ *
+ * Threads. One level of parallelism at a time: tconv runs its tiles on an OpenMP team, each tile
+ * with a single-threaded sgemm. Called from inside an active OpenMP parallel region, it runs on the
+ * calling thread only; next to the pthreads build of OpenBLAS it runs its tiles on the calling thread
+ * and lets OpenBLAS thread each GEMM. It never hangs when OpenMP delivers fewer threads than asked
+ * (OMP_THREAD_LIMIT, OMP_DYNAMIC): each thread tconv runs pins its own OpenBLAS calls to one thread.
+ */
 struct tconv_options {
-    int num_threads;                /**< >= 0; 0 = omp_get_max_threads() (1 without OpenMP) */
-    enum tconv_algorithm algorithm; /**< default AUTO */
+    int num_threads;                /**< >= 0; 0 = omp_get_max_threads() (1 without OpenMP), at most 1024 */
+    enum tconv_algorithm algorithm; /**< default AUTO; TCONV_ALGORITHM_NONE is not a request */
     struct tconv_profile *profile;  /**< if not NULL, filled on success */
     int accumulate;                 /**< backward calls: 1 = add the gradient into dx / dfilter / dbias
                                          (beta = 1, for gradient accumulation); 0 = overwrite. Must be 0
@@ -456,6 +483,20 @@ enum tconv_resize {
  */
 TCONV_API enum tconv_status tconv_resize_conv2d(const struct tconv_params *p, int64_t scale, enum tconv_resize mode,
                                                 const float *x, const float *filter, const float *bias, float *y);
+/**
+ * tconv_resize_conv2d with a caller-provided workspace and options, as tconv_conv2d_ex (accumulate must
+ * be 0; opt->algorithm picks the algorithm of the convolution that runs: the composed transposed conv,
+ * or the conv over the upsampled tensor). The workspace holds the composed filter or the upsampled
+ * tensor and that convolution's own.
+ */
+TCONV_API enum tconv_status tconv_resize_conv2d_ex(const struct tconv_params *p, int64_t scale,
+                                                   enum tconv_resize mode, const float *x, const float *filter,
+                                                   const float *bias, float *y, void *workspace,
+                                                   size_t workspace_bytes, const struct tconv_options *opt);
+/** Bytes of workspace tconv_resize_conv2d_ex needs for these arguments (opt may be NULL). */
+TCONV_API enum tconv_status tconv_resize_conv2d_workspace_size(const struct tconv_params *p, int64_t scale,
+                                                               enum tconv_resize mode,
+                                                               const struct tconv_options *opt, size_t *bytes);
 /** The naive two steps (build the upsampled tensor, then tconv_conv2d_reference): the test oracle. */
 TCONV_API enum tconv_status tconv_resize_conv2d_reference(const struct tconv_params *p, int64_t scale,
                                                           enum tconv_resize mode, const float *x, const float *filter,

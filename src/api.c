@@ -1,437 +1,355 @@
 /*
- * api.c - the public entry points: resolve and check the call and its options, plan it, provide
- * the workspace (the caller's, or one allocation), run it, report the profile. Nothing is written
- * to an output before every check has passed and the workspace exists, so a failing call leaves
- * its outputs untouched.
+ * api.c - every public function of tconv.h, written out, and the one path the computations take
+ * (the front door): validate every argument, plan, provide the workspace (the caller's, or one
+ * allocation), execute, report the profile. Nothing is written to an output before every check has
+ * passed and the workspace exists, so a failing call leaves its outputs untouched.
  *
- * Every computation is one enum tconv_op. The gradients run on a derived problem: the data
- * gradient is the forward pass of the adjoint problem (conv <-> transposed conv), the filter
- * gradient of a transposed conv is the conv filter gradient of its adjoint with x and dy exchanged.
+ * Every computation is one `enum what`. The gradients run on a derived problem: the data gradient is
+ * the forward pass of the adjoint problem (conv <-> transposed conv), the filter gradient of a
+ * transposed conv is the conv filter gradient of its adjoint with x and dy exchanged. Resize-
+ * convolution runs its first stage (resize.c) before its plan's.
  */
 #include <stdint.h>
 #include <string.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
-#include "internal.h"
+#include "analysis.h"
+#include "reference.h"
+#include "resize.h"
+#include "validate.h"
 
-#define ALIGN_SLACK 64 /* the caller's workspace may have any alignment */
+#define STR_(x) #x
+#define STR(x)  STR_(x)
 
-static bool op_transposed(enum tconv_op op)
-{
-    return op == TCONV_OP_CONV2D_TRANSPOSE || op == TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_DATA ||
-           op == TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_FILTER || op == TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_BIAS;
-}
+enum what { FORWARD, DATA, FILTER, BIAS, RESIZE };
 
-static bool op_is(enum tconv_op op, enum tconv_op conv, enum tconv_op transposed)
-{
-    return op == conv || op == transposed;
-}
-static bool op_forward(enum tconv_op op) { return op_is(op, TCONV_OP_CONV2D, TCONV_OP_CONV2D_TRANSPOSE); }
-static bool op_data(enum tconv_op op)
-{
-    return op_is(op, TCONV_OP_CONV2D_BACKWARD_DATA, TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_DATA);
-}
-static bool op_filter(enum tconv_op op)
-{
-    return op_is(op, TCONV_OP_CONV2D_BACKWARD_FILTER, TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_FILTER);
-}
+/* What a public entry point asks for. Tensors by role: FORWARD and RESIZE (a = x, b = filter, bias -> y),
+   DATA (a = dy, b = filter -> dx), FILTER (a = x, b = dy -> dfilter), BIAS (a = dy -> dbias). */
+struct request {
+    const char *fn;
+    enum what what;
+    bool transposed; /* the forward op is conv2d_transpose */
+    const struct tconv_params *p;
+    int64_t scale;          /* RESIZE */
+    enum tconv_resize mode; /* RESIZE */
+    const float *a, *b, *bias;
+    float *out;
+    void *workspace;
+    size_t workspace_bytes;
+    const struct tconv_options *opt;
+};
 
-/*
- * Threads for tconv's tiles. Measured on 2 cores (DEVELOPERS.md): OpenMP threads next to the
- * pthreads build of OpenBLAS lose 2.9x, because libgomp's threads keep spinning while OpenBLAS's
- * own workers run. So with that build the tiles run on the calling thread and OpenBLAS threads each
- * GEMM (one level at a time); with the OpenMP build, tconv's threads run the tiles and each GEMM is
- * single-threaded.
- */
-int tconv__loop_threads(int requested)
-{
-#ifdef _OPENMP
-    if (tconv__blas_threading() == 1) return 1;
-    return requested > 0 ? requested : omp_get_max_threads();
-#else
-    (void)requested;
-    return 1;
-#endif
-}
-
-static enum tconv_status check_options(const char *fn, enum tconv_op op, const struct tconv_options *opt)
-{
-    if (!opt) return TCONV_OK;
-    if (opt->num_threads < 0)
-        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn, "num_threads = %d is invalid: it must be >= 0 (0 = default)",
-                           opt->num_threads);
-    if ((int)opt->algorithm < 0 || (int)opt->algorithm > (int)TCONV_ALGORITHM_DIRECT)
-        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
-                           "algorithm = %d is invalid: it must be TCONV_ALGORITHM_AUTO (0), GEMM (1), SUBPIXEL (2) or "
-                           "DIRECT (3)",
-                           (int)opt->algorithm);
-    if (opt->accumulate != 0 && opt->accumulate != 1)
-        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn, "accumulate = %d is invalid: it must be 0 or 1",
-                           opt->accumulate);
-    if (opt->accumulate && op_forward(op))
-        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
-                           "accumulate = 1 applies to the backward calls only; it must be 0 for the forward pass");
-    return TCONV_OK;
-}
-
-/* Bytes for the shared packed filter and nthreads scratch buffers, plus alignment slack. */
-static size_t workspace_bytes(const struct tconv__plan *pl, int nthreads)
-{
-    return ALIGN_SLACK + tconv__round64(pl->shared_bytes) + (size_t)nthreads * pl->scratch_bytes;
-}
-
-/* A validated, planned call: the user's problem, the one that executes, its plan and threads. */
+/* A validated, planned call. */
 struct call {
-    struct tconv__problem user, exec;
-    struct tconv__plan pl;
+    struct tconv__problem user; /* as the caller described it (resize: the conv over the upsampled x) */
+    struct tconv__problem exec; /* the problem that runs: user, its adjoint, or resize's composed conv */
+    struct tconv__plan plan;
+    struct tconv__stage prologue; /* resize's first stage (no tiles otherwise) */
+    bool composed;                /* resize: the prologue composes the filter (else it upsamples x) */
+    size_t staged_bytes;          /* what the prologue writes, first in the workspace */
+    int64_t x_elems;              /* the caller's x (resize: before upsampling) */
     int threads;
 };
 
-static int64_t out_elems(enum tconv_op op, const struct tconv__problem *pr);
-static bool has_work(enum tconv_op op, const struct tconv__problem *pr);
+static bool forward(const struct request *rq) { return rq->what == FORWARD || rq->what == RESIZE; }
 
-static enum tconv_status prepare(const char *fn, enum tconv_op op, const struct tconv_params *p,
-                                 const struct tconv_options *opt, struct call *c)
+/* ---- validation ---- */
+
+static enum tconv_status resolve(const struct request *rq, struct call *c)
 {
-    enum tconv_status st = tconv__resolve(fn, p, op_transposed(op), &c->user, NULL);
-    if (st != TCONV_OK) return st;
-    if ((st = check_options(fn, op, opt)) != TCONV_OK) return st;
-    if (!op_forward(op) && c->user.act != TCONV_ACTIVATION_NONE)
-        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
-                           "activation = %d: the gradients are those of the linear op, so activation must be "
-                           "TCONV_ACTIVATION_NONE (0); apply the activation's derivative to dy first",
-                           (int)c->user.act);
-    const enum tconv_algorithm algo = opt ? opt->algorithm : TCONV_ALGORITHM_AUTO;
-    if (!op_forward(op) && !op_data(op) && !op_filter(op) &&
-        (algo == TCONV_ALGORITHM_SUBPIXEL || algo == TCONV_ALGORITHM_GEMM))
-        return tconv__fail(TCONV_ERR_UNSUPPORTED, fn, "the bias gradient has one algorithm (DIRECT): %s was asked",
-                           tconv_algorithm_name(algo));
-    if (out_elems(op, &c->user) == 0 || !has_work(op, &c->user)) {
-        /* nothing to compute (zeros at most): no plan. An empty tensor's other sizes can be anything, and
-           the tiling's products of them need not fit int64. */
-        c->exec = c->user;
-        memset(&c->pl, 0, sizeof c->pl);
-        c->pl.algorithm = algo;
-        c->threads = 1;
+    enum tconv_status st;
+    memset(c, 0, sizeof *c);
+    if (rq->what == RESIZE) {
+        if (!rq->p) return tconv__fail(TCONV_ERR_NULL_POINTER, rq->fn, "p (the parameters) must not be NULL");
+        if ((st = tconv__check_resize(rq->fn, rq->scale, rq->mode)) != TCONV_OK) return st;
+        if ((st = tconv__resize_problem(rq->fn, rq->p, rq->scale, &c->user)) != TCONV_OK) return st;
+        c->x_elems = c->user.n * rq->p->in_h * rq->p->in_w * c->user.ci; /* partial products of the upsampled */
         return TCONV_OK;
     }
-    if (op_forward(op)) {
+    if ((st = tconv__resolve(rq->fn, rq->p, rq->transposed, &c->user, NULL)) != TCONV_OK) return st;
+    c->x_elems = c->user.x_elems;
+    return TCONV_OK;
+}
+
+/* The tensors of the call by role (inputs[0..n), then the output), with the NULL rules of each. */
+static int tensors(const struct request *rq, const struct call *c, struct tconv__tensor *in, struct tconv__tensor *out)
+{
+    const struct tconv__problem *u = &c->user;
+    const bool work = c->x_elems > 0 && u->y_elems > 0;
+    switch (rq->what) {
+    case FORWARD:
+    case RESIZE:
+        *out = (struct tconv__tensor){"y", rq->out, u->y_elems, true};
+        in[0] = (struct tconv__tensor){"x", rq->a, c->x_elems, work};
+        in[1] = (struct tconv__tensor){"filter", rq->b, u->f_elems, u->y_elems > 0};
+        in[2] = (struct tconv__tensor){"bias", rq->bias, u->co, false};
+        return 3;
+    case DATA:
+        *out = (struct tconv__tensor){"dx", rq->out, u->x_elems, true};
+        in[0] = (struct tconv__tensor){"dy", rq->a, u->y_elems, true};
+        in[1] = (struct tconv__tensor){"filter", rq->b, u->f_elems, work};
+        return 2;
+    case FILTER:
+        *out = (struct tconv__tensor){"dfilter", rq->out, u->f_elems, true};
+        in[0] = (struct tconv__tensor){"x", rq->a, u->x_elems, work};
+        in[1] = (struct tconv__tensor){"dy", rq->b, u->y_elems, work};
+        return 2;
+    case BIAS:
+    default:
+        *out = (struct tconv__tensor){"dbias", rq->out, u->co, true};
+        in[0] = (struct tconv__tensor){"dy", rq->a, u->y_elems, true};
+        return 1;
+    }
+}
+
+/* ---- planning ---- */
+
+/* Bytes of the workspace for nthreads: alignment slack, the prologue's output, the plan's part. */
+static size_t workspace_bytes(const struct call *c, int nthreads)
+{
+    if (c->plan.kind == TCONV__NOTHING) return 0;
+    return TCONV__ALIGN + tconv__round64(c->staged_bytes) + tconv__plan_workspace(&c->plan, nthreads);
+}
+
+static enum tconv_status plan(const struct request *rq, struct call *c)
+{
+    const enum tconv_algorithm algo = rq->opt ? rq->opt->algorithm : TCONV_ALGORITHM_AUTO;
+    const char *fn = rq->fn;
+    enum tconv_status st;
+    switch (rq->what) {
+    case FORWARD:
         c->exec = c->user;
-        st = tconv__plan(fn, &c->exec, algo, &c->pl);
-    } else if (op_data(op)) {
+        st = tconv__plan_forward(fn, &c->exec, algo, NULL, &c->plan);
+        break;
+    case DATA:
         tconv__adjoint(&c->user, &c->exec);
-        st = tconv__plan(fn, &c->exec, algo, &c->pl);
-    } else if (op_filter(op)) {
+        st = tconv__plan_forward(fn, &c->exec, algo, NULL, &c->plan);
+        break;
+    case FILTER:
         if (c->user.transposed)
             tconv__adjoint(&c->user, &c->exec);
         else
             c->exec = c->user;
-        st = tconv__plan_filter_grad(fn, &c->exec, algo, &c->pl);
-    } else {
+        st = tconv__plan_filter_grad(fn, &c->exec, algo, NULL, &c->plan);
+        break;
+    case BIAS:
         c->exec = c->user;
-        st = tconv__plan_bias_grad(&c->exec, &c->pl);
+        st = tconv__plan_bias_grad(fn, &c->exec, algo, &c->plan);
+        break;
+    case RESIZE:
+    default: {
+        struct tconv__resize_plan rp;
+        st = tconv__resize_plan(fn, &c->user, rq->scale, rq->mode, rq->p->in_h, rq->p->in_w, algo, &rp);
+        c->exec = rp.exec;
+        c->plan = rp.plan;
+        c->prologue = rp.prologue;
+        c->composed = rp.composed;
+        if (rp.staged_floats > (int64_t)(INT64_MAX / 1024 / sizeof(float))) /* the plan's bound, for the prologue */
+            return tconv__fail(TCONV_ERR_SIZE_OVERFLOW, fn,
+                               "the workspace of this resize-convolution (%lld staged floats) is beyond addressable "
+                               "memory",
+                               (long long)rp.staged_floats);
+        c->staged_bytes = (size_t)rp.staged_floats * sizeof(float);
+    }
     }
     if (st != TCONV_OK) return st;
-    c->threads =
-        (int)tconv__max(1, tconv__min(tconv__min(tconv__loop_threads(opt ? opt->num_threads : 0), c->pl.ntiles), 1024));
+    const int requested = tconv__threads_requested(rq->opt ? rq->opt->num_threads : 0);
+    c->threads = (int)tconv__max(1, tconv__min(requested, c->plan.ntiles));
     return TCONV_OK;
 }
 
-/* Elements of the tensor each op writes: y, dx, dfilter or dbias. */
-static int64_t out_elems(enum tconv_op op, const struct tconv__problem *pr)
+/* Validate and plan (everything but the tensors). */
+static enum tconv_status prepare(const struct request *rq, struct call *c)
 {
-    if (op_forward(op)) return pr->y_elems;
-    if (op_data(op)) return pr->x_elems;
-    if (op_filter(op)) return pr->f_elems;
-    return pr->co;
+    enum tconv_status st = resolve(rq, c);
+    if (st != TCONV_OK) return st;
+    if ((st = tconv__check_options(rq->fn, rq->opt, forward(rq))) != TCONV_OK) return st;
+    if (!forward(rq) && (st = tconv__check_linear(rq->fn, &c->user)) != TCONV_OK) return st;
+    return plan(rq, c);
 }
 
-/* The call has something to compute (not just zeros): its inputs are not empty. */
-static bool has_work(enum tconv_op op, const struct tconv__problem *pr)
-{
-    if (op_forward(op)) return pr->y_elems > 0 && pr->x_elems > 0; /* (empty x: y is the bias) */
-    if (op_filter(op)) return pr->x_elems > 0 && pr->y_elems > 0;
-    return pr->y_elems > 0; /* data and bias gradients read dy */
-}
+/* ---- execution ---- */
 
-/* y of an empty x: the bias (or 0) through the activation, per output channel. */
+/* y of a forward call with nothing to compute (an empty x): act(bias), per output channel. */
 static void bias_only(const struct tconv__problem *pr, const float *bias, float *y)
 {
     const int64_t px = pr->out_h * pr->out_w;
     for (int64_t i = 0; i < pr->y_elems; i++) {
-        const int64_t c = pr->layout == TCONV_NHWC ? i % pr->co : i / px % pr->co;
-        y[i] = tconv__act(pr->act, bias ? bias[c] : 0.0f);
+        const int64_t ch = pr->layout == TCONV_NHWC ? i % pr->co : i / px % pr->co;
+        y[i] = tconv__act(pr->act, bias ? bias[ch] : 0.0f);
     }
 }
 
-static enum tconv_status null_check(const char *fn, const char *name, const void *ptr, int64_t elems, bool needed)
+/* A call whose plan has nothing to compute: the bias (forward), or a zero gradient. */
+static void nothing_to_compute(const struct request *rq, const struct call *c, const struct tconv__tensor *out)
 {
-    if (ptr == NULL && elems > 0 && needed)
-        return tconv__fail(TCONV_ERR_NULL_POINTER, fn, "%s must not be NULL: it has %lld elements", name,
-                           (long long)elems);
-    return TCONV_OK;
+    if (out->elems == 0) return;
+    if (forward(rq))
+        bias_only(&c->user, rq->bias, rq->out);
+    else if (!(rq->opt && rq->opt->accumulate))
+        memset(rq->out, 0, (size_t)out->elems * sizeof(float));
 }
 
-/* Tensors of each op: (a, b, out) = forward (x, filter, y), data (dy, filter, dx),
-   filter (x, dy, dfilter), bias (dy, -, dbias). */
-static enum tconv_status check_tensors(const char *fn, enum tconv_op op, const struct tconv__problem *pr,
-                                       const float *a, const float *b, float *out)
+/* The tensors of the run, the workspace carved up: [prologue output][plan's shared part][scratch]. */
+static void bind(const struct request *rq, const struct call *c, char *base, struct tconv__run *r)
 {
-    if (op_forward(op)) return tconv__check_pointers(fn, pr, a, b, out);
-    enum tconv_status st;
-    const bool work = has_work(op, pr);
-    if (op_data(op)) {
-        if ((st = null_check(fn, "dx", out, pr->x_elems, true)) || (st = null_check(fn, "dy", a, pr->y_elems, true)) ||
-            (st = null_check(fn, "filter", b, pr->f_elems, work && pr->x_elems > 0)))
-            return st;
-    } else if (op_filter(op)) {
-        if ((st = null_check(fn, "dfilter", out, pr->f_elems, true)) ||
-            (st = null_check(fn, "x", a, pr->x_elems, work)) || (st = null_check(fn, "dy", b, pr->y_elems, work)))
-            return st;
-    } else if ((st = null_check(fn, "dbias", out, pr->co, true)) || (st = null_check(fn, "dy", a, pr->y_elems, true))) {
-        return st;
+    float *staged = (float *)(void *)base;
+    float *shared = (float *)(void *)(base + tconv__round64(c->staged_bytes));
+    *r = (struct tconv__run){.pr = &c->exec, .pl = &c->plan, .packed = shared, .partial = shared};
+    r->accumulate = rq->opt && rq->opt->accumulate;
+    r->timed = rq->opt && rq->opt->profile;
+    switch (rq->what) {
+    case FORWARD:
+        r->x = rq->a;
+        r->filter = rq->b;
+        r->bias = rq->bias;
+        r->y = rq->out;
+        break;
+    case DATA: /* dx = the adjoint's forward pass of dy */
+        r->x = rq->a;
+        r->filter = rq->b;
+        r->y = rq->out;
+        break;
+    case FILTER: /* a transposed conv's: its adjoint's, whose input is the transposed conv's dy */
+        r->x = c->user.transposed ? rq->b : rq->a;
+        r->dy = c->user.transposed ? rq->a : rq->b;
+        r->dw = rq->out;
+        break;
+    case BIAS:
+        r->dy = rq->a;
+        r->dw = rq->out;
+        break;
+    case RESIZE:
+    default:
+        r->resize = (struct tconv__resize){&c->user, rq->scale, rq->mode, rq->a, rq->b, staged};
+        r->x = c->composed ? rq->a : staged;
+        r->filter = c->composed ? staged : rq->b;
+        r->bias = rq->bias;
+        r->y = rq->out;
+        break;
     }
-    return TCONV_OK;
+    r->f = c->plan.pack != TCONV__PACK_NONE ? shared : r->filter;
 }
 
-static enum tconv_status run(const char *fn, enum tconv_op op, const struct tconv_params *p, const float *a,
-                             const float *b, const float *bias, float *out, void *workspace, size_t ws_bytes,
-                             const struct tconv_options *opt)
+static void report(const struct tconv_options *opt, double start, const struct tconv__times *sum,
+                   enum tconv_algorithm algorithm, int threads)
 {
-    const double start = opt && opt->profile ? tconv__now() : 0.0;
+    const double total = tconv__now() - start;
+    const double busy = sum->pack + sum->im2col + sum->gemm + sum->col2im + sum->epilogue;
+    const double k = busy > 0 ? total / busy : 0.0; /* phases as shares of the wall-clock total */
+    *opt->profile = (struct tconv_profile){.total = total,
+                                           .pack = sum->pack * k,
+                                           .im2col = sum->im2col * k,
+                                           .gemm = sum->gemm * k,
+                                           .col2im = sum->col2im * k,
+                                           .epilogue = sum->epilogue * k,
+                                           .algorithm = algorithm,
+                                           .threads = threads};
+}
+
+/* The front door of every computation. */
+static enum tconv_status run(const struct request *rq)
+{
+    const bool timed = rq->opt && rq->opt->profile;
+    const double start = timed ? tconv__now() : 0.0;
     struct call c;
-    enum tconv_status st = prepare(fn, op, p, opt, &c);
+    enum tconv_status st = prepare(rq, &c);
     if (st != TCONV_OK) return st;
-    if ((st = check_tensors(fn, op, &c.user, a, b, out)) != TCONV_OK) return st;
-    const bool accumulate = opt && opt->accumulate;
-    const int64_t n_out = out_elems(op, &c.user);
-    if (n_out == 0 || !has_work(op, &c.user)) { /* nothing to compute: an empty output, or a zero gradient */
-        if (n_out > 0 && op_forward(op))
-            bias_only(&c.user, bias, out);
-        else if (n_out > 0 && !accumulate)
-            memset(out, 0, (size_t)n_out * sizeof(float));
-        if (opt && opt->profile) *opt->profile = (struct tconv_profile){.algorithm = c.pl.algorithm, .threads = 0};
+    struct tconv__tensor in[4], out; /* room for the output after the inputs: the workspace check */
+    const int nin = tensors(rq, &c, in, &out);
+    if ((st = tconv__check_tensors(rq->fn, in, nin, &out)) != TCONV_OK) return st;
+    if (c.plan.kind == TCONV__NOTHING) {
+        nothing_to_compute(rq, &c, &out);
+        if (timed) report(rq->opt, start, &(struct tconv__times){0}, TCONV_ALGORITHM_NONE, 0);
         return TCONV_OK;
     }
-    void *owned = NULL;
+    void *owned = NULL, *workspace = rq->workspace;
+    size_t ws_bytes = rq->workspace_bytes;
     int threads = c.threads;
     if (!workspace) {
-        ws_bytes = workspace_bytes(&c.pl, threads);
+        ws_bytes = workspace_bytes(&c, threads);
         if ((owned = workspace = tconv__alloc(ws_bytes)) == NULL)
-            return tconv__fail(TCONV_ERR_OUT_OF_MEMORY, fn, "could not allocate a workspace of %zu bytes", ws_bytes);
+            return tconv__fail(TCONV_ERR_OUT_OF_MEMORY, rq->fn, "could not allocate a workspace of %zu bytes",
+                               ws_bytes);
     } else {
-        if (ws_bytes < workspace_bytes(&c.pl, 1))
-            return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
-                               "workspace_bytes = %zu is too small: this call needs at least %zu (%zu with %d "
-                               "threads; the workspace size query gives it)",
-                               ws_bytes, workspace_bytes(&c.pl, 1), workspace_bytes(&c.pl, threads), threads);
-        while (threads > 1 && ws_bytes < workspace_bytes(&c.pl, threads)) threads--; /* same result, fewer threads */
+        in[nin] = out;
+        if ((st = tconv__check_workspace(rq->fn, workspace, ws_bytes, workspace_bytes(&c, 1),
+                                         workspace_bytes(&c, threads), threads, in, nin + 1)) != TCONV_OK)
+            return st;
+        while (threads > 1 && ws_bytes < workspace_bytes(&c, threads)) threads--; /* same result, fewer threads */
     }
-    char *base = (char *)(((uintptr_t)workspace + ALIGN_SLACK - 1) & ~(uintptr_t)(ALIGN_SLACK - 1));
-    struct tconv__run r = {.accumulate = accumulate};
-    if (op_forward(op)) {
-        r.x = a, r.f = b, r.bias = bias, r.y = out;
-    } else if (op_data(op)) {
-        r.x = a, r.f = b, r.y = out; /* dx = adjoint forward of dy */
-    } else if (op_filter(op)) {
-        const bool tr = c.user.transposed; /* the adjoint conv's input is the transposed conv's dy */
-        r.x = tr ? b : a, r.dy = tr ? a : b, r.dw = out;
-    } else {
-        r.dy = a, r.dw = out;
-    }
+    char *base = (char *)(((uintptr_t)workspace + TCONV__ALIGN - 1) & ~(uintptr_t)(TCONV__ALIGN - 1));
+    struct tconv__run r;
+    bind(rq, &c, base, &r);
+    struct tconv__stages stages = {0};
+    if (rq->what == RESIZE) stages.s[stages.n++] = c.prologue;
+    tconv__plan_stages(&c.plan, &c.exec, &stages);
     struct tconv__times sum;
-    tconv__execute(&c.exec, &c.pl, r, base, threads, opt && opt->profile, &sum);
+    char *scratch = base + tconv__round64(c.staged_bytes) + tconv__round64(c.plan.shared_bytes);
+    const int team = tconv__execute(&stages, &r, scratch, c.plan.scratch_bytes, threads, &sum);
     tconv__free(owned);
-    if (opt && opt->profile) {
-        const double total = tconv__now() - start;
-        const double busy = sum.pack + sum.im2col + sum.gemm + sum.col2im + sum.epilogue;
-        const double k = busy > 0 ? total / busy : 0.0;
-        *opt->profile = (struct tconv_profile){.total = total,
-                                               .pack = sum.pack * k,
-                                               .im2col = sum.im2col * k,
-                                               .gemm = sum.gemm * k,
-                                               .col2im = sum.col2im * k,
-                                               .epilogue = sum.epilogue * k,
-                                               .algorithm = c.pl.algorithm,
-                                               .threads = threads};
-    }
+    if (timed) report(rq->opt, start, &sum, c.plan.algorithm, team);
     return TCONV_OK;
 }
 
-static enum tconv_status run_reference(const char *fn, enum tconv_op op, const struct tconv_params *p, const float *a,
-                                       const float *b, const float *bias, float *out)
+/* The workspace size query of a computation. */
+static enum tconv_status query(const struct request *rq, size_t *bytes)
 {
-    struct tconv__problem pr;
-    enum tconv_status st = tconv__resolve(fn, p, op_transposed(op), &pr, NULL);
+    if (!bytes) return tconv__fail(TCONV_ERR_NULL_POINTER, rq->fn, "bytes must not be NULL");
+    struct call c;
+    enum tconv_status st = prepare(rq, &c);
     if (st != TCONV_OK) return st;
-    if (!op_forward(op) && pr.act != TCONV_ACTIVATION_NONE)
-        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
-                           "activation = %d: the gradients are those of the linear op, so activation must be "
-                           "TCONV_ACTIVATION_NONE (0); apply the activation's derivative to dy first",
-                           (int)pr.act);
-    if ((st = check_tensors(fn, op, &pr, a, b, out)) != TCONV_OK) return st;
-    if (out_elems(op, &pr) == 0) return TCONV_OK;
-    if (op_forward(op)) return tconv__reference_run(fn, &pr, a, b, bias, out);
-    if (!has_work(op, &pr)) {
-        memset(out, 0, (size_t)out_elems(op, &pr) * sizeof(float));
+    *bytes = workspace_bytes(&c, c.threads);
+    return TCONV_OK;
+}
+
+/* The naive reference of a computation: validated like the fast path, then reference.c. */
+static enum tconv_status reference(const struct request *rq)
+{
+    struct call c;
+    enum tconv_status st = resolve(rq, &c);
+    if (st != TCONV_OK) return st;
+    if (!forward(rq) && (st = tconv__check_linear(rq->fn, &c.user)) != TCONV_OK) return st;
+    struct tconv__tensor in[3], out;
+    const int nin = tensors(rq, &c, in, &out);
+    if ((st = tconv__check_tensors(rq->fn, in, nin, &out)) != TCONV_OK) return st;
+    /* an empty input: the bias or a zero gradient (whatever the other sizes, which need not be small) */
+    const struct tconv__problem *u = &c.user;
+    const bool empty = forward(rq)          ? c.x_elems == 0 || u->y_elems == 0
+                       : rq->what == FILTER ? u->x_elems == 0 || u->y_elems == 0
+                                            : u->y_elems == 0;
+    if (empty) {
+        nothing_to_compute(rq, &c, &out);
         return TCONV_OK;
     }
-    const enum tconv__grad what = op_data(op)     ? TCONV__GRAD_DATA
-                                  : op_filter(op) ? TCONV__GRAD_FILTER
-                                                  : TCONV__GRAD_BIAS;
-    return tconv__reference_grad(fn, &pr, what, a, b, out);
-}
-
-/* ---- geometry ---- */
-
-TCONV_API enum tconv_status tconv_conv2d_geometry(const struct tconv_params *p, struct tconv_geometry *g)
-{
-    struct tconv__problem pr;
-    if (!g) return tconv__fail(TCONV_ERR_NULL_POINTER, "tconv_conv2d_geometry", "g must not be NULL");
-    return tconv__resolve("tconv_conv2d_geometry", p, false, &pr, g);
-}
-
-TCONV_API enum tconv_status tconv_conv2d_transpose_geometry(const struct tconv_params *p, struct tconv_geometry *g)
-{
-    struct tconv__problem pr;
-    if (!g) return tconv__fail(TCONV_ERR_NULL_POINTER, "tconv_conv2d_transpose_geometry", "g must not be NULL");
-    return tconv__resolve("tconv_conv2d_transpose_geometry", p, true, &pr, g);
-}
-
-/* ---- workspace queries ---- */
-
-static enum tconv_status query(const char *fn, enum tconv_op op, const struct tconv_params *p,
-                               const struct tconv_options *opt, size_t *bytes);
-
-TCONV_API enum tconv_status tconv_workspace_size(enum tconv_op op, const struct tconv_params *p,
-                                                 const struct tconv_options *opt, size_t *bytes)
-{
-    const char *fn = "tconv_workspace_size";
-    if ((int)op < 0 || (int)op > (int)TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_BIAS)
-        return tconv__fail(
-            TCONV_ERR_INVALID_ARGUMENT, fn,
-            "op = %d is invalid: it must be TCONV_OP_CONV2D (0) .. TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_BIAS "
-            "(7)",
-            (int)op);
-    return query(fn, op, p, opt, bytes);
-}
-
-static enum tconv_status query(const char *fn, enum tconv_op op, const struct tconv_params *p,
-                               const struct tconv_options *opt, size_t *bytes)
-{
-    if (!bytes) return tconv__fail(TCONV_ERR_NULL_POINTER, fn, "bytes must not be NULL");
-    struct call c;
-    enum tconv_status st = prepare(fn, op, p, opt, &c);
-    if (st != TCONV_OK) return st;
-    *bytes = out_elems(op, &c.user) == 0 || !has_work(op, &c.user) ? 0 : workspace_bytes(&c.pl, c.threads);
-    return TCONV_OK;
-}
-
-TCONV_API enum tconv_status tconv_conv2d_workspace_size(const struct tconv_params *p, size_t *bytes)
-{
-    return query("tconv_conv2d_workspace_size", TCONV_OP_CONV2D, p, NULL, bytes);
-}
-
-TCONV_API enum tconv_status tconv_conv2d_transpose_workspace_size(const struct tconv_params *p, size_t *bytes)
-{
-    return query("tconv_conv2d_transpose_workspace_size", TCONV_OP_CONV2D_TRANSPOSE, p, NULL, bytes);
-}
-
-TCONV_API enum tconv_status tconv_conv2d_workspace_size_ex(const struct tconv_params *p,
-                                                           const struct tconv_options *opt, size_t *bytes)
-{
-    return query("tconv_conv2d_workspace_size_ex", TCONV_OP_CONV2D, p, opt, bytes);
-}
-
-TCONV_API enum tconv_status tconv_conv2d_transpose_workspace_size_ex(const struct tconv_params *p,
-                                                                     const struct tconv_options *opt, size_t *bytes)
-{
-    return query("tconv_conv2d_transpose_workspace_size_ex", TCONV_OP_CONV2D_TRANSPOSE, p, opt, bytes);
-}
-
-/* ---- forward ---- */
-
-TCONV_API enum tconv_status tconv_conv2d(const struct tconv_params *p, const float *x, const float *filter,
-                                         const float *bias, float *y)
-{
-    return run("tconv_conv2d", TCONV_OP_CONV2D, p, x, filter, bias, y, NULL, 0, NULL);
-}
-
-TCONV_API enum tconv_status tconv_conv2d_transpose(const struct tconv_params *p, const float *x, const float *filter,
-                                                   const float *bias, float *y)
-{
-    return run("tconv_conv2d_transpose", TCONV_OP_CONV2D_TRANSPOSE, p, x, filter, bias, y, NULL, 0, NULL);
-}
-
-TCONV_API enum tconv_status tconv_conv2d_ex(const struct tconv_params *p, const float *x, const float *filter,
-                                            const float *bias, float *y, void *workspace, size_t workspace_bytes,
-                                            const struct tconv_options *opt)
-{
-    return run("tconv_conv2d_ex", TCONV_OP_CONV2D, p, x, filter, bias, y, workspace, workspace_bytes, opt);
-}
-
-TCONV_API enum tconv_status tconv_conv2d_transpose_ex(const struct tconv_params *p, const float *x, const float *filter,
-                                                      const float *bias, float *y, void *workspace,
-                                                      size_t workspace_bytes, const struct tconv_options *opt)
-{
-    return run("tconv_conv2d_transpose_ex", TCONV_OP_CONV2D_TRANSPOSE, p, x, filter, bias, y, workspace,
-               workspace_bytes, opt);
-}
-
-TCONV_API enum tconv_status tconv_conv2d_reference(const struct tconv_params *p, const float *x, const float *filter,
-                                                   const float *bias, float *y)
-{
-    return run_reference("tconv_conv2d_reference", TCONV_OP_CONV2D, p, x, filter, bias, y);
-}
-
-TCONV_API enum tconv_status tconv_conv2d_transpose_reference(const struct tconv_params *p, const float *x,
-                                                             const float *filter, const float *bias, float *y)
-{
-    return run_reference("tconv_conv2d_transpose_reference", TCONV_OP_CONV2D_TRANSPOSE, p, x, filter, bias, y);
-}
-
-/* ---- gradients: plain, _ex and _reference for each of the six ---- */
-
-#define GRADIENT(name, OP, A, B)                                                                                       \
-    TCONV_API enum tconv_status name(const struct tconv_params *p, const float *A, const float *B, float *out)         \
-    {                                                                                                                  \
-        return run(#name, OP, p, A, B, NULL, out, NULL, 0, NULL);                                                      \
-    }                                                                                                                  \
-    TCONV_API enum tconv_status name##_ex(const struct tconv_params *p, const float *A, const float *B, float *out,    \
-                                          void *workspace, size_t workspace_bytes, const struct tconv_options *opt)    \
-    {                                                                                                                  \
-        return run(#name "_ex", OP, p, A, B, NULL, out, workspace, workspace_bytes, opt);                              \
-    }                                                                                                                  \
-    TCONV_API enum tconv_status name##_reference(const struct tconv_params *p, const float *A, const float *B,         \
-                                                 float *out)                                                           \
-    {                                                                                                                  \
-        return run_reference(#name "_reference", OP, p, A, B, NULL, out);                                              \
+    switch (rq->what) {
+    case FORWARD: return tconv__reference_run(rq->fn, &c.user, rq->a, rq->b, rq->bias, rq->out);
+    case RESIZE:
+        return tconv__reference_resize(rq->fn, &c.user, rq->scale, rq->mode, rq->a, rq->b, rq->bias, rq->out);
+    case DATA: return tconv__reference_grad(rq->fn, &c.user, TCONV__GRAD_DATA, rq->a, rq->b, rq->out);
+    case FILTER: return tconv__reference_grad(rq->fn, &c.user, TCONV__GRAD_FILTER, rq->a, rq->b, rq->out);
+    case BIAS:
+    default: return tconv__reference_grad(rq->fn, &c.user, TCONV__GRAD_BIAS, rq->a, NULL, rq->out);
     }
+}
 
-GRADIENT(tconv_conv2d_backward_data, TCONV_OP_CONV2D_BACKWARD_DATA, dy, filter)
-GRADIENT(tconv_conv2d_backward_filter, TCONV_OP_CONV2D_BACKWARD_FILTER, x, dy)
-GRADIENT(tconv_conv2d_transpose_backward_data, TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_DATA, dy, filter)
-GRADIENT(tconv_conv2d_transpose_backward_filter, TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_FILTER, x, dy)
+/* ---- status, names, version ---- */
 
-#define BIAS_GRADIENT(name, OP)                                                                                        \
-    TCONV_API enum tconv_status name(const struct tconv_params *p, const float *dy, float *dbias)                      \
-    {                                                                                                                  \
-        return run(#name, OP, p, dy, NULL, NULL, dbias, NULL, 0, NULL);                                                \
-    }                                                                                                                  \
-    TCONV_API enum tconv_status name##_ex(const struct tconv_params *p, const float *dy, float *dbias,                 \
-                                          void *workspace, size_t workspace_bytes, const struct tconv_options *opt)    \
-    {                                                                                                                  \
-        return run(#name "_ex", OP, p, dy, NULL, NULL, dbias, workspace, workspace_bytes, opt);                        \
-    }                                                                                                                  \
-    TCONV_API enum tconv_status name##_reference(const struct tconv_params *p, const float *dy, float *dbias)          \
-    {                                                                                                                  \
-        return run_reference(#name "_reference", OP, p, dy, NULL, NULL, dbias);                                        \
+TCONV_API const char *tconv_status_string(enum tconv_status s)
+{
+    switch (s) {
+    case TCONV_OK: return "TCONV_OK: success";
+    case TCONV_ERR_NULL_POINTER: return "TCONV_ERR_NULL_POINTER: a required pointer was NULL";
+    case TCONV_ERR_INVALID_ARGUMENT: return "TCONV_ERR_INVALID_ARGUMENT: a parameter is out of its allowed range";
+    case TCONV_ERR_SHAPE_MISMATCH:
+        return "TCONV_ERR_SHAPE_MISMATCH: a requested output size is not what the parameters give";
+    case TCONV_ERR_UNSUPPORTED: return "TCONV_ERR_UNSUPPORTED: legal, but not supported by this build";
+    case TCONV_ERR_SIZE_OVERFLOW: return "TCONV_ERR_SIZE_OVERFLOW: an element or byte count overflows";
+    case TCONV_ERR_OUT_OF_MEMORY: return "TCONV_ERR_OUT_OF_MEMORY: a workspace allocation failed";
     }
+    return "unknown tconv_status";
+}
 
-BIAS_GRADIENT(tconv_conv2d_backward_bias, TCONV_OP_CONV2D_BACKWARD_BIAS)
-BIAS_GRADIENT(tconv_conv2d_transpose_backward_bias, TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_BIAS)
+TCONV_API const char *tconv_last_error(void) { return tconv__last_error(); }
 
 TCONV_API const char *tconv_algorithm_name(enum tconv_algorithm a)
 {
@@ -440,21 +358,38 @@ TCONV_API const char *tconv_algorithm_name(enum tconv_algorithm a)
     case TCONV_ALGORITHM_GEMM: return "GEMM";
     case TCONV_ALGORITHM_SUBPIXEL: return "SUBPIXEL";
     case TCONV_ALGORITHM_DIRECT: return "DIRECT";
+    case TCONV_ALGORITHM_NONE: return "NONE";
     }
     return "unknown";
 }
 
-/* ---- the filter tensor ---- */
-
-static enum tconv_status filter_problem(const char *fn, enum tconv_op op, const struct tconv_params *p,
-                                        struct tconv__problem *pr)
+TCONV_API const char *tconv_version(void)
 {
-    if ((int)op < 0 || (int)op > (int)TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_BIAS)
-        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
-                           "op = %d is invalid: it must be TCONV_OP_CONV2D (0) .. "
-                           "TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_BIAS (7)",
-                           (int)op);
-    return tconv__resolve(fn, p, op_transposed(op), pr, NULL);
+    return STR(TCONV_VERSION_MAJOR) "." STR(TCONV_VERSION_MINOR) "." STR(TCONV_VERSION_PATCH);
+}
+
+/* ---- geometry and the filter tensor ---- */
+
+TCONV_API enum tconv_status tconv_conv2d_geometry(const struct tconv_params *p, struct tconv_geometry *g)
+{
+    const char *fn = "tconv_conv2d_geometry";
+    struct tconv__problem pr;
+    if (!g) return tconv__fail(TCONV_ERR_NULL_POINTER, fn, "g must not be NULL");
+    return tconv__resolve(fn, p, false, &pr, g);
+}
+
+TCONV_API enum tconv_status tconv_conv2d_transpose_geometry(const struct tconv_params *p, struct tconv_geometry *g)
+{
+    const char *fn = "tconv_conv2d_transpose_geometry";
+    struct tconv__problem pr;
+    if (!g) return tconv__fail(TCONV_ERR_NULL_POINTER, fn, "g must not be NULL");
+    return tconv__resolve(fn, p, true, &pr, g);
+}
+
+static bool op_transposed(enum tconv_op op)
+{
+    return op == TCONV_OP_CONV2D_TRANSPOSE || op == TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_DATA ||
+           op == TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_FILTER || op == TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_BIAS;
 }
 
 TCONV_API enum tconv_status tconv_filter_shape(enum tconv_op op, const struct tconv_params *p, int64_t dims[4],
@@ -462,17 +397,19 @@ TCONV_API enum tconv_status tconv_filter_shape(enum tconv_op op, const struct tc
 {
     const char *fn = "tconv_filter_shape";
     struct tconv__problem pr;
-    enum tconv_status st = filter_problem(fn, op, p, &pr);
-    if (st != TCONV_OK) return st;
+    enum tconv_status st;
+    if ((st = tconv__check_op(fn, op)) != TCONV_OK) return st;
+    if ((st = tconv__resolve(fn, p, op_transposed(op), &pr, NULL)) != TCONV_OK) return st;
     if (!dims) return tconv__fail(TCONV_ERR_NULL_POINTER, fn, "dims must not be NULL");
-    const int64_t ni = pr.transposed ? pr.ci : pr.cig, no = pr.transposed ? pr.cog : pr.co;
-    const int64_t kh = pr.h.k, kw = pr.w.k;
-    switch (pr.flayout) {
-    case TCONV_FILTER_HWIO: dims[0] = kh, dims[1] = kw, dims[2] = ni, dims[3] = no; break;
-    case TCONV_FILTER_OIHW: dims[0] = no, dims[1] = ni, dims[2] = kh, dims[3] = kw; break;
-    case TCONV_FILTER_HWOI: dims[0] = kh, dims[1] = kw, dims[2] = no, dims[3] = ni; break;
-    default: dims[0] = ni, dims[1] = no, dims[2] = kh, dims[3] = kw; break;
-    }
+    /* the four axes (kernel_h, kernel_w, I, O) in each layout's order */
+    static const int order[5][4] = {[TCONV_FILTER_HWIO] = {0, 1, 2, 3},
+                                    [TCONV_FILTER_OIHW] = {3, 2, 0, 1},
+                                    [TCONV_FILTER_HWOI] = {0, 1, 3, 2},
+                                    [TCONV_FILTER_IOHW] = {2, 3, 0, 1}};
+    const int64_t axis[4] = {pr.h.k, pr.w.k, pr.transposed ? pr.ci : pr.cig, pr.transposed ? pr.cog : pr.co};
+    int64_t d[4];
+    for (int i = 0; i < 4; i++) d[i] = axis[order[pr.flayout][i]];
+    memcpy(dims, d, sizeof d);
     if (layout) *layout = pr.flayout;
     return TCONV_OK;
 }
@@ -482,8 +419,9 @@ TCONV_API enum tconv_status tconv_filter_index(enum tconv_op op, const struct tc
 {
     const char *fn = "tconv_filter_index";
     struct tconv__problem pr;
-    enum tconv_status st = filter_problem(fn, op, p, &pr);
-    if (st != TCONV_OK) return st;
+    enum tconv_status st;
+    if ((st = tconv__check_op(fn, op)) != TCONV_OK) return st;
+    if ((st = tconv__resolve(fn, p, op_transposed(op), &pr, NULL)) != TCONV_OK) return st;
     if (!index) return tconv__fail(TCONV_ERR_NULL_POINTER, fn, "index must not be NULL");
     const struct {
         const char *name;
@@ -504,4 +442,489 @@ TCONV_API enum tconv_status tconv_filter_index(enum tconv_op op, const struct tc
     *index = pr.transposed ? tconv__filter_index(&pr, in_channel, out_channel % pr.cog, ky, kx)
                            : tconv__filter_index(&pr, out_channel, in_channel % pr.cig, ky, kx);
     return TCONV_OK;
+}
+
+/* ---- workspace queries ---- */
+
+static const struct {
+    enum what what;
+    bool transposed;
+} ops[] = {
+    [TCONV_OP_CONV2D] = {FORWARD, false},
+    [TCONV_OP_CONV2D_TRANSPOSE] = {FORWARD, true},
+    [TCONV_OP_CONV2D_BACKWARD_DATA] = {DATA, false},
+    [TCONV_OP_CONV2D_BACKWARD_FILTER] = {FILTER, false},
+    [TCONV_OP_CONV2D_BACKWARD_BIAS] = {BIAS, false},
+    [TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_DATA] = {DATA, true},
+    [TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_FILTER] = {FILTER, true},
+    [TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_BIAS] = {BIAS, true},
+};
+
+TCONV_API enum tconv_status tconv_workspace_size(enum tconv_op op, const struct tconv_params *p,
+                                                 const struct tconv_options *opt, size_t *bytes)
+{
+    const char *fn = "tconv_workspace_size";
+    enum tconv_status st = tconv__check_op(fn, op);
+    if (st != TCONV_OK) return st;
+    return query(
+        &(struct request){.fn = fn, .what = ops[op].what, .transposed = ops[op].transposed, .p = p, .opt = opt}, bytes);
+}
+
+TCONV_API enum tconv_status tconv_conv2d_workspace_size(const struct tconv_params *p, size_t *bytes)
+{
+    return query(&(struct request){.fn = "tconv_conv2d_workspace_size", .what = FORWARD, .transposed = false, .p = p},
+                 bytes);
+}
+
+TCONV_API enum tconv_status tconv_conv2d_transpose_workspace_size(const struct tconv_params *p, size_t *bytes)
+{
+    return query(
+        &(struct request){.fn = "tconv_conv2d_transpose_workspace_size", .what = FORWARD, .transposed = true, .p = p},
+        bytes);
+}
+
+TCONV_API enum tconv_status tconv_conv2d_workspace_size_ex(const struct tconv_params *p,
+                                                           const struct tconv_options *opt, size_t *bytes)
+{
+    return query(
+        &(struct request){
+            .fn = "tconv_conv2d_workspace_size_ex", .what = FORWARD, .transposed = false, .p = p, .opt = opt},
+        bytes);
+}
+
+TCONV_API enum tconv_status tconv_conv2d_transpose_workspace_size_ex(const struct tconv_params *p,
+                                                                     const struct tconv_options *opt, size_t *bytes)
+{
+    return query(
+        &(struct request){
+            .fn = "tconv_conv2d_transpose_workspace_size_ex", .what = FORWARD, .transposed = true, .p = p, .opt = opt},
+        bytes);
+}
+
+/* ---- forward ---- */
+
+TCONV_API enum tconv_status tconv_conv2d(const struct tconv_params *p, const float *x, const float *filter,
+                                         const float *bias, float *y)
+{
+    return run(&(struct request){.fn = "tconv_conv2d",
+                                 .what = FORWARD,
+                                 .transposed = false,
+                                 .p = p,
+                                 .a = x,
+                                 .b = filter,
+                                 .bias = bias,
+                                 .out = y});
+}
+
+TCONV_API enum tconv_status tconv_conv2d_transpose(const struct tconv_params *p, const float *x, const float *filter,
+                                                   const float *bias, float *y)
+{
+    return run(&(struct request){.fn = "tconv_conv2d_transpose",
+                                 .what = FORWARD,
+                                 .transposed = true,
+                                 .p = p,
+                                 .a = x,
+                                 .b = filter,
+                                 .bias = bias,
+                                 .out = y});
+}
+
+TCONV_API enum tconv_status tconv_conv2d_ex(const struct tconv_params *p, const float *x, const float *filter,
+                                            const float *bias, float *y, void *workspace, size_t workspace_bytes,
+                                            const struct tconv_options *opt)
+{
+    return run(&(struct request){.fn = "tconv_conv2d_ex",
+                                 .what = FORWARD,
+                                 .transposed = false,
+                                 .p = p,
+                                 .a = x,
+                                 .b = filter,
+                                 .bias = bias,
+                                 .out = y,
+                                 .workspace = workspace,
+                                 .workspace_bytes = workspace_bytes,
+                                 .opt = opt});
+}
+
+TCONV_API enum tconv_status tconv_conv2d_transpose_ex(const struct tconv_params *p, const float *x, const float *filter,
+                                                      const float *bias, float *y, void *workspace,
+                                                      size_t workspace_bytes, const struct tconv_options *opt)
+{
+    return run(&(struct request){.fn = "tconv_conv2d_transpose_ex",
+                                 .what = FORWARD,
+                                 .transposed = true,
+                                 .p = p,
+                                 .a = x,
+                                 .b = filter,
+                                 .bias = bias,
+                                 .out = y,
+                                 .workspace = workspace,
+                                 .workspace_bytes = workspace_bytes,
+                                 .opt = opt});
+}
+
+TCONV_API enum tconv_status tconv_conv2d_reference(const struct tconv_params *p, const float *x, const float *filter,
+                                                   const float *bias, float *y)
+{
+    return reference(&(struct request){.fn = "tconv_conv2d_reference",
+                                       .what = FORWARD,
+                                       .transposed = false,
+                                       .p = p,
+                                       .a = x,
+                                       .b = filter,
+                                       .bias = bias,
+                                       .out = y});
+}
+
+TCONV_API enum tconv_status tconv_conv2d_transpose_reference(const struct tconv_params *p, const float *x,
+                                                             const float *filter, const float *bias, float *y)
+{
+    return reference(&(struct request){.fn = "tconv_conv2d_transpose_reference",
+                                       .what = FORWARD,
+                                       .transposed = true,
+                                       .p = p,
+                                       .a = x,
+                                       .b = filter,
+                                       .bias = bias,
+                                       .out = y});
+}
+
+/* ---- gradients of conv2d ---- */
+
+TCONV_API enum tconv_status tconv_conv2d_backward_data(const struct tconv_params *p, const float *dy,
+                                                       const float *filter, float *dx)
+{
+    return run(&(struct request){.fn = "tconv_conv2d_backward_data",
+                                 .what = DATA,
+                                 .transposed = false,
+                                 .p = p,
+                                 .a = dy,
+                                 .b = filter,
+                                 .out = dx});
+}
+
+TCONV_API enum tconv_status tconv_conv2d_backward_data_ex(const struct tconv_params *p, const float *dy,
+                                                          const float *filter, float *dx, void *workspace,
+                                                          size_t workspace_bytes, const struct tconv_options *opt)
+{
+    return run(&(struct request){.fn = "tconv_conv2d_backward_data_ex",
+                                 .what = DATA,
+                                 .transposed = false,
+                                 .p = p,
+                                 .a = dy,
+                                 .b = filter,
+                                 .out = dx,
+                                 .workspace = workspace,
+                                 .workspace_bytes = workspace_bytes,
+                                 .opt = opt});
+}
+
+TCONV_API enum tconv_status tconv_conv2d_backward_data_reference(const struct tconv_params *p, const float *dy,
+                                                                 const float *filter, float *dx)
+{
+    return reference(&(struct request){.fn = "tconv_conv2d_backward_data_reference",
+                                       .what = DATA,
+                                       .transposed = false,
+                                       .p = p,
+                                       .a = dy,
+                                       .b = filter,
+                                       .out = dx});
+}
+
+TCONV_API enum tconv_status tconv_conv2d_backward_filter(const struct tconv_params *p, const float *x, const float *dy,
+                                                         float *dfilter)
+{
+    return run(&(struct request){.fn = "tconv_conv2d_backward_filter",
+                                 .what = FILTER,
+                                 .transposed = false,
+                                 .p = p,
+                                 .a = x,
+                                 .b = dy,
+                                 .out = dfilter});
+}
+
+TCONV_API enum tconv_status tconv_conv2d_backward_filter_ex(const struct tconv_params *p, const float *x,
+                                                            const float *dy, float *dfilter, void *workspace,
+                                                            size_t workspace_bytes, const struct tconv_options *opt)
+{
+    return run(&(struct request){.fn = "tconv_conv2d_backward_filter_ex",
+                                 .what = FILTER,
+                                 .transposed = false,
+                                 .p = p,
+                                 .a = x,
+                                 .b = dy,
+                                 .out = dfilter,
+                                 .workspace = workspace,
+                                 .workspace_bytes = workspace_bytes,
+                                 .opt = opt});
+}
+
+TCONV_API enum tconv_status tconv_conv2d_backward_filter_reference(const struct tconv_params *p, const float *x,
+                                                                   const float *dy, float *dfilter)
+{
+    return reference(&(struct request){.fn = "tconv_conv2d_backward_filter_reference",
+                                       .what = FILTER,
+                                       .transposed = false,
+                                       .p = p,
+                                       .a = x,
+                                       .b = dy,
+                                       .out = dfilter});
+}
+
+TCONV_API enum tconv_status tconv_conv2d_backward_bias(const struct tconv_params *p, const float *dy, float *dbias)
+{
+    return run(&(struct request){
+        .fn = "tconv_conv2d_backward_bias", .what = BIAS, .transposed = false, .p = p, .a = dy, .out = dbias});
+}
+
+TCONV_API enum tconv_status tconv_conv2d_backward_bias_ex(const struct tconv_params *p, const float *dy, float *dbias,
+                                                          void *workspace, size_t workspace_bytes,
+                                                          const struct tconv_options *opt)
+{
+    return run(&(struct request){.fn = "tconv_conv2d_backward_bias_ex",
+                                 .what = BIAS,
+                                 .transposed = false,
+                                 .p = p,
+                                 .a = dy,
+                                 .out = dbias,
+                                 .workspace = workspace,
+                                 .workspace_bytes = workspace_bytes,
+                                 .opt = opt});
+}
+
+TCONV_API enum tconv_status tconv_conv2d_backward_bias_reference(const struct tconv_params *p, const float *dy,
+                                                                 float *dbias)
+{
+    return reference(&(struct request){.fn = "tconv_conv2d_backward_bias_reference",
+                                       .what = BIAS,
+                                       .transposed = false,
+                                       .p = p,
+                                       .a = dy,
+                                       .out = dbias});
+}
+
+/* ---- gradients of conv2d_transpose ---- */
+
+TCONV_API enum tconv_status tconv_conv2d_transpose_backward_data(const struct tconv_params *p, const float *dy,
+                                                                 const float *filter, float *dx)
+{
+    return run(&(struct request){.fn = "tconv_conv2d_transpose_backward_data",
+                                 .what = DATA,
+                                 .transposed = true,
+                                 .p = p,
+                                 .a = dy,
+                                 .b = filter,
+                                 .out = dx});
+}
+
+TCONV_API enum tconv_status tconv_conv2d_transpose_backward_data_ex(const struct tconv_params *p, const float *dy,
+                                                                    const float *filter, float *dx, void *workspace,
+                                                                    size_t workspace_bytes,
+                                                                    const struct tconv_options *opt)
+{
+    return run(&(struct request){.fn = "tconv_conv2d_transpose_backward_data_ex",
+                                 .what = DATA,
+                                 .transposed = true,
+                                 .p = p,
+                                 .a = dy,
+                                 .b = filter,
+                                 .out = dx,
+                                 .workspace = workspace,
+                                 .workspace_bytes = workspace_bytes,
+                                 .opt = opt});
+}
+
+TCONV_API enum tconv_status tconv_conv2d_transpose_backward_data_reference(const struct tconv_params *p,
+                                                                           const float *dy, const float *filter,
+                                                                           float *dx)
+{
+    return reference(&(struct request){.fn = "tconv_conv2d_transpose_backward_data_reference",
+                                       .what = DATA,
+                                       .transposed = true,
+                                       .p = p,
+                                       .a = dy,
+                                       .b = filter,
+                                       .out = dx});
+}
+
+TCONV_API enum tconv_status tconv_conv2d_transpose_backward_filter(const struct tconv_params *p, const float *x,
+                                                                   const float *dy, float *dfilter)
+{
+    return run(&(struct request){.fn = "tconv_conv2d_transpose_backward_filter",
+                                 .what = FILTER,
+                                 .transposed = true,
+                                 .p = p,
+                                 .a = x,
+                                 .b = dy,
+                                 .out = dfilter});
+}
+
+TCONV_API enum tconv_status tconv_conv2d_transpose_backward_filter_ex(const struct tconv_params *p, const float *x,
+                                                                      const float *dy, float *dfilter, void *workspace,
+                                                                      size_t workspace_bytes,
+                                                                      const struct tconv_options *opt)
+{
+    return run(&(struct request){.fn = "tconv_conv2d_transpose_backward_filter_ex",
+                                 .what = FILTER,
+                                 .transposed = true,
+                                 .p = p,
+                                 .a = x,
+                                 .b = dy,
+                                 .out = dfilter,
+                                 .workspace = workspace,
+                                 .workspace_bytes = workspace_bytes,
+                                 .opt = opt});
+}
+
+TCONV_API enum tconv_status tconv_conv2d_transpose_backward_filter_reference(const struct tconv_params *p,
+                                                                             const float *x, const float *dy,
+                                                                             float *dfilter)
+{
+    return reference(&(struct request){.fn = "tconv_conv2d_transpose_backward_filter_reference",
+                                       .what = FILTER,
+                                       .transposed = true,
+                                       .p = p,
+                                       .a = x,
+                                       .b = dy,
+                                       .out = dfilter});
+}
+
+TCONV_API enum tconv_status tconv_conv2d_transpose_backward_bias(const struct tconv_params *p, const float *dy,
+                                                                 float *dbias)
+{
+    return run(&(struct request){
+        .fn = "tconv_conv2d_transpose_backward_bias", .what = BIAS, .transposed = true, .p = p, .a = dy, .out = dbias});
+}
+
+TCONV_API enum tconv_status tconv_conv2d_transpose_backward_bias_ex(const struct tconv_params *p, const float *dy,
+                                                                    float *dbias, void *workspace,
+                                                                    size_t workspace_bytes,
+                                                                    const struct tconv_options *opt)
+{
+    return run(&(struct request){.fn = "tconv_conv2d_transpose_backward_bias_ex",
+                                 .what = BIAS,
+                                 .transposed = true,
+                                 .p = p,
+                                 .a = dy,
+                                 .out = dbias,
+                                 .workspace = workspace,
+                                 .workspace_bytes = workspace_bytes,
+                                 .opt = opt});
+}
+
+TCONV_API enum tconv_status tconv_conv2d_transpose_backward_bias_reference(const struct tconv_params *p,
+                                                                           const float *dy, float *dbias)
+{
+    return reference(&(struct request){.fn = "tconv_conv2d_transpose_backward_bias_reference",
+                                       .what = BIAS,
+                                       .transposed = true,
+                                       .p = p,
+                                       .a = dy,
+                                       .out = dbias});
+}
+
+/* ---- checkerboards: the overlap map, the bilinear initialiser, resize-convolution ---- */
+
+TCONV_API enum tconv_status tconv_overlap_map(const struct tconv_params *p, int32_t *counts)
+{
+    const char *fn = "tconv_overlap_map";
+    struct tconv__problem pr;
+    enum tconv_status st = tconv__resolve(fn, p, true, &pr, NULL);
+    if (st != TCONV_OK) return st;
+    int64_t taps;
+    if (!tconv__mul(pr.h.k, pr.w.k, &taps) || taps > INT32_MAX)
+        return tconv__fail(TCONV_ERR_UNSUPPORTED, fn,
+                           "kernel_h x kernel_w = %lld x %lld exceeds INT32_MAX, the largest count the map holds",
+                           (long long)pr.h.k, (long long)pr.w.k);
+    const struct tconv__tensor out = {"counts", counts, pr.out_h * pr.out_w, true};
+    if ((st = tconv__check_tensors(fn, NULL, 0, &out)) != TCONV_OK || out.elems == 0) return st;
+    return tconv__overlap_counts(fn, &pr, counts);
+}
+
+TCONV_API enum tconv_status tconv_bilinear_filter(const struct tconv_params *p, float *filter)
+{
+    const char *fn = "tconv_bilinear_filter";
+    struct tconv__problem pr;
+    enum tconv_status st = tconv__resolve(fn, p, true, &pr, NULL);
+    if (st != TCONV_OK) return st;
+    const bool depthwise = pr.g == pr.ci && pr.g == pr.co, diagonal = pr.g == 1 && pr.ci == pr.co;
+    if (!depthwise && !diagonal)
+        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
+                           "the bilinear filter upsamples each channel on its own: it needs groups == in_channels == "
+                           "out_channels, or groups == 1 with in_channels == out_channels; here groups = %lld, "
+                           "in_channels = %lld, out_channels = %lld",
+                           (long long)pr.g, (long long)pr.ci, (long long)pr.co);
+    if (pr.h.d != 1 || pr.w.d != 1)
+        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
+                           "dilation %lldx%lld: the bilinear kernel is dense, dilation must be 1", (long long)pr.h.d,
+                           (long long)pr.w.d);
+    const struct tconv__tensor out = {"filter", filter, pr.f_elems, true};
+    if ((st = tconv__check_tensors(fn, NULL, 0, &out)) != TCONV_OK) return st;
+    tconv__bilinear_fill(&pr, filter);
+    return TCONV_OK;
+}
+
+TCONV_API enum tconv_status tconv_resize_conv2d(const struct tconv_params *p, int64_t scale, enum tconv_resize mode,
+                                                const float *x, const float *filter, const float *bias, float *y)
+{
+    return run(&(struct request){.fn = "tconv_resize_conv2d",
+                                 .what = RESIZE,
+                                 .transposed = false,
+                                 .p = p,
+                                 .scale = scale,
+                                 .mode = mode,
+                                 .a = x,
+                                 .b = filter,
+                                 .bias = bias,
+                                 .out = y});
+}
+
+TCONV_API enum tconv_status tconv_resize_conv2d_ex(const struct tconv_params *p, int64_t scale, enum tconv_resize mode,
+                                                   const float *x, const float *filter, const float *bias, float *y,
+                                                   void *workspace, size_t workspace_bytes,
+                                                   const struct tconv_options *opt)
+{
+    return run(&(struct request){.fn = "tconv_resize_conv2d_ex",
+                                 .what = RESIZE,
+                                 .transposed = false,
+                                 .p = p,
+                                 .scale = scale,
+                                 .mode = mode,
+                                 .a = x,
+                                 .b = filter,
+                                 .bias = bias,
+                                 .out = y,
+                                 .workspace = workspace,
+                                 .workspace_bytes = workspace_bytes,
+                                 .opt = opt});
+}
+
+TCONV_API enum tconv_status tconv_resize_conv2d_workspace_size(const struct tconv_params *p, int64_t scale,
+                                                               enum tconv_resize mode, const struct tconv_options *opt,
+                                                               size_t *bytes)
+{
+    return query(&(struct request){.fn = "tconv_resize_conv2d_workspace_size",
+                                   .what = RESIZE,
+                                   .transposed = false,
+                                   .p = p,
+                                   .scale = scale,
+                                   .mode = mode,
+                                   .opt = opt},
+                 bytes);
+}
+
+TCONV_API enum tconv_status tconv_resize_conv2d_reference(const struct tconv_params *p, int64_t scale,
+                                                          enum tconv_resize mode, const float *x, const float *filter,
+                                                          const float *bias, float *y)
+{
+    return reference(&(struct request){.fn = "tconv_resize_conv2d_reference",
+                                       .what = RESIZE,
+                                       .transposed = false,
+                                       .p = p,
+                                       .scale = scale,
+                                       .mode = mode,
+                                       .a = x,
+                                       .b = filter,
+                                       .bias = bias,
+                                       .out = y});
 }

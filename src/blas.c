@@ -1,10 +1,11 @@
 /*
- * blas.c - the one place that talks to BLAS. Swapping the BLAS, or how its threads are used,
- * is a change to this file only. Callers have checked every dimension against INT_MAX.
+ * blas.c - the one place that calls the BLAS: swapping it is a change to this file only. Callers
+ * have checked every dimension against INT_MAX. How many threads run the GEMMs is decided in
+ * execute.c; this file only reports which threading the loaded BLAS has.
  */
 #include <cblas.h>
 
-#include "internal.h"
+#include "kernels.h"
 
 #if TCONV_HAVE_OPENBLAS_GET_PARALLEL
 int openblas_get_parallel(void); /* OpenBLAS: 0 sequential, 1 pthreads, 2 OpenMP */

@@ -1,15 +1,18 @@
 /*
- * depthwise.c - direct loops for depthwise convolution and transposed convolution
- * (in_channels/groups == out_channels/groups == 1), where a GEMM per group has K = 1 and cannot
- * win. Weights are packed channel-innermost for NHWC ([ky][kx][c]) and per channel for NCHW.
+ * depthwise.c - direct loops for depthwise convolution and transposed convolution (one input and one
+ * output channel per group: in_channels/groups == out_channels/groups == 1), forward and filter
+ * gradient, where a GEMM per group has K = 1 and cannot win (TCONV__DEPTHWISE,
+ * TCONV__FILTER_GRAD_DEPTHWISE). Weights are packed channel-innermost for NHWC ([ky][kx][c]) and per
+ * channel for NCHW.
  *
- * NHWC tiles are bands of output rows; each output pixel's channels form one vector, taps are
- * added in (ky, kx) order. NCHW tiles are channel planes. The transposed case gathers the taps
- * that land on each output row, like col2im, so no output is shared between tiles.
+ * NHWC tiles are bands of output rows; each output pixel's channels form one vector, taps are added
+ * in (ky, kx) order. NCHW tiles are channel planes. The transposed case gathers the taps that land
+ * on each output row, like col2im, so no output is shared between tiles.
  */
 #include <string.h>
 
-#include "internal.h"
+#include "algorithms.h"
+#include "kernels.h"
 
 /* dst[i*ds + c] += src[i*ss + c] * w[c] for i < n, c < nc */
 TCONV_CLONES static void mac_rows(float *restrict dst, int64_t ds, const float *restrict src, int64_t ss,
@@ -32,14 +35,14 @@ static void conv_nhwc(const struct tconv__problem *pr, const float *x, const flo
     const struct tconv__axis *h = &pr->h, *w = &pr->w;
     const int64_t c_n = pr->co;
     for (int64_t ky = 0; ky < h->k; ky++) {
-        const int64_t iy = oy * h->s - h->pb + ky * h->d;
+        const int64_t iy = oy * h->s - h->before + ky * h->d;
         if (iy < 0 || iy >= pr->in_h) continue;
         const float *xrow = x + (b * pr->in_h + iy) * pr->in_w * c_n;
         for (int64_t kx = 0; kx < w->k; kx++) {
             int64_t lo, hi;
             tconv__tap_range(w, kx, &lo, &hi); /* same map: ix = ox*s + kx*d - pb */
             if (hi > lo)
-                mac_rows(yrow + lo * c_n, c_n, xrow + (lo * w->s + kx * w->d - w->pb) * c_n,
+                mac_rows(yrow + lo * c_n, c_n, xrow + (lo * w->s + kx * w->d - w->before) * c_n,
                          tconv__step(w->s, c_n, hi - lo), wp + (ky * w->k + kx) * c_n, hi - lo, c_n);
         }
     }
@@ -58,8 +61,8 @@ static void transpose_nhwc(const struct tconv__problem *pr, const float *x, cons
             int64_t lo, hi;
             tconv__tap_range(w, kx, &lo, &hi);
             if (hi > lo)
-                mac_rows(yrow + (lo * w->s + kx * w->d - w->pb) * c_n, tconv__step(w->s, c_n, hi - lo), xrow + lo * c_n,
-                         c_n, wp + (ky * w->k + kx) * c_n, hi - lo, c_n);
+                mac_rows(yrow + (lo * w->s + kx * w->d - w->before) * c_n, tconv__step(w->s, c_n, hi - lo),
+                         xrow + lo * c_n, c_n, wp + (ky * w->k + kx) * c_n, hi - lo, c_n);
         }
     }
 }
@@ -69,14 +72,15 @@ static void conv_nchw(const struct tconv__problem *pr, const float *xp, const fl
     const struct tconv__axis *h = &pr->h, *w = &pr->w;
     for (int64_t oy = 0; oy < pr->out_h; oy++)
         for (int64_t ky = 0; ky < h->k; ky++) {
-            const int64_t iy = oy * h->s - h->pb + ky * h->d;
+            const int64_t iy = oy * h->s - h->before + ky * h->d;
             if (iy < 0 || iy >= pr->in_h) continue;
             for (int64_t kx = 0; kx < w->k; kx++) {
                 int64_t lo, hi;
                 tconv__tap_range(w, kx, &lo, &hi);
                 if (hi > lo)
-                    mac_strided(plane + oy * pr->out_w + lo, 1, xp + (iy * pr->in_w + lo * w->s + kx * w->d - w->pb),
-                                w->s, wc[ky * w->k + kx], hi - lo);
+                    mac_strided(plane + oy * pr->out_w + lo, 1,
+                                xp + (iy * pr->in_w + lo * w->s + kx * w->d - w->before), w->s, wc[ky * w->k + kx],
+                                hi - lo);
             }
         }
 }
@@ -92,21 +96,22 @@ static void transpose_nchw(const struct tconv__problem *pr, const float *xp, con
                 int64_t lo, hi;
                 tconv__tap_range(w, kx, &lo, &hi);
                 if (hi > lo)
-                    mac_strided(plane + (oy * pr->out_w + lo * w->s + kx * w->d - w->pb), w->s, xp + iy * pr->in_w + lo,
-                                1, wc[ky * w->k + kx], hi - lo);
+                    mac_strided(plane + (oy * pr->out_w + lo * w->s + kx * w->d - w->before), w->s,
+                                xp + iy * pr->in_w + lo, 1, wc[ky * w->k + kx], hi - lo);
             }
         }
 }
 
-void tconv__dw_direct_tile(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t, bool timed)
+void tconv__depthwise_tile(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t)
 {
     (void)scratch;
     const struct tconv__problem *pr = r->pr;
-    const struct tconv__plan *pl = r->pl;
+    const struct tconv__depthwise_plan *dp = &r->pl->u.depthwise;
     const bool no_input = pr->in_h * pr->in_w == 0; /* x may be NULL: every output is the bias */
-    double t0 = timed ? tconv__now() : 0.0;
-    if (pr->layout == TCONV_NHWC) {
-        const int64_t b = tile / pl->mt, oy0 = tile % pl->mt * pl->tm, oy1 = tconv__min(pr->out_h, oy0 + pl->tm);
+    double t0 = TCONV__CLOCK();
+    if (pr->layout == TCONV_NHWC) { /* tiles (image, band of output rows) */
+        const int64_t b = tile / dp->bands, oy0 = tile % dp->bands * dp->rows_out;
+        const int64_t oy1 = tconv__min(pr->out_h, oy0 + dp->rows_out);
         for (int64_t oy = oy0; oy < oy1; oy++) {
             float *yrow = r->y + (b * pr->out_h + oy) * pr->out_w * pr->co;
             if (!r->accumulate) memset(yrow, 0, (size_t)(pr->out_w * pr->co) * sizeof(float));
@@ -116,7 +121,7 @@ void tconv__dw_direct_tile(const struct tconv__run *r, int64_t tile, float *scra
                 conv_nhwc(pr, r->x, r->f, b, oy, yrow);
             tconv__epilogue_cols(pr->act, r->bias, yrow, pr->out_w, pr->co, pr->co);
         }
-    } else {
+    } else { /* tiles (image, channel plane) */
         const int64_t b = tile / pr->co, c = tile % pr->co, px = pr->out_h * pr->out_w;
         float *plane = r->y + (b * pr->co + c) * px;
         const float *xp = no_input ? NULL : r->x + (b * pr->ci + c) * pr->in_h * pr->in_w;
@@ -129,6 +134,82 @@ void tconv__dw_direct_tile(const struct tconv__run *r, int64_t tile, float *scra
                 conv_nchw(pr, xp, wc, plane);
         }
         tconv__epilogue_rows(pr->act, r->bias ? r->bias + c : NULL, plane, 1, px, 0);
+    }
+    TCONV__LAP(col2im);
+}
+
+/* One channel's taps: NHWC [ky][kx][c], NCHW [c][ky][kx]. */
+void tconv__pack_depthwise_tile(const struct tconv__run *r, int64_t c, float *scratch, struct tconv__times *t)
+{
+    (void)scratch;
+    const struct tconv__problem *pr = r->pr;
+    const int64_t c_n = pr->co, taps = pr->h.k * pr->w.k;
+    double t0 = TCONV__CLOCK();
+    for (int64_t ky = 0; ky < pr->h.k; ky++)
+        for (int64_t kx = 0; kx < pr->w.k; kx++) {
+            const float v = r->filter[tconv__filter_index(pr, c, 0, ky, kx)];
+            if (pr->layout == TCONV_NHWC)
+                r->packed[(ky * pr->w.k + kx) * c_n + c] = v;
+            else
+                r->packed[c * taps + ky * pr->w.k + kx] = v;
+        }
+    TCONV__LAP(pack);
+}
+
+/* ---- filter gradient ---- */
+
+static void store(float *dw, int64_t idx, float v, bool accumulate) { dw[idx] = accumulate ? dw[idx] + v : v; }
+
+/* acc[c] += a[i*as + c] * b[i*bs + c] for i < n, c < nc */
+TCONV_CLONES static void mac_pixels(float *restrict acc, const float *restrict a, int64_t as, const float *restrict b,
+                                    int64_t bs, int64_t n, int64_t nc)
+{
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t c = 0; c < nc; c++) acc[c] += a[i * as + c] * b[i * bs + c];
+}
+
+void tconv__filter_grad_depthwise_tile(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t)
+{
+    const struct tconv__problem *pr = r->pr;
+    const struct tconv__channels_plan *cp = &r->pl->u.channels;
+    const struct tconv__axis *h = &pr->h, *w = &pr->w;
+    const int64_t taps = h->k * w->k, c_n = pr->co;
+    double t0 = TCONV__CLOCK();
+    if (pr->layout == TCONV_NHWC) { /* tile: one tap, a block of channels */
+        const int64_t tap = tile / cp->blocks, c0 = tile % cp->blocks * cp->channels;
+        const int64_t nc = tconv__min(c_n, c0 + cp->channels) - c0;
+        const int64_t ky = tap / w->k, kx = tap % w->k;
+        float *acc = scratch;
+        memset(acc, 0, (size_t)nc * sizeof(float));
+        int64_t lo, hi;
+        tconv__tap_range(w, kx, &lo, &hi); /* output columns whose tap kx reads inside x */
+        for (int64_t b = 0; b < pr->n; b++)
+            for (int64_t oy = 0; oy < pr->out_h && hi > lo; oy++) {
+                const int64_t iy = oy * h->s - h->before + ky * h->d;
+                if (iy < 0 || iy >= pr->in_h) continue;
+                mac_pixels(acc, r->dy + ((b * pr->out_h + oy) * pr->out_w + lo) * c_n + c0, c_n,
+                           r->x + ((b * pr->in_h + iy) * pr->in_w + lo * w->s + kx * w->d - w->before) * c_n + c0,
+                           tconv__step(w->s, c_n, hi - lo), hi - lo, nc);
+            }
+        for (int64_t c = 0; c < nc; c++)
+            store(r->dw, tconv__filter_index(pr, c0 + c, 0, ky, kx), acc[c], r->accumulate);
+    } else { /* tile: one channel, one tap */
+        const int64_t c = tile / taps, ky = tile % taps / w->k, kx = tile % w->k;
+        const int64_t px = pr->out_h * pr->out_w, in_px = pr->in_h * pr->in_w;
+        float acc = 0.0f;
+        int64_t lo, hi;
+        tconv__tap_range(w, kx, &lo, &hi);
+        for (int64_t b = 0; b < pr->n; b++) {
+            const float *dyp = r->dy + (b * c_n + c) * px, *xp = in_px ? r->x + (b * pr->ci + c) * in_px : NULL;
+            for (int64_t oy = 0; oy < pr->out_h && hi > lo && xp; oy++) {
+                const int64_t iy = oy * h->s - h->before + ky * h->d;
+                if (iy < 0 || iy >= pr->in_h) continue;
+                const float *xr = xp + iy * pr->in_w;
+                for (int64_t ox = lo; ox < hi; ox++)
+                    acc += dyp[oy * pr->out_w + ox] * xr[ox * w->s + kx * w->d - w->before];
+            }
+        }
+        store(r->dw, tconv__filter_index(pr, c, 0, ky, kx), acc, r->accumulate);
     }
     TCONV__LAP(col2im);
 }

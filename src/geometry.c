@@ -1,5 +1,5 @@
 /*
- * geometry.c - validation of struct tconv_params and the resolved problem.
+ * geometry.c - validation of struct tconv_params, the resolved problem, and its adjoint.
  *
  * Every rule is one check with one status and one message naming the parameter, its value and
  * the allowed range. Nothing is written to the caller's tensors here, so a failure leaves them
@@ -9,7 +9,7 @@
 #include <limits.h>
 #include <stdint.h>
 
-#include "internal.h"
+#include "problem.h"
 
 static const char *padding_name(enum tconv_padding m)
 {
@@ -49,7 +49,19 @@ static enum tconv_status negative_out(const char *fn, struct axis_args *x, int64
 }
 
 /* conv2d on one axis: big = in, small = out (TensorFlow's GetWindowedOutputSizeVerbose). */
-static enum tconv_status conv_axis(const char *fn, struct axis_args *x, enum tconv_padding mode, struct tconv__axis *ax)
+/* (small-1)*s + ke - before - big (see struct tconv__axis), saturated: a conv's value only tells
+   whether the last window ends exactly at the end of x, and with a huge stride it need not fit. */
+static int64_t reach_after(const struct tconv__axis *a)
+{
+    int64_t t;
+    if (!tconv__mul(a->small - 1, a->s, &t) || !tconv__add(t, a->ke, &t) || __builtin_sub_overflow(t, a->before, &t) ||
+        __builtin_sub_overflow(t, a->big, &t))
+        return INT64_MIN;
+    return t;
+}
+
+static enum tconv_status conv_axis(const char *fn, struct axis_args *x, enum tconv_padding mode, struct tconv__axis *ax,
+                                   int64_t *pad_after)
 {
     int64_t ke, out, pb = 0, pa = 0, t;
     if (!tconv__mul(x->d, x->k - 1, &ke) || !tconv__add(ke, 1, &ke))
@@ -82,8 +94,9 @@ static enum tconv_status conv_axis(const char *fn, struct axis_args *x, enum tco
                            x->a, (long long)x->out, x->dim, (long long)out, x->a, (long long)x->in, x->a,
                            (long long)x->k, x->a, (long long)x->s, x->a, (long long)x->d, padding_name(mode),
                            (long long)pb, (long long)pa, x->a, (long long)out);
-    *ax =
-        (struct tconv__axis){.big = x->in, .small = out, .k = x->k, .s = x->s, .d = x->d, .ke = ke, .pb = pb, .pa = pa};
+    *ax = (struct tconv__axis){.big = x->in, .small = out, .k = x->k, .s = x->s, .d = x->d, .ke = ke, .before = pb};
+    ax->after = reach_after(ax);
+    *pad_after = pa;
     return TCONV_OK;
 }
 
@@ -157,8 +170,8 @@ static enum tconv_status transpose_axis(const char *fn, struct axis_args *x, enu
     /* end crop; < 0 means trailing positions past the full result (bias only) */
     if (__builtin_sub_overflow(full, pb, &t) || __builtin_sub_overflow(t, out, &t))
         return overflow(fn, "the end crop full - pad - out", x);
-    *ax =
-        (struct tconv__axis){.big = out, .small = x->in, .k = x->k, .s = x->s, .d = x->d, .ke = ke, .pb = pb, .pa = t};
+    *ax = (struct tconv__axis){
+        .big = out, .small = x->in, .k = x->k, .s = x->s, .d = x->d, .ke = ke, .before = pb, .after = t};
     *omin = lo > 0 ? lo : 0;
     *omax = hi;
     return TCONV_OK;
@@ -252,16 +265,21 @@ static enum tconv_status check_scalars(const char *fn, const struct tconv_params
     return TCONV_OK;
 }
 
-/* r = a*b*c*d, with a message naming the factors if it overflows (or exceeds lim). */
+/* r = a*b*c*d where every left-to-right partial product (a, a*b, a*b*c, a*b*c*d) is at most lim
+   (so a later 0 factor does not excuse an earlier overflow); else a message naming the factors. */
 static enum tconv_status product(const char *fn, const char *what, const char *names, int64_t a, int64_t b, int64_t c,
                                  int64_t d, int64_t lim, int64_t *r)
 {
-    int64_t t;
-    if (!tconv__mul(a, b, &t) || !tconv__mul(t, c, &t) || !tconv__mul(t, d, &t) || t > lim)
-        return tconv__fail(TCONV_ERR_SIZE_OVERFLOW, fn,
-                           "%s has too many elements: %s = %lld x %lld x %lld x %lld exceeds %lld "
-                           "(the element count in bytes must fit int64_t and size_t)",
-                           what, names, (long long)a, (long long)b, (long long)c, (long long)d, (long long)lim);
+    const int64_t f[4] = {a, b, c, d};
+    int64_t t = 1;
+    for (int i = 0; i < 4; i++)
+        if (!tconv__mul(t, f[i], &t) || t > lim)
+            return tconv__fail(TCONV_ERR_SIZE_OVERFLOW, fn,
+                               "%s has too many elements: %s = %lld x %lld x %lld x %lld, and the product of its "
+                               "first %d factor%s exceeds %lld (every partial element count in bytes must fit "
+                               "int64_t and size_t)",
+                               what, names, (long long)a, (long long)b, (long long)c, (long long)d, i + 1, i ? "s" : "",
+                               (long long)lim);
     *r = t;
     return TCONV_OK;
 }
@@ -290,26 +308,44 @@ enum tconv_status tconv__resolve(const char *fn, const struct tconv_params *p, b
     struct axis_args aw = {'w',         "width",       "pad_left",  "pad_right",  p->in_w,  p->kernel_w,
                            p->stride_w, p->dilation_w, p->pad_left, p->pad_right, p->out_w, p->output_padding_w};
     struct tconv__problem r = {0};
-    int64_t hmin = 0, hmax = 0, wmin = 0, wmax = 0;
+    struct tconv_geometry geo = {0};
     if (tr) {
-        bool empty = p->in_h == 0 || p->in_w == 0;
-        if ((st = transpose_axis(fn, &ah, p->padding, empty, &r.h, &hmin, &hmax)) != TCONV_OK) return st;
-        if ((st = transpose_axis(fn, &aw, p->padding, empty, &r.w, &wmin, &wmax)) != TCONV_OK) return st;
-        r.in_h = r.h.small, r.in_w = r.w.small, r.out_h = r.h.big, r.out_w = r.w.big;
+        const bool empty = p->in_h == 0 || p->in_w == 0;
+        if ((st = transpose_axis(fn, &ah, p->padding, empty, &r.h, &geo.out_h_min, &geo.out_h_max)) != TCONV_OK)
+            return st;
+        if ((st = transpose_axis(fn, &aw, p->padding, empty, &r.w, &geo.out_w_min, &geo.out_w_max)) != TCONV_OK)
+            return st;
+        r.in_h = r.h.small;
+        r.in_w = r.w.small;
+        r.out_h = r.h.big;
+        r.out_w = r.w.big;
+        geo.pad_bottom = r.h.after; /* the end crop, < 0 past the full result */
+        geo.pad_right = r.w.after;
     } else {
-        if ((st = conv_axis(fn, &ah, p->padding, &r.h)) != TCONV_OK) return st;
-        if ((st = conv_axis(fn, &aw, p->padding, &r.w)) != TCONV_OK) return st;
-        r.in_h = r.h.big, r.in_w = r.w.big, r.out_h = r.h.small, r.out_w = r.w.small;
-        hmin = hmax = r.out_h;
-        wmin = wmax = r.out_w;
+        if ((st = conv_axis(fn, &ah, p->padding, &r.h, &geo.pad_bottom)) != TCONV_OK) return st;
+        if ((st = conv_axis(fn, &aw, p->padding, &r.w, &geo.pad_right)) != TCONV_OK) return st;
+        r.in_h = r.h.big;
+        r.in_w = r.w.big;
+        r.out_h = r.h.small;
+        r.out_w = r.w.small;
+        geo.out_h_min = geo.out_h_max = r.out_h;
+        geo.out_w_min = geo.out_w_max = r.out_w;
     }
+    geo.out_h = r.out_h;
+    geo.out_w = r.out_w;
+    geo.pad_top = r.h.before;
+    geo.pad_left = r.w.before;
     r.transposed = tr;
     r.layout = p->layout;
     r.flayout =
         p->filter_layout != TCONV_FILTER_DEFAULT ? p->filter_layout : (tr ? TCONV_FILTER_HWOI : TCONV_FILTER_HWIO);
     r.act = p->activation;
-    r.n = p->batch, r.ci = p->in_channels, r.co = p->out_channels, r.g = p->groups;
-    r.cig = r.ci / r.g, r.cog = r.co / r.g;
+    r.n = p->batch;
+    r.ci = p->in_channels;
+    r.co = p->out_channels;
+    r.g = p->groups;
+    r.cig = r.ci / r.g;
+    r.cog = r.co / r.g;
 
     /* bytes of every tensor must fit size_t and int64_t */
     const int64_t lim = (int64_t)((SIZE_MAX / sizeof(float)) < (uint64_t)(INT64_MAX / (int64_t)sizeof(float))
@@ -332,33 +368,7 @@ enum tconv_status tconv__resolve(const char *fn, const struct tconv_params *p, b
     if (tr && (st = blas_limit(fn, "kernel_h x kernel_w x out_channels/groups", r.h.k, r.w.k, r.cog))) return st;
 
     *pr = r;
-    if (g) {
-        *g = (struct tconv_geometry){.out_h = r.out_h,
-                                     .out_w = r.out_w,
-                                     .pad_top = r.h.pb,
-                                     .pad_bottom = r.h.pa,
-                                     .pad_left = r.w.pb,
-                                     .pad_right = r.w.pa,
-                                     .out_h_min = hmin,
-                                     .out_h_max = hmax,
-                                     .out_w_min = wmin,
-                                     .out_w_max = wmax};
-    }
-    return TCONV_OK;
-}
-
-enum tconv_status tconv__check_pointers(const char *fn, const struct tconv__problem *pr, const float *x,
-                                        const float *filter, float *y)
-{
-    if (y == NULL && pr->y_elems > 0)
-        return tconv__fail(TCONV_ERR_NULL_POINTER, fn, "y must not be NULL: the output has %lld elements",
-                           (long long)pr->y_elems);
-    if (x == NULL && pr->x_elems > 0 && pr->y_elems > 0)
-        return tconv__fail(TCONV_ERR_NULL_POINTER, fn, "x must not be NULL: the input has %lld elements",
-                           (long long)pr->x_elems);
-    if (filter == NULL && pr->y_elems > 0)
-        return tconv__fail(TCONV_ERR_NULL_POINTER, fn, "filter must not be NULL: it has %lld elements",
-                           (long long)pr->f_elems);
+    if (g) *g = geo;
     return TCONV_OK;
 }
 
@@ -368,25 +378,33 @@ static enum tconv_filter_layout swap_io(enum tconv_filter_layout l)
     case TCONV_FILTER_HWIO: return TCONV_FILTER_HWOI;
     case TCONV_FILTER_HWOI: return TCONV_FILTER_HWIO;
     case TCONV_FILTER_OIHW: return TCONV_FILTER_IOHW;
-    default: return TCONV_FILTER_OIHW; /* IOHW */
+    case TCONV_FILTER_IOHW:
+    default: return TCONV_FILTER_OIHW;
     }
 }
 
+/* The axes are shared as they are: `before` and `after` mean the same offsets for both ops. */
 void tconv__adjoint(const struct tconv__problem *in, struct tconv__problem *out)
 {
     struct tconv__problem a = *in;
     a.transposed = !in->transposed;
     a.flayout = swap_io(in->flayout); /* the same tensor: I and O trade places */
     a.act = TCONV_ACTIVATION_NONE;
-    a.ci = in->co, a.co = in->ci, a.cig = in->cog, a.cog = in->cig;
-    a.in_h = in->out_h, a.in_w = in->out_w, a.out_h = in->in_h, a.out_w = in->in_w;
-    a.x_elems = in->y_elems, a.y_elems = in->x_elems;
-    /* the axes are shared; only the end value differs: a transposed problem crops the full result
-       (F - pb - big, possibly < 0), a conv problem pads its input (kept as the transposed crop, which
-       only the pointwise test reads: it is 0 exactly when nothing is cropped) */
-    if (a.transposed) {
-        a.h.pa = (a.h.small - 1) * a.h.s + a.h.ke - a.h.pb - a.h.big;
-        a.w.pa = (a.w.small - 1) * a.w.s + a.w.ke - a.w.pb - a.w.big;
-    }
+    a.ci = in->co;
+    a.co = in->ci;
+    a.cig = in->cog;
+    a.cog = in->cig;
+    a.in_h = in->out_h;
+    a.in_w = in->out_w;
+    a.out_h = in->in_h;
+    a.out_w = in->in_w;
+    a.x_elems = in->y_elems;
+    a.y_elems = in->x_elems;
     *out = a;
+}
+
+enum tconv_filter_layout tconv__canonical_layout(const struct tconv__problem *pr)
+{
+    if (pr->transposed) return pr->layout == TCONV_NHWC ? TCONV_FILTER_HWOI : TCONV_FILTER_IOHW;
+    return pr->layout == TCONV_NHWC ? TCONV_FILTER_HWIO : TCONV_FILTER_OIHW;
 }

@@ -1,8 +1,7 @@
 /*
- * lower.c - the lowering kernels: im2col, col2im (gather form), filter packing (layout change,
- * sub-pixel and depthwise rearrangements) and epilogues (bias + activation). Pure index code:
- * no allocation, no BLAS, no validation. Each kernel works on one tile on the calling thread;
- * only the packers, which run once per call before the tiles, are OpenMP loops.
+ * lower.c - the lowering kernels: im2col, col2im (gather form), the canonical filter packing and
+ * the epilogues (bias + activation). Pure index code: no allocation, no BLAS, no validation, no
+ * threads. Each kernel works on one tile, or one block of the filter, on the calling thread.
  *
  * col2im is a gather: each output row is zeroed, the taps that land on it are added in a fixed
  * (ky, kx) order, then bias and activation are applied while the row is in cache. No atomics, no
@@ -14,84 +13,22 @@
  */
 #include <string.h>
 
-#include "internal.h"
+#include "kernels.h"
 
 /* ---- filter packing ---- */
 
-/* The layout each GEMM kind reads in place: the default one for NHWC, PyTorch's for NCHW. */
-enum tconv_filter_layout tconv__canonical_layout(const struct tconv__problem *pr)
+void tconv__pack_canonical(const struct tconv__problem *pr, const float *filter, float *packed, int64_t lo, int64_t hi)
 {
-    if (pr->transposed) return pr->layout == TCONV_NHWC ? TCONV_FILTER_HWOI : TCONV_FILTER_IOHW;
-    return pr->layout == TCONV_NHWC ? TCONV_FILTER_HWIO : TCONV_FILTER_OIHW;
-}
-
-bool tconv__filter_is_canonical(const struct tconv__problem *pr) { return pr->flayout == tconv__canonical_layout(pr); }
-
-void tconv__pack_filter(const struct tconv__problem *pr, const float *filter, float *packed, int nthreads)
-{
-    (void)nthreads; /* without OpenMP */
     struct tconv__problem dst = *pr;
     dst.flayout = tconv__canonical_layout(pr);
     const struct tconv__fstrides ss = tconv__filter_strides(pr), ds = tconv__filter_strides(&dst);
-    const int64_t nfull = pr->transposed ? pr->ci : pr->co; /* the axis not split by groups */
-    const int64_t nlocal = pr->transposed ? pr->cog : pr->cig;
-#pragma omp parallel for num_threads(nthreads) schedule(static) if (nthreads > 1 && pr->f_elems > 65536)
-    for (int64_t f = 0; f < nfull; f++)
+    const int64_t nlocal = pr->transposed ? pr->cog : pr->cig; /* the axis split by groups */
+    for (int64_t f = lo; f < hi; f++)
         for (int64_t ky = 0; ky < pr->h.k; ky++)
             for (int64_t kx = 0; kx < pr->w.k; kx++)
                 for (int64_t l = 0; l < nlocal; l++)
                     packed[f * ds.full + l * ds.local + ky * ds.ky + kx * ds.kx] =
                         filter[f * ss.full + l * ss.local + ky * ss.ky + kx * ss.kx];
-}
-
-/* Kernel tap behind sub-pixel window tap j (of m) and phase r on one axis; -1 if it is a padding zero. */
-static int64_t subpixel_tap(const struct tconv__axis *a, int64_t m, int64_t j, int64_t r)
-{
-    const int64_t t = a->s == 1 ? m - 1 - j : (m - 1 - j) * a->s + r;
-    return t < a->k ? t : -1;
-}
-
-void tconv__pack_subpixel(const struct tconv__problem *pr, const struct tconv__plan *pl, const float *filter,
-                          float *packed, int nthreads)
-{
-    (void)nthreads; /* without OpenMP */
-    const int64_t mh = pl->sub.h.k, mw = pl->sub.w.k, sh = pr->h.s, sw = pr->w.s, cig = pr->cig, cog = pr->cog;
-    const int64_t kp = mh * mw * cig, np = pl->phases * cog;
-    const struct tconv__fstrides ss = tconv__filter_strides(pr);
-#pragma omp parallel for num_threads(nthreads) schedule(static) if (nthreads > 1 && pr->g * kp * np > 65536)
-    for (int64_t u = 0; u < pr->g * kp; u++) { /* one row (g, jy, jx, c) of the NHWC matrix */
-        const int64_t g = u / kp, c = u % cig, jx = u / cig % mw, jy = u / (cig * mw) % mh;
-        for (int64_t ry = 0; ry < sh; ry++)
-            for (int64_t rx = 0; rx < sw; rx++) {
-                const int64_t ky = subpixel_tap(&pr->h, mh, jy, ry), kx = subpixel_tap(&pr->w, mw, jx, rx);
-                const int64_t phase = ry * sw + rx;
-                const bool zero = ky < 0 || kx < 0; /* a padding tap of a kernel not divisible by the stride */
-                const float *src = zero ? filter : filter + (g * cig + c) * ss.full + ky * ss.ky + kx * ss.kx;
-                for (int64_t o = 0; o < cog; o++) {
-                    const float v = zero ? 0.0f : src[o * ss.local];
-                    if (pr->layout == TCONV_NHWC) /* [g][(jy, jx, c)][(ry, rx, o)] */
-                        packed[u * np + phase * cog + o] = v;
-                    else /* [g][(o, ry, rx)][(c, jy, jx)] */
-                        packed[(g * np + o * pl->phases + phase) * kp + (c * mh + jy) * mw + jx] = v;
-                }
-            }
-    }
-}
-
-void tconv__pack_depthwise(const struct tconv__problem *pr, const float *filter, float *packed, int nthreads)
-{
-    (void)nthreads; /* without OpenMP */
-    const int64_t c_n = pr->co, taps = pr->h.k * pr->w.k;
-#pragma omp parallel for num_threads(nthreads) schedule(static) if (nthreads > 1 && c_n * taps > 65536)
-    for (int64_t c = 0; c < c_n; c++)
-        for (int64_t ky = 0; ky < pr->h.k; ky++)
-            for (int64_t kx = 0; kx < pr->w.k; kx++) {
-                const float v = filter[tconv__filter_index(pr, c, 0, ky, kx)];
-                if (pr->layout == TCONV_NHWC)
-                    packed[(ky * pr->w.k + kx) * c_n + c] = v;
-                else
-                    packed[c * taps + ky * pr->w.k + kx] = v;
-            }
 }
 
 /* ---- im2col ---- */
@@ -129,7 +66,7 @@ void tconv__im2col_nhwc(const struct tconv__problem *pr, const float *x, int64_t
         float *seg = col + (r - r0) * width;
         for (int64_t k = k0; k < k1;) { /* runs of channels of one tap */
             const int64_t t = k / cig, c = k % cig, run = tconv__min(cig - c, k1 - k);
-            const int64_t ky = t / w->k, kx = t % w->k, iy = oy * h->s - h->pb + ky * h->d;
+            const int64_t ky = t / w->k, kx = t % w->k, iy = oy * h->s - h->before + ky * h->d;
             float *dst = seg + (k - k0);
             if (iy < 0 || iy >= pr->in_h) {
                 zero_rows(dst, width, n, run);
@@ -141,7 +78,7 @@ void tconv__im2col_nhwc(const struct tconv__problem *pr, const float *x, int64_t
                 zero_rows(dst, width, lo - ox0, run);
                 if (hi > lo) /* (else the source address would lie outside x) */
                     copy_rows(dst + (lo - ox0) * width, width,
-                              x + ((b * pr->in_h + iy) * pr->in_w + lo * w->s + kx * w->d - w->pb) * pr->ci +
+                              x + ((b * pr->in_h + iy) * pr->in_w + lo * w->s + kx * w->d - w->before) * pr->ci +
                                   group * cig + c,
                               tconv__step(w->s, pr->ci, hi - lo), hi - lo, run);
                 zero_rows(dst + (hi - ox0) * width, width, ox0 + n - hi, run);
@@ -168,13 +105,13 @@ void tconv__im2col_nchw(const struct tconv__problem *pr, const float *x_img, int
         for (int64_t q = q0; q < q1;) {
             const int64_t oy = q / pr->out_w, ox0 = q % pr->out_w;
             const int64_t ox1 = tconv__min(pr->out_w, ox0 + (q1 - q)); /* end of this output row */
-            const int64_t iy = oy * h->s - h->pb + ky * h->d;
+            const int64_t iy = oy * h->s - h->before + ky * h->d;
             if (iy < 0 || iy >= pr->in_h) {
                 memset(dst, 0, (size_t)(ox1 - ox0) * sizeof(float));
             } else {
                 const float *src = src_plane + iy * pr->in_w;
                 for (int64_t ox = ox0; ox < ox1; ox++) {
-                    const int64_t ix = ox * w->s - w->pb + kx * w->d;
+                    const int64_t ix = ox * w->s - w->before + kx * w->d;
                     dst[ox - ox0] = (ix >= 0 && ix < pr->in_w) ? src[ix] : 0.0f;
                 }
             }
@@ -230,8 +167,8 @@ void tconv__col2im_nhwc(const struct tconv__problem *pr, const float *col, int64
                     int64_t lo, hi;
                     tconv__tap_range(w, kx, &lo, &hi);
                     if (hi > lo)
-                        add_rows(yrow + (lo * w->s + kx * w->d - w->pb) * pr->co, tconv__step(w->s, pr->co, hi - lo),
-                                 crow + lo * ndim + kx * cog, ndim, hi - lo, cog);
+                        add_rows(yrow + (lo * w->s + kx * w->d - w->before) * pr->co,
+                                 tconv__step(w->s, pr->co, hi - lo), crow + lo * ndim + kx * cog, ndim, hi - lo, cog);
                 }
             }
             tconv__epilogue_cols(pr->act, bg, yrow, pr->out_w, cog, pr->co);
@@ -255,7 +192,7 @@ void tconv__col2im_nchw(const struct tconv__problem *pr, const float *col, int64
                     int64_t lo, hi;
                     tconv__tap_range(w, kx, &lo, &hi);
                     const float *src = col + (((o - o0) * h->k + ky) * w->k + kx) * in_px + iy * pr->in_w;
-                    if (hi > lo) add_strided(yrow + (lo * w->s + kx * w->d - w->pb), w->s, src + lo, hi - lo);
+                    if (hi > lo) add_strided(yrow + (lo * w->s + kx * w->d - w->before), w->s, src + lo, hi - lo);
                 }
             }
         }

@@ -1,111 +1,59 @@
 /*
- * plan.c - which algorithm runs a problem, how it is cut into tiles, how much workspace that
- * takes, and the parallel loop over the tiles.
+ * plan.c - which algorithm runs a problem, how it is cut into tiles, how much workspace that takes,
+ * and the stages the executor runs for it. Planning only: nothing here touches a tensor.
  *
  * Tiles are independent pieces of the output (rows of y, output-row bands, channel blocks); their
  * shapes depend on the problem only, never on the thread count, and each tile runs its GEMM
  * single-threaded. So the result is the same whatever the number of threads, and the workspace
- * is the shared packed filter plus one scratch buffer per thread.
- *
- * Tile sizes keep a tile's column buffer near TILE_BYTES, which measured best on the 2-core
- * machine (DEVELOPERS.md): big enough for efficient sgemm calls, small enough to stay in cache
- * between im2col, the GEMM and the epilogue.
+ * is the shared part plus one scratch buffer per thread. The sizes below were measured on the
+ * 2-core development machine (DEVELOPERS.md, "Tiles").
  */
 #include <string.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
-#include "internal.h"
+#include "algorithms.h"
 
-#define TILE_BYTES     ((int64_t)2 << 20)
+/* ---- named sizes ---- */
+
+#define TILE_BYTES     ((int64_t)2 << 20)  /* a tile's column buffer: big sgemm calls that stay in cache */
 #define BAND_BYTES     ((int64_t)4 << 20)  /* col2im bands: larger, to amortise the recomputed halo rows */
 #define BAND_BYTES_MAX ((int64_t)24 << 20) /* ... and at most this per thread when one input row is huge */
-#define HEADER         64                  /* per-thread scratch starts with its tconv__times */
+#define MIN_TILES      4                   /* enough tiles to balance a few threads */
+#define ROWS_MIN       64                  /* GEMM rows per tile: fewer make OpenBLAS's packing dominate */
+#define ROWS_MAX       1024                /* ... more stop fitting the tile's buffers in cache */
+#define ROW_ALIGN      8                   /* row blocks a multiple of the sgemm kernel's rows */
+#define SUB_ROWS_MIN   32                  /* sub-pixel positions per tile: its GEMM is wider (phases x cog) */
+#define B_BLOCK_FLOATS ((int64_t)1 << 18)  /* every tile packs its own B block: split columns past 1 MiB ... */
+#define SPLIT_COLS_MIN 512                 /* ... when there are at least this many columns */
+#define FEW_ROWS_COLS  64                  /* few rows: split the columns of a conv with at least 64 per group */
+#define COLS_MIN       32                  /* ... into blocks of at least 32 */
+#define COL_ALIGN      4                   /* ... a multiple of 4 */
+#define K_WHOLE_MAX    8192                /* conv K beyond this is summed in blocks (FCN-32s' data gradient: 86016) */
+#define K_BLOCK        4096                /* ... of about this many rows */
+#define K_ALIGN        16                  /* ... a multiple of 16 */
+#define INTO_Y_COLS    2048                /* GEMM into y: columns per tile (measured: 1 x 4 tiles beat 1 x 16) */
+#define INTO_Y_ROWS    16                  /* ... and at least 16 images per tile */
+#define HALO_BANDS     4                   /* a band at least 4 kernel spans tall recomputes < 25% of its rows */
+#define DW_BAND_FLOATS 16384               /* depthwise NHWC: output floats of one band (L1-sized) */
+#define DW_MIN_TILES   (4 * MIN_TILES)     /* ... and more bands: direct loops have no GEMM to amortise */
+#define GRAD_CHANNELS  64                  /* depthwise filter / bias gradient: channels per tile (a vector row) */
+#define GRAD_O_WHOLE   512                 /* filter gradient: all output channels of a group in one block ... */
+#define GRAD_O_BLOCK   256                 /* ... else blocks of about 256 */
+#define GRAD_K_MIN     64                  /* filter gradient K rows per tile: at least 64 ... */
+#define GRAD_K_MAX     1024                /* ... at most 1024 */
+#define CHUNK_MIN      128                 /* filter gradient: pixels reduced per GEMM, at least ... */
+#define CHUNK_MAX      4096                /* ... and at most */
+#define PART_PIXELS    1024                /* a split reduction's part has at least this many pixels ... */
+#define PARTS_MAX      16                  /* ... and there are at most 16 parts (each a whole dW) */
+#define FLOP_RATE      150e9               /* the cost model's nominal machine: only the ratio matters */
+#define BYTE_RATE      8e9
 
 static int64_t clamp(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : v > hi ? hi : v; }
 
-/* ---- sub-pixel geometry ---- */
-
-/*
- * The stride-s transposed conv as a stride-1 conv over x: per axis, m window taps at step `step`
- * and s phases. Output o reads full[p], p = o + pb = q*s + r; full[q*s + r] = sum_j x[q - (m-1-j)*step] *
- * w[tap(j, r)]. Needs dilation 1 (m = ceil(k/s), step 1) or stride 1 (m = k, step d).
- */
-static bool subpixel_axis(const struct tconv__axis *a, struct tconv__axis *sub, int64_t *qlo)
-{
-    if (a->s != 1 && a->d != 1) return false;
-    if (a->s > tconv__max(a->big, 1)) return false; /* more phases than outputs: a GEMM mostly of nothing */
-    const int64_t m = a->s == 1 ? a->k : tconv__cdiv(a->k, a->s), step = a->s == 1 ? a->d : 1;
-    const int64_t lo = a->pb / a->s, hi = (a->big - 1 + a->pb) / a->s; /* pb >= 0 */
-    *qlo = lo;
-    *sub = (struct tconv__axis){.big = a->small,
-                                .small = a->big > 0 ? hi - lo + 1 : 0,
-                                .k = m,
-                                .s = 1,
-                                .d = step,
-                                .ke = (m - 1) * step + 1,
-                                .pb = (m - 1) * step - lo,
-                                .pa = 0};
-    return true;
-}
-
-static bool subpixel_problem(const struct tconv__problem *pr, struct tconv__plan *pl)
-{
-    struct tconv__axis h, w;
-    int64_t taps, kp, phases, np;
-    if (!subpixel_axis(&pr->h, &h, &pl->qlo_h) || !subpixel_axis(&pr->w, &w, &pl->qlo_w)) return false;
-    /* GEMM dimensions: K' = m_h*m_w*cig, N' = s_h*s_w*cog must fit an int (strides may be huge) */
-    if (!tconv__mul(h.k, w.k, &taps) || !tconv__mul(taps, pr->cig, &kp) || kp > INT32_MAX) return false;
-    if (!tconv__mul(pr->h.s, pr->w.s, &phases) || !tconv__mul(phases, pr->cog, &np) || np > INT32_MAX) return false;
-    pl->sub = *pr;
-    pl->sub.transposed = false;
-    pl->sub.h = h, pl->sub.w = w;
-    pl->sub.in_h = pr->in_h, pl->sub.in_w = pr->in_w, pl->sub.out_h = h.small, pl->sub.out_w = w.small;
-    pl->phases = pr->h.s * pr->w.s;
-    pl->a_in_place =
-        h.k == 1 && w.k == 1 && pl->qlo_h == 0 && pl->qlo_w == 0 && h.small == pr->in_h && w.small == pr->in_w;
-    pl->b_canonical = h.k == 1 && w.k == 1 && pr->h.k == pr->h.s && pr->w.k == pr->w.s;
-    return true;
-}
-
-/* ---- cost model for AUTO (seconds on a nominal machine; only the comparison matters) ---- */
-
-#define FLOP_RATE 150e9
-#define BYTE_RATE 8e9
-
-static double cost_col2im(const struct tconv__problem *pr, bool pointwise)
-{
-    const double px = (double)pr->n * (double)pr->in_h * (double)pr->in_w, g = (double)pr->g;
-    const double ncol = (double)(pr->h.k * pr->w.k * pr->cog);
-    const double flops = 2.0 * px * (double)pr->cig * ncol * g;
-    const double bytes = 4.0 * ((pointwise ? 0.0 : 2.0 * px * ncol * g) + (double)pr->x_elems + (double)pr->y_elems);
-    return flops / FLOP_RATE + bytes / BYTE_RATE;
-}
-
-static double cost_subpixel(const struct tconv__problem *pr, const struct tconv__plan *pl)
-{
-    const double pos = (double)pr->n * (double)pl->sub.out_h * (double)pl->sub.out_w, g = (double)pr->g;
-    const double kp = (double)(pl->sub.h.k * pl->sub.w.k * pr->cig), np = (double)(pl->phases * pr->cog);
-    const double flops = 2.0 * pos * kp * np * g;
-    const double bytes =
-        4.0 * ((pl->a_in_place ? 0.0 : 2.0 * pos * kp * g) + (double)pr->x_elems + (double)pr->y_elems);
-    return flops / FLOP_RATE + bytes / BYTE_RATE;
-}
-
-/* ---- tilings ---- */
-
-/* Forced tile extents (tests: tile edges); 0 = choose. Their meaning per kind is the tm/tn below. */
-struct force {
-    int64_t tm, tn, kb;
-};
 /* A tile extent: the forced one (at most hi) or the chosen one; never 0, even for empty problems. */
 static int64_t pick(int64_t forced, int64_t chosen, int64_t hi)
 {
     return tconv__max(1, forced > 0 ? tconv__min(forced, hi) : chosen);
 }
-
-#define MIN_TILES 4 /* enough tiles to balance a few threads; shapes still independent of the thread count */
 
 /* An even block size for n items in blocks of about `target` (a multiple of align when n allows). */
 static int64_t even(int64_t n, int64_t target, int64_t align)
@@ -122,401 +70,515 @@ static int64_t even(int64_t n, int64_t target, int64_t align)
 static int64_t row_block(int64_t rows, int64_t other, int64_t cache, int64_t lo)
 {
     const int64_t target = tconv__max(lo, tconv__min(cache, tconv__cdiv(tconv__smul(rows, other), MIN_TILES)));
-    return even(rows, target, 8);
+    return even(rows, target, ROW_ALIGN);
 }
 
 /* Columns per tile (in units of `unit` columns): all of them, unless the B block (k x cols) would
-   pass 1 MiB and there are many: every tile packs its own B block, so big ones are split. */
+   pass B_BLOCK_FLOATS and there are many. */
 static int64_t col_block(int64_t units, int64_t unit, int64_t k)
 {
     const int64_t cols = tconv__smul(units, unit), bk = tconv__smul(k, cols);
-    if (cols < 512 || bk <= (1 << 18)) return units;
-    return even(units, tconv__max(1, tconv__cdiv(units, tconv__cdiv(bk, 1 << 18))), 1);
+    if (cols < SPLIT_COLS_MIN || bk <= B_BLOCK_FLOATS) return units;
+    return even(units, tconv__max(1, tconv__cdiv(units, tconv__cdiv(bk, B_BLOCK_FLOATS))), 1);
 }
 
-static void tile_conv_gemm(const struct tconv__problem *pr, struct tconv__plan *pl, struct force fo)
+static struct tconv__blocks blocks(int64_t rows, int64_t row_ext, int64_t cols, int64_t col_ext)
 {
-    const int64_t kdim = pr->h.k * pr->w.k * pr->cig;
-    pl->pointwise = pr->h.k == 1 && pr->w.k == 1 && pr->h.s == 1 && pr->w.s == 1 && pr->h.pb == 0 && pr->h.pa == 0 &&
-                    pr->w.pb == 0 && pr->w.pa == 0 && pr->out_h == pr->in_h && pr->out_w == pr->in_w;
-    pl->shared_bytes = tconv__filter_is_canonical(pr) ? 0 : (size_t)pr->f_elems * sizeof(float);
-    /* a huge K (kernel x kernel x channels) is cut into blocks summed into the tile (beta = 1), so the
-       column buffer stays bounded: the data gradient of FCN-32s is a conv with K = 86016 */
-    pl->kb = pl->pointwise ? kdim : pick(fo.kb, kdim <= 8192 ? kdim : even(kdim, 4096, 16), kdim);
-    const int64_t cache = pl->pointwise ? 1024 : clamp(TILE_BYTES / (4 * pl->kb), 64, 1024);
-    if (pr->layout == TCONV_NHWC) { /* tiles: (group, row block, column block) of y as [n*OH*OW][co] */
-        const int64_t rows = pr->n * pr->out_h * pr->out_w;
-        int64_t tn = col_block(pr->cog, 1, kdim);
-        if (pr->g * tconv__cdiv(rows, cache) < MIN_TILES && tn == pr->cog &&
-            pr->cog >= 64) /* few rows: split columns */
-            tn =
-                even(pr->cog, tconv__max(32, tconv__cdiv(tconv__smul(pr->co, tconv__cdiv(rows, cache)), MIN_TILES)), 4);
-        pl->tn = pick(fo.tn, tn, pr->cog);
-        pl->nt = tconv__cdiv(pr->cog, pl->tn);
-        pl->tm = pick(fo.tm, row_block(rows, pr->g * pl->nt, cache, 64), rows);
-        pl->mt = tconv__cdiv(rows, pl->tm);
-        pl->ntiles = pr->g * pl->mt * pl->nt;
-        pl->col_floats = pl->pointwise ? 0 : (size_t)(pl->tm * pl->kb);
-    } else { /* tiles: (image, group, pixel block) of y as [cog][OH*OW] per group */
-        const int64_t px = pr->out_h * pr->out_w;
-        pl->tn = pick(fo.tn, row_block(px, pr->n * pr->g, cache, 64), px);
-        pl->tm = pr->cog, pl->mt = 1, pl->nt = tconv__cdiv(px, pl->tn);
-        pl->ntiles = pr->n * pr->g * pl->nt;
-        pl->col_floats = pl->pointwise ? 0 : (size_t)(pl->tn * pl->kb);
-    }
+    return (struct tconv__blocks){row_ext, col_ext, tconv__cdiv(rows, row_ext), tconv__cdiv(cols, col_ext)};
 }
 
-static void tile_tr_col2im(const struct tconv__problem *pr, struct tconv__plan *pl, struct force fo)
+/* ---- which algorithms can run a problem ---- */
+
+static bool is_depthwise(const struct tconv__problem *pr) { return pr->cig == 1 && pr->cog == 1; }
+
+static bool is_pointwise(const struct tconv__problem *pr)
 {
-    const int64_t ncol = pr->h.k * pr->w.k * pr->cog, in_px = pr->in_h * pr->in_w, cig = pr->cig;
-    pl->pointwise = pr->h.k == 1 && pr->w.k == 1 && pr->h.s == 1 && pr->w.s == 1 && pr->h.pb == 0 && pr->w.pb == 0 &&
-                    pr->out_h == pr->in_h && pr->out_w == pr->in_w;
-    /* a 1x1 input whose full result is exactly y (DCGAN's first layer): the GEMM writes y */
-    pl->direct_y = !pl->pointwise && pr->in_h == 1 && pr->in_w == 1 && pr->g == 1 && pr->h.pb == 0 && pr->w.pb == 0 &&
-                   pr->out_h == pr->h.k && pr->out_w == pr->w.k && (pr->h.d == 1 || pr->h.k == 1) &&
-                   (pr->w.d == 1 || pr->w.k == 1);
-    pl->shared_bytes = tconv__filter_is_canonical(pr) ? 0 : (size_t)pr->f_elems * sizeof(float);
-    pl->col_floats = 0;
-    if (pl->direct_y) { /* tiles: (image block, column block) of y as [n][OH*OW*co] */
-        /* column blocks of whole output pixels (NHWC) or channel planes (NCHW), so the epilogue runs on rows */
-        const int64_t unit = pr->layout == TCONV_NHWC ? pr->co : pr->out_h * pr->out_w;
-        pl->tn = pick(fo.tn, unit * even(ncol / unit, tconv__max(1, 2048 / unit), 1), ncol);
-        pl->nt = tconv__cdiv(ncol, pl->tn);
-        pl->tm = pick(fo.tm, row_block(pr->n, pl->nt, 1024, 16), pr->n), pl->mt = tconv__cdiv(pr->n, pl->tm);
-        pl->ntiles = pl->mt * pl->nt;
-        return;
-    }
-    if (pl->pointwise) { /* like conv's pointwise: y = x . w^T, tiled over rows/pixels */
-        if (pr->layout == TCONV_NHWC) {
-            const int64_t rows = pr->n * in_px;
-            pl->tn = pick(fo.tn, col_block(pr->cog, 1, cig), pr->cog), pl->nt = tconv__cdiv(pr->cog, pl->tn);
-            pl->tm = pick(fo.tm, row_block(rows, pr->g * pl->nt, 1024, 64), rows), pl->mt = tconv__cdiv(rows, pl->tm);
-            pl->ntiles = pr->g * pl->mt * pl->nt;
-        } else {
-            pl->tm = pr->cog, pl->mt = 1;
-            pl->tn = pick(fo.tn, row_block(in_px, pr->n * pr->g, 1024, 64), in_px), pl->nt = tconv__cdiv(in_px, pl->tn);
-            pl->ntiles = pr->n * pr->g * pl->nt;
-        }
-        return;
-    }
-    if (pr->layout == TCONV_NHWC) {
-        const struct tconv__axis *h = &pr->h;
-        const int64_t per_image = tconv__smul(in_px, ncol); /* col floats of one image */
-        /* forced: tm > 0 asks for blocks of tm whole images, tn > 0 for bands of tn output rows */
-        if (fo.tm > 0 || (fo.tn <= 0 && per_image <= BAND_BYTES / 4 && pr->n * pr->g >= MIN_TILES / 2)) {
-            /* tiles: blocks of whole images */
-            pl->whole_images = true;
-            const int64_t fit = tconv__max(1, BAND_BYTES / tconv__smul(4, tconv__max(per_image, 1)));
-            pl->tm = pick(fo.tm, even(pr->n, tconv__min(fit, tconv__cdiv(pr->n * pr->g, MIN_TILES)), 1), pr->n);
-            pl->mt = tconv__cdiv(pr->n, pl->tm);
-            pl->overflow = tconv__smul(pl->tm, per_image) == INT64_MAX;
-            pl->col_floats = pl->overflow ? 0 : (size_t)(pl->tm * per_image);
-        } else { /* tiles: bands of tm output rows; a band needs rows_in input rows (some recomputed) */
-            /* output rows whose input rows fit `bytes` */
-            const int64_t row = tconv__max(1, tconv__smul(pr->in_w, ncol)), span = (h->k - 1) * h->d; /* span fits */
-#define FIT_ROWS(bytes)                                                                                                \
-    tconv__max(1, tconv__sadd(tconv__smul(tconv__max(1, (bytes) / tconv__smul(4, row)) - 1, h->s) - span, 1))
-            const int64_t halo = tconv__sadd(tconv__smul(4, span), 1); /* bands this tall recompute <~ 25% */
-            const int64_t par = tconv__cdiv(pr->out_h * pr->n * pr->g, MIN_TILES);
-            int64_t rows_out = tconv__min(FIT_ROWS(BAND_BYTES), tconv__max(par, halo));
-            if (rows_out < halo) rows_out = tconv__min(halo, FIT_ROWS(BAND_BYTES_MAX)); /* huge rows: trade memory */
-#undef FIT_ROWS
-            pl->whole_images = false;
-            pl->tm = pick(fo.tn, even(pr->out_h, rows_out, 1), pr->out_h);
-            pl->rows_in = tconv__min(pr->in_h, tconv__sadd(pl->tm - 1, span) / h->s + 1);
-            pl->mt = pr->n * tconv__cdiv(pr->out_h, pl->tm);
-            int64_t floats;
-            pl->overflow = !tconv__mul(pl->rows_in, row, &floats);
-            pl->col_floats = pl->overflow ? 0 : (size_t)floats;
-        }
-        pl->nt = 1;
-        pl->ntiles = pr->g * pl->mt;
-    } else { /* tiles: (image, group, block of output channels) */
-        const int64_t per_channel = tconv__smul(pr->h.k * pr->w.k, in_px);
-        const int64_t fit = clamp(TILE_BYTES / tconv__smul(4, tconv__max(per_channel, 1)), 1, pr->cog);
-        pl->tm =
-            pick(fo.tm, even(pr->cog, tconv__min(fit, tconv__cdiv(pr->cog * pr->n * pr->g, MIN_TILES)), 1), pr->cog);
-        pl->mt = tconv__cdiv(pr->cog, pl->tm), pl->nt = 1;
-        pl->ntiles = pr->n * pr->g * pl->mt;
-        pl->overflow = tconv__smul(pl->tm, per_channel) == INT64_MAX;
-        pl->col_floats = pl->overflow ? 0 : (size_t)(pl->tm * per_channel);
-    }
+    const struct tconv__axis *a[2] = {&pr->h, &pr->w};
+    for (int i = 0; i < 2; i++)
+        if (a[i]->k != 1 || a[i]->s != 1 || a[i]->before != 0 || a[i]->after != 0) return false;
+    return true;
 }
 
-static void tile_tr_subpixel(const struct tconv__problem *pr, struct tconv__plan *pl, struct force fo)
+/* A 1x1 input whose full result is exactly y: the GEMM's output is y itself. */
+static bool is_into_y(const struct tconv__problem *pr)
 {
-    const int64_t kp = pl->sub.h.k * pl->sub.w.k * pr->cig, cog = pr->cog, s = pl->phases;
-    const int64_t pos = pl->sub.out_h * pl->sub.out_w, a = pl->a_in_place ? 0 : kp;
-    if (pl->b_canonical)
-        pl->shared_bytes = tconv__filter_is_canonical(pr) ? 0 : (size_t)pr->f_elems * sizeof(float);
-    else {
-        const int64_t packed = tconv__smul(tconv__smul(pr->g, kp), tconv__smul(s, cog));
-        pl->overflow = packed > INT64_MAX / 8;
-        pl->shared_bytes = pl->overflow ? 0 : (size_t)packed * sizeof(float);
-    }
-    if (pr->layout == TCONV_NHWC) { /* tiles: (group, block of positions, block of phases) */
-        pl->tn = pick(fo.tn, col_block(s, cog, kp), s);
-        pl->nt = tconv__cdiv(s, pl->tn);
-        const int64_t cache = clamp(TILE_BYTES / tconv__smul(4, a + pl->tn * cog), 32, 1024);
-        pl->tm = pick(fo.tm, row_block(pr->n * pos, pr->g * pl->nt, cache, 32), pr->n * pos);
-        pl->mt = tconv__cdiv(pr->n * pos, pl->tm);
-        pl->ntiles = pr->g * pl->mt * pl->nt;
-        pl->col_floats = (size_t)(pl->tm * (a + pl->tn * cog));
-    } else { /* tiles: (image, group, block of positions); all cog*s rows of the GEMM at once */
-        pl->tm = cog * s;
-        const int64_t cache = clamp(TILE_BYTES / (4 * (a + pl->tm)), 32, 1024);
-        pl->tn = pick(fo.tn, row_block(pos, pr->n * pr->g, cache, 32), pos);
-        pl->mt = 1, pl->nt = tconv__cdiv(pos, pl->tn);
-        pl->ntiles = pr->n * pr->g * pl->nt;
-        pl->col_floats = (size_t)(pl->tn * (a + pl->tm));
-    }
+    const struct tconv__axis *a[2] = {&pr->h, &pr->w};
+    if (!pr->transposed || pr->g != 1 || is_pointwise(pr)) return false;
+    for (int i = 0; i < 2; i++)
+        if (a[i]->small != 1 || a[i]->before != 0 || a[i]->big != a[i]->k || (a[i]->d != 1 && a[i]->k != 1))
+            return false;
+    return true;
 }
 
-static void tile_dw_direct(const struct tconv__problem *pr, struct tconv__plan *pl, struct force fo)
+/*
+ * The stride-s transposed conv as a stride-1 conv over x: per axis, m window taps at step `step`
+ * and s phases. Output o reads full[p], p = o + before = q*s + r; full[q*s + r] = sum_j x[q - (m-1-j)*step] *
+ * w[tap(j, r)]. Needs dilation 1 (m = ceil(k/s), step 1) or stride 1 (m = k, step d), and a stride no
+ * larger than the output (more phases than outputs would be a GEMM mostly of nothing).
+ */
+static bool subpixel_axis(const struct tconv__axis *a, struct tconv__axis *sub, int64_t *qlo)
 {
-    pl->shared_bytes = (size_t)(pr->co * pr->h.k * pr->w.k) * sizeof(float);
-    pl->col_floats = 0;
-    if (pr->layout == TCONV_NHWC) { /* tiles: bands of tm output rows of one image */
-        const int64_t fit = tconv__max(1, 16384 / tconv__max(1, pr->out_w * pr->co));
-        pl->tm =
-            pick(fo.tm, even(pr->out_h, tconv__min(fit, tconv__cdiv(pr->out_h * pr->n, 4 * MIN_TILES)), 1), pr->out_h);
-        pl->mt = tconv__cdiv(pr->out_h, pl->tm);
-        pl->ntiles = pr->n * pl->mt;
-    } else { /* tiles: one channel plane */
-        pl->tm = 1, pl->mt = 1;
-        pl->ntiles = pr->n * pr->co;
-    }
+    if (a->s != 1 && a->d != 1) return false;
+    if (a->s > tconv__max(a->big, 1)) return false;
+    const int64_t m = a->s == 1 ? a->k : tconv__cdiv(a->k, a->s), step = a->s == 1 ? a->d : 1;
+    const int64_t lo = a->before / a->s, hi = (a->big - 1 + a->before) / a->s; /* before >= 0 */
+    *qlo = lo;
+    *sub = (struct tconv__axis){.big = a->small,
+                                .small = a->big > 0 ? hi - lo + 1 : 0,
+                                .k = m,
+                                .s = 1,
+                                .d = step,
+                                .ke = (m - 1) * step + 1,
+                                .before = (m - 1) * step - lo};
+    sub->after = sub->small - 1 + sub->ke - sub->before - sub->big;
+    return true;
 }
 
-enum tconv_status tconv__plan_tiles(const char *fn, const struct tconv__problem *pr, enum tconv_algorithm forced,
-                                    int64_t force_tm, int64_t force_tn, int64_t force_kb, struct tconv__plan *pl)
+/* The sub-pixel problem of transposed pr, or false when SUBPIXEL cannot run it. */
+static bool subpixel_plan(const struct tconv__problem *pr, struct tconv__subpixel_plan *sp)
 {
-    const struct force fo = {force_tm, force_tn, force_kb};
-    memset(pl, 0, sizeof *pl);
-    const bool depthwise = pr->cig == 1 && pr->cog == 1 && pr->g > 1;
-    enum tconv_algorithm a = forced;
-    if (a == TCONV_ALGORITHM_DIRECT && !depthwise)
+    struct tconv__axis h, w;
+    int64_t taps, kp, phases, np;
+    if (!pr->transposed) return false;
+    if (!subpixel_axis(&pr->h, &h, &sp->qlo_h) || !subpixel_axis(&pr->w, &w, &sp->qlo_w)) return false;
+    /* GEMM dimensions: K' = m_h*m_w*cig, N' = s_h*s_w*cog must fit an int (strides may be huge) */
+    if (!tconv__mul(h.k, w.k, &taps) || !tconv__mul(taps, pr->cig, &kp) || kp > INT32_MAX) return false;
+    if (!tconv__mul(pr->h.s, pr->w.s, &phases) || !tconv__mul(phases, pr->cog, &np) || np > INT32_MAX) return false;
+    sp->sub = *pr;
+    sp->sub.transposed = false;
+    sp->sub.h = h;
+    sp->sub.w = w;
+    sp->sub.out_h = h.small;
+    sp->sub.out_w = w.small;
+    sp->phases = phases;
+    sp->a_in_place =
+        h.k == 1 && w.k == 1 && sp->qlo_h == 0 && sp->qlo_w == 0 && h.small == pr->in_h && w.small == pr->in_w;
+    sp->b_canonical = h.k == 1 && w.k == 1 && pr->h.k == pr->h.s && pr->w.k == pr->w.s;
+    return true;
+}
+
+static const char *const depthwise_rule = "in_channels/groups == out_channels/groups == 1";
+
+/* A forced algorithm must be able to run pr: rules on the parameters only, the same for empty problems. */
+static enum tconv_status check_forced(const char *fn, const struct tconv__problem *pr, enum tconv_algorithm a,
+                                      struct tconv__subpixel_plan *sp)
+{
+    if (a == TCONV_ALGORITHM_DIRECT && !is_depthwise(pr))
         return tconv__fail(TCONV_ERR_UNSUPPORTED, fn,
-                           "algorithm DIRECT needs a depthwise problem (in_channels/groups == out_channels/groups "
-                           "== 1); here they are %lld and %lld",
-                           (long long)pr->cig, (long long)pr->cog);
+                           "algorithm DIRECT needs a depthwise problem (%s); here they are %lld and %lld",
+                           depthwise_rule, (long long)pr->cig, (long long)pr->cog);
     if (a == TCONV_ALGORITHM_SUBPIXEL && !pr->transposed)
-        return tconv__fail(TCONV_ERR_UNSUPPORTED, fn, "algorithm SUBPIXEL applies to conv2d_transpose only");
-    const bool sub_ok = pr->transposed && subpixel_problem(pr, pl);
-    if (a == TCONV_ALGORITHM_SUBPIXEL && !sub_ok)
+        return tconv__fail(TCONV_ERR_UNSUPPORTED, fn,
+                           "algorithm SUBPIXEL applies to conv2d_transpose only (its forward pass, and the data "
+                           "gradient of conv2d)");
+    if (a == TCONV_ALGORITHM_SUBPIXEL && !subpixel_plan(pr, sp))
         return tconv__fail(TCONV_ERR_UNSUPPORTED, fn,
                            "algorithm SUBPIXEL needs dilation 1 or stride 1 on each axis (stride %lldx%lld, "
                            "dilation %lldx%lld), a stride no larger than the output (%lldx%lld), and GEMM sizes "
                            "that fit an int",
                            (long long)pr->h.s, (long long)pr->w.s, (long long)pr->h.d, (long long)pr->w.d,
                            (long long)pr->out_h, (long long)pr->out_w);
-    if (a == TCONV_ALGORITHM_AUTO) {
-        /* AUTO uses sub-pixel only when the kernel fills every phase (k % s == 0, or s == 1): otherwise
-           its zero taps would carry a NaN or Inf of x to outputs the pixel does not reach (README) */
-        const bool filled = (pr->h.s == 1 || pr->h.k % pr->h.s == 0) && (pr->w.s == 1 || pr->w.k % pr->w.s == 0);
-        if (depthwise)
-            a = TCONV_ALGORITHM_DIRECT;
-        else if (!pr->transposed || !sub_ok || !filled)
-            a = TCONV_ALGORITHM_GEMM;
-        else {
-            struct tconv__plan col = *pl;
-            tile_tr_col2im(pr, &col, (struct force){0, 0, 0});
-            a = cost_subpixel(pr, pl) < cost_col2im(pr, col.pointwise) ? TCONV_ALGORITHM_SUBPIXEL
-                                                                       : TCONV_ALGORITHM_GEMM;
-        }
-    }
-    pl->algorithm = a;
-    if (a == TCONV_ALGORITHM_DIRECT) {
-        pl->kind = TCONV__DW_DIRECT;
-        tile_dw_direct(pr, pl, fo);
-    } else if (a == TCONV_ALGORITHM_SUBPIXEL) {
-        pl->kind = TCONV__TR_SUBPIXEL;
-        tile_tr_subpixel(pr, pl, fo);
-    } else if (pr->transposed) {
-        pl->kind = TCONV__TR_COL2IM;
-        tile_tr_col2im(pr, pl, fo);
-    } else {
-        pl->kind = TCONV__CONV_GEMM;
-        tile_conv_gemm(pr, pl, fo);
-    }
-    /* Column buffers can outgrow every tensor (k*k*cog floats per input pixel): refuse what no machine can
-       address before anything is allocated; the bound leaves room for 1024 threads' scratch. */
-    const double bytes = (double)pl->col_floats * sizeof(float) + (double)pl->shared_bytes + HEADER;
-    if (pl->overflow || bytes > (double)(INT64_MAX / 1024))
-        return tconv__fail(
-            TCONV_ERR_SIZE_OVERFLOW, fn,
-            "the workspace of algorithm %s for this call (about %.3g bytes) is beyond addressable memory",
-            tconv_algorithm_name(pl->algorithm), pl->overflow ? 9.3e18 : bytes);
-    pl->scratch_bytes = tconv__round64(HEADER + pl->col_floats * sizeof(float));
     return TCONV_OK;
 }
 
-enum tconv_status tconv__plan(const char *fn, const struct tconv__problem *pr, enum tconv_algorithm forced,
-                              struct tconv__plan *pl)
+/* ---- cost model for AUTO (seconds on a nominal machine; only the comparison matters) ---- */
+
+static double cost_col2im(const struct tconv__problem *pr)
 {
-    return tconv__plan_tiles(fn, pr, forced, 0, 0, 0, pl);
+    const double px = (double)pr->n * (double)pr->in_h * (double)pr->in_w, g = (double)pr->g;
+    const double ncol = (double)(pr->h.k * pr->w.k * pr->cog);
+    const double flops = 2.0 * px * (double)pr->cig * ncol * g;
+    const double col = is_pointwise(pr) ? 0.0 : 2.0 * px * ncol * g;
+    return flops / FLOP_RATE + 4.0 * (col + (double)pr->x_elems + (double)pr->y_elems) / BYTE_RATE;
 }
 
-/* ---- gradients ---- */
-
-enum tconv_status tconv__plan_filter_grad(const char *fn, const struct tconv__problem *pr, enum tconv_algorithm forced,
-                                          struct tconv__plan *pl)
+static double cost_subpixel(const struct tconv__problem *pr, const struct tconv__subpixel_plan *sp)
 {
-    return tconv__plan_filter_grad_tiles(fn, pr, forced, 0, 0, 0, 0, pl);
+    const double pos = (double)pr->n * (double)sp->sub.out_h * (double)sp->sub.out_w, g = (double)pr->g;
+    const double kp = (double)(sp->sub.h.k * sp->sub.w.k * pr->cig), np = (double)(sp->phases * pr->cog);
+    const double flops = 2.0 * pos * kp * np * g;
+    const double col = sp->a_in_place ? 0.0 : 2.0 * pos * kp * g;
+    return flops / FLOP_RATE + 4.0 * (col + (double)pr->x_elems + (double)pr->y_elems) / BYTE_RATE;
 }
 
-enum tconv_status tconv__plan_filter_grad_tiles(const char *fn, const struct tconv__problem *pr,
-                                                enum tconv_algorithm forced, int64_t force_kb, int64_t force_ob,
-                                                int64_t force_chunk, int64_t force_split, struct tconv__plan *pl)
+/* AUTO's choice for the forward pass. Sub-pixel only when the kernel fills every phase (k % s == 0, or
+   s == 1): otherwise its zero taps would carry a NaN or Inf of x to outputs the pixel does not reach. */
+static enum tconv_algorithm choose(const struct tconv__problem *pr, struct tconv__subpixel_plan *sp)
+{
+    if (is_depthwise(pr)) return TCONV_ALGORITHM_DIRECT;
+    const bool filled = (pr->h.s == 1 || pr->h.k % pr->h.s == 0) && (pr->w.s == 1 || pr->w.k % pr->w.s == 0);
+    if (!filled || !subpixel_plan(pr, sp)) return TCONV_ALGORITHM_GEMM;
+    return cost_subpixel(pr, sp) < cost_col2im(pr) ? TCONV_ALGORITHM_SUBPIXEL : TCONV_ALGORITHM_GEMM;
+}
+
+/* ---- tilings: each sets kind, ntiles, pack and the scratch/shared sizes (saturating) ---- */
+
+struct sizes {
+    int64_t scratch_floats, shared_floats; /* INT64_MAX: beyond addressable memory */
+};
+
+static enum tconv__pack pack_if_needed(const struct tconv__problem *pr)
+{
+    return pr->flayout == tconv__canonical_layout(pr) ? TCONV__PACK_NONE : TCONV__PACK_CANONICAL;
+}
+
+static struct sizes tile_conv_im2col(const struct tconv__problem *pr, const struct tconv__force *fo,
+                                     struct tconv__plan *pl)
+{
+    struct tconv__conv_plan *cp = &pl->u.conv;
+    const int64_t kdim = pr->h.k * pr->w.k * pr->cig;
+    pl->kind = TCONV__CONV_IM2COL;
+    pl->pack = pack_if_needed(pr);
+    cp->kblock = pick(fo->kblock, kdim <= K_WHOLE_MAX ? kdim : even(kdim, K_BLOCK, K_ALIGN), kdim);
+    const int64_t cache = clamp(TILE_BYTES / (4 * cp->kblock), ROWS_MIN, ROWS_MAX);
+    if (pr->layout == TCONV_NHWC) { /* y as [n*OH*OW][co] per group */
+        const int64_t rows = pr->n * pr->out_h * pr->out_w;
+        int64_t cols = col_block(pr->cog, 1, kdim);
+        if (pr->g * tconv__cdiv(rows, cache) < MIN_TILES && cols == pr->cog && pr->cog >= FEW_ROWS_COLS)
+            cols = even(pr->cog,
+                        tconv__max(COLS_MIN, tconv__cdiv(tconv__smul(pr->co, tconv__cdiv(rows, cache)), MIN_TILES)),
+                        COL_ALIGN);
+        cols = pick(fo->cols, cols, pr->cog);
+        const int64_t row_ext =
+            pick(fo->rows, row_block(rows, pr->g * tconv__cdiv(pr->cog, cols), cache, ROWS_MIN), rows);
+        cp->b = blocks(rows, row_ext, pr->cog, cols);
+        pl->ntiles = pr->g * cp->b.row_tiles * cp->b.col_tiles;
+        return (struct sizes){tconv__smul(row_ext, cp->kblock), 0};
+    }
+    const int64_t px = pr->out_h * pr->out_w; /* NCHW: per image and group, y as [cog][OH*OW] */
+    const int64_t cols = pick(fo->cols, row_block(px, pr->n * pr->g, cache, ROWS_MIN), px);
+    cp->b = blocks(pr->cog, pr->cog, px, cols);
+    pl->ntiles = pr->n * pr->g * cp->b.col_tiles;
+    return (struct sizes){tconv__smul(cols, cp->kblock), 0};
+}
+
+static struct sizes tile_pointwise(const struct tconv__problem *pr, const struct tconv__force *fo,
+                                   struct tconv__plan *pl)
+{
+    struct tconv__blocks *b = &pl->u.pointwise.b;
+    const int64_t px = pr->out_h * pr->out_w;
+    pl->kind = TCONV__POINTWISE;
+    pl->pack = pack_if_needed(pr);
+    if (pr->layout == TCONV_NHWC) {
+        const int64_t rows = pr->n * px;
+        int64_t cols = col_block(pr->cog, 1, pr->cig);
+        if (pr->g * tconv__cdiv(rows, ROWS_MAX) < MIN_TILES && cols == pr->cog && pr->cog >= FEW_ROWS_COLS)
+            cols = even(pr->cog,
+                        tconv__max(COLS_MIN, tconv__cdiv(tconv__smul(pr->co, tconv__cdiv(rows, ROWS_MAX)), MIN_TILES)),
+                        COL_ALIGN);
+        cols = pick(fo->cols, cols, pr->cog);
+        const int64_t row_ext =
+            pick(fo->rows, row_block(rows, pr->g * tconv__cdiv(pr->cog, cols), ROWS_MAX, ROWS_MIN), rows);
+        *b = blocks(rows, row_ext, pr->cog, cols);
+        pl->ntiles = pr->g * b->row_tiles * b->col_tiles;
+    } else {
+        const int64_t cols = pick(fo->cols, row_block(px, pr->n * pr->g, ROWS_MAX, ROWS_MIN), px);
+        *b = blocks(pr->cog, pr->cog, px, cols);
+        pl->ntiles = pr->n * pr->g * b->col_tiles;
+    }
+    return (struct sizes){0, 0};
+}
+
+static struct sizes tile_into_y(const struct tconv__problem *pr, const struct tconv__force *fo, struct tconv__plan *pl)
+{
+    struct tconv__blocks *b = &pl->u.into_y.b;
+    const int64_t ncol = pr->h.k * pr->w.k * pr->cog;
+    pl->kind = TCONV__TR_INTO_Y;
+    pl->pack = pack_if_needed(pr);
+    /* column blocks of whole output pixels (NHWC) or channel planes (NCHW), so the epilogue runs on rows */
+    const int64_t unit = pr->layout == TCONV_NHWC ? pr->co : pr->out_h * pr->out_w;
+    const int64_t cols = pick(fo->cols, unit * even(ncol / unit, tconv__max(1, INTO_Y_COLS / unit), 1), ncol);
+    const int64_t rows = pick(fo->rows, row_block(pr->n, tconv__cdiv(ncol, cols), ROWS_MAX, INTO_Y_ROWS), pr->n);
+    *b = blocks(pr->n, rows, ncol, cols);
+    pl->ntiles = b->row_tiles * b->col_tiles;
+    return (struct sizes){0, 0};
+}
+
+/* Transposed NHWC GEMM + col2im: blocks of whole images when one image's columns are small, else bands. */
+static struct sizes tile_col2im_nhwc(const struct tconv__problem *pr, const struct tconv__force *fo,
+                                     struct tconv__plan *pl)
+{
+    const struct tconv__axis *h = &pr->h;
+    const int64_t ncol = pr->h.k * pr->w.k * pr->cog, in_px = pr->in_h * pr->in_w;
+    const int64_t per_image = tconv__smul(in_px, ncol); /* col floats of one image */
+    pl->pack = pack_if_needed(pr);
+    /* forced: rows > 0 asks for blocks of that many whole images, cols > 0 for bands of that many rows */
+    if (fo->rows > 0 || (fo->cols <= 0 && per_image <= BAND_BYTES / 4 && pr->n * pr->g >= MIN_TILES / 2)) {
+        struct tconv__images_plan *ip = &pl->u.images;
+        const int64_t fit = tconv__max(1, BAND_BYTES / tconv__smul(4, tconv__max(per_image, 1)));
+        pl->kind = TCONV__TR_COL2IM_IMAGES;
+        ip->images = pick(fo->rows, even(pr->n, tconv__min(fit, tconv__cdiv(pr->n * pr->g, MIN_TILES)), 1), pr->n);
+        ip->blocks = tconv__cdiv(pr->n, ip->images);
+        pl->ntiles = pr->g * ip->blocks;
+        return (struct sizes){tconv__smul(ip->images, per_image), 0};
+    }
+    /* bands of output rows; a band needs rows_in input rows (some recomputed) */
+    struct tconv__bands_plan *bp = &pl->u.bands;
+    const int64_t row = tconv__max(1, tconv__smul(pr->in_w, ncol)), span = (h->k - 1) * h->d; /* span fits */
+    const int64_t halo = tconv__sadd(tconv__smul(HALO_BANDS, span), 1);
+    const int64_t par = tconv__cdiv(pr->out_h * pr->n * pr->g, MIN_TILES);
+    /* output rows whose input rows fit `bytes`: ((bytes / row_bytes) - 1)*s - span + 1 */
+    const int64_t fit = tconv__max(1, BAND_BYTES / tconv__smul(4, row));
+    const int64_t fit_max = tconv__max(1, BAND_BYTES_MAX / tconv__smul(4, row));
+    int64_t rows_out =
+        tconv__min(tconv__max(1, tconv__sadd(tconv__smul(fit - 1, h->s) - span, 1)), tconv__max(par, halo));
+    if (rows_out < halo) /* huge rows: trade memory for less recomputation */
+        rows_out = tconv__min(halo, tconv__max(1, tconv__sadd(tconv__smul(fit_max - 1, h->s) - span, 1)));
+    pl->kind = TCONV__TR_COL2IM_BANDS;
+    bp->rows_out = pick(fo->cols, even(pr->out_h, rows_out, 1), pr->out_h);
+    bp->rows_in = tconv__min(pr->in_h, tconv__sadd(bp->rows_out - 1, span) / h->s + 1);
+    bp->bands = tconv__cdiv(pr->out_h, bp->rows_out);
+    pl->ntiles = pr->g * pr->n * bp->bands;
+    return (struct sizes){tconv__smul(bp->rows_in, row), 0};
+}
+
+static struct sizes tile_col2im_nchw(const struct tconv__problem *pr, const struct tconv__force *fo,
+                                     struct tconv__plan *pl)
+{
+    struct tconv__planes_plan *pp = &pl->u.planes;
+    const int64_t per_channel = tconv__smul(pr->h.k * pr->w.k, pr->in_h * pr->in_w);
+    const int64_t fit = clamp(TILE_BYTES / tconv__smul(4, tconv__max(per_channel, 1)), 1, pr->cog);
+    pl->kind = TCONV__TR_COL2IM_PLANES;
+    pl->pack = pack_if_needed(pr);
+    pp->channels =
+        pick(fo->rows, even(pr->cog, tconv__min(fit, tconv__cdiv(pr->cog * pr->n * pr->g, MIN_TILES)), 1), pr->cog);
+    pp->blocks = tconv__cdiv(pr->cog, pp->channels);
+    pl->ntiles = pr->n * pr->g * pp->blocks;
+    return (struct sizes){tconv__smul(pp->channels, per_channel), 0};
+}
+
+static struct sizes tile_subpixel(const struct tconv__problem *pr, const struct tconv__force *fo,
+                                  struct tconv__plan *pl)
+{
+    struct tconv__subpixel_plan *sp = &pl->u.subpixel;
+    const int64_t kp = sp->sub.h.k * sp->sub.w.k * pr->cig, cog = pr->cog, phases = sp->phases;
+    const int64_t pos = sp->sub.out_h * sp->sub.out_w, a = sp->a_in_place ? 0 : kp;
+    struct sizes z = {0, 0};
+    pl->kind = TCONV__TR_SUBPIXEL;
+    if (sp->b_canonical) {
+        pl->pack = pack_if_needed(pr);
+    } else {
+        pl->pack = TCONV__PACK_SUBPIXEL;
+        z.shared_floats = tconv__smul(tconv__smul(pr->g, kp), tconv__smul(phases, cog));
+    }
+    if (pr->layout == TCONV_NHWC) { /* (group, block of positions, block of phases) */
+        const int64_t cols = pick(fo->cols, col_block(phases, cog, kp), phases);
+        const int64_t cache = clamp(TILE_BYTES / tconv__smul(4, a + cols * cog), SUB_ROWS_MIN, ROWS_MAX);
+        const int64_t rows =
+            pick(fo->rows, row_block(pr->n * pos, pr->g * tconv__cdiv(phases, cols), cache, SUB_ROWS_MIN), pr->n * pos);
+        sp->b = blocks(pr->n * pos, rows, phases, cols);
+        pl->ntiles = pr->g * sp->b.row_tiles * sp->b.col_tiles;
+        z.scratch_floats = tconv__smul(rows, a + cols * cog);
+    } else { /* (image, group, block of positions); all cog*phases rows of the GEMM at once */
+        const int64_t m = cog * phases;
+        const int64_t cache = clamp(TILE_BYTES / (4 * (a + m)), SUB_ROWS_MIN, ROWS_MAX);
+        const int64_t cols = pick(fo->cols, row_block(pos, pr->n * pr->g, cache, SUB_ROWS_MIN), pos);
+        sp->b = blocks(m, m, pos, cols);
+        pl->ntiles = pr->n * pr->g * sp->b.col_tiles;
+        z.scratch_floats = tconv__smul(cols, a + m);
+    }
+    return z;
+}
+
+static struct sizes tile_depthwise(const struct tconv__problem *pr, const struct tconv__force *fo,
+                                   struct tconv__plan *pl)
+{
+    struct tconv__depthwise_plan *dp = &pl->u.depthwise;
+    pl->kind = TCONV__DEPTHWISE;
+    pl->pack = TCONV__PACK_DEPTHWISE;
+    if (pr->layout == TCONV_NHWC) { /* bands of output rows of one image */
+        const int64_t fit = tconv__max(1, DW_BAND_FLOATS / tconv__max(1, pr->out_w * pr->co));
+        dp->rows_out = pick(fo->rows, even(pr->out_h, tconv__min(fit, tconv__cdiv(pr->out_h * pr->n, DW_MIN_TILES)), 1),
+                            pr->out_h);
+        dp->bands = tconv__cdiv(pr->out_h, dp->rows_out);
+        pl->ntiles = pr->n * dp->bands;
+    } else { /* one channel plane */
+        dp->rows_out = pr->out_h;
+        dp->bands = 1;
+        pl->ntiles = pr->n * pr->co;
+    }
+    return (struct sizes){0, pr->co * pr->h.k * pr->w.k};
+}
+
+/* ---- the planners ---- */
+
+/* Sizes into bytes; refuse what no machine can address, before anything is allocated: column buffers
+   can outgrow every tensor (k*k*cog floats per input pixel). The bound leaves room for
+   TCONV__MAX_THREADS threads' scratch. */
+static enum tconv_status finish(const char *fn, struct sizes z, struct tconv__plan *pl)
+{
+    const double bytes = 4.0 * ((double)z.scratch_floats + (double)z.shared_floats) + TCONV__SCRATCH_HEADER;
+    if (z.scratch_floats == INT64_MAX || z.shared_floats == INT64_MAX || bytes > (double)(INT64_MAX / 1024))
+        return tconv__fail(TCONV_ERR_SIZE_OVERFLOW, fn,
+                           "the workspace of algorithm %s for this call (about %.3g bytes) is beyond addressable "
+                           "memory",
+                           tconv_algorithm_name(pl->algorithm), bytes > 9.3e18 ? 9.3e18 : bytes);
+    pl->shared_bytes = (size_t)z.shared_floats * sizeof(float);
+    pl->scratch_bytes = tconv__round64(TCONV__SCRATCH_HEADER + (size_t)z.scratch_floats * sizeof(float));
+    return TCONV_OK;
+}
+
+static void nothing(struct tconv__plan *pl)
 {
     memset(pl, 0, sizeof *pl);
-    const bool depthwise = pr->cig == 1 && pr->cog == 1 && pr->g > 1;
-    if (forced == TCONV_ALGORITHM_SUBPIXEL)
+    pl->kind = TCONV__NOTHING;
+    pl->algorithm = TCONV_ALGORITHM_NONE;
+}
+
+enum tconv_status tconv__plan_forward(const char *fn, const struct tconv__problem *pr, enum tconv_algorithm algo,
+                                      const struct tconv__force *force, struct tconv__plan *pl)
+{
+    static const struct tconv__force none;
+    const struct tconv__force *fo = force ? force : &none;
+    struct tconv__subpixel_plan sp;
+    enum tconv_status st = check_forced(fn, pr, algo, &sp);
+    if (st != TCONV_OK) return st;
+    nothing(pl);
+    if (pr->y_elems == 0 || pr->x_elems == 0) return TCONV_OK; /* y is empty, or the bias (TF skips its checks) */
+    if (algo == TCONV_ALGORITHM_AUTO) algo = choose(pr, &sp);
+    pl->algorithm = algo;
+    struct sizes z;
+    if (algo == TCONV_ALGORITHM_DIRECT) {
+        z = tile_depthwise(pr, fo, pl);
+    } else if (algo == TCONV_ALGORITHM_SUBPIXEL) {
+        pl->u.subpixel = sp;
+        z = tile_subpixel(pr, fo, pl);
+    } else if (is_pointwise(pr)) {
+        z = tile_pointwise(pr, fo, pl);
+    } else if (!pr->transposed) {
+        z = tile_conv_im2col(pr, fo, pl);
+    } else if (is_into_y(pr)) {
+        z = tile_into_y(pr, fo, pl);
+    } else if (pr->layout == TCONV_NHWC) {
+        z = tile_col2im_nhwc(pr, fo, pl);
+    } else {
+        z = tile_col2im_nchw(pr, fo, pl);
+    }
+    if (pl->pack == TCONV__PACK_CANONICAL) z.shared_floats = pr->f_elems;
+    return finish(fn, z, pl);
+}
+
+enum tconv_status tconv__plan_filter_grad(const char *fn, const struct tconv__problem *pr, enum tconv_algorithm algo,
+                                          const struct tconv__force *force, struct tconv__plan *pl)
+{
+    static const struct tconv__force none;
+    const struct tconv__force *fo = force ? force : &none;
+    if (algo == TCONV_ALGORITHM_SUBPIXEL)
         return tconv__fail(TCONV_ERR_UNSUPPORTED, fn,
                            "algorithm SUBPIXEL applies to the forward pass and the data gradient of "
                            "conv2d_transpose, not to filter gradients");
-    if (forced == TCONV_ALGORITHM_DIRECT && !depthwise)
-        return tconv__fail(TCONV_ERR_UNSUPPORTED, fn,
-                           "algorithm DIRECT needs a depthwise problem (in_channels/groups == out_channels/groups "
-                           "== 1); here they are %lld and %lld",
-                           (long long)pr->cig, (long long)pr->cog);
+    struct tconv__subpixel_plan unused;
+    enum tconv_status st = check_forced(fn, pr, algo, &unused);
+    if (st != TCONV_OK) return st;
+    nothing(pl);
+    if (pr->x_elems == 0 || pr->y_elems == 0) return TCONV_OK; /* a zero gradient */
     const int64_t taps = pr->h.k * pr->w.k;
-    if (depthwise && forced != TCONV_ALGORITHM_GEMM) { /* tiles: (tap, channel block) or (channel, tap) */
-        pl->algorithm = TCONV_ALGORITHM_DIRECT, pl->kind = TCONV__FILTER_GRAD_DW;
-        if (pr->layout == TCONV_NHWC) {
-            pl->ob = pick(force_ob, tconv__min(pr->co, 64), pr->co), pl->oblocks = tconv__cdiv(pr->co, pl->ob);
-            pl->ntiles = taps * pl->oblocks;
-            pl->col_floats = (size_t)pl->ob;
-        } else {
+    struct sizes z = {0, 0};
+    if (is_depthwise(pr) && algo != TCONV_ALGORITHM_GEMM) {
+        struct tconv__channels_plan *cp = &pl->u.channels;
+        pl->algorithm = TCONV_ALGORITHM_DIRECT;
+        pl->kind = TCONV__FILTER_GRAD_DEPTHWISE;
+        if (pr->layout == TCONV_NHWC) { /* (tap, channel block) */
+            cp->channels = pick(fo->oblock, tconv__min(pr->co, GRAD_CHANNELS), pr->co);
+            cp->blocks = tconv__cdiv(pr->co, cp->channels);
+            pl->ntiles = taps * cp->blocks;
+            z.scratch_floats = cp->channels;
+        } else { /* (channel, tap) */
+            cp->channels = 1;
+            cp->blocks = pr->co;
             pl->ntiles = pr->co * taps;
         }
-    } else { /* tiles: (group, block of K rows, block of out channels) of dW; chunks of pixels reduced in order */
-        const int64_t kdim = taps * pr->cig;
-        pl->algorithm = TCONV_ALGORITHM_GEMM, pl->kind = TCONV__FILTER_GRAD;
-        pl->ob = pick(force_ob, pr->cog <= 512 ? pr->cog : even(pr->cog, 256, 16), pr->cog);
-        pl->oblocks = tconv__cdiv(pr->cog, pl->ob);
-        const int64_t target = tconv__max(tconv__min(kdim, 64), tconv__cdiv(kdim * pr->g * pl->oblocks, MIN_TILES));
-        pl->kb = pick(force_kb, even(kdim, tconv__min(target, 1024), 8), kdim);
-        pl->kblocks = tconv__cdiv(kdim, pl->kb);
-        const int64_t px = pr->layout == TCONV_NHWC ? pr->n * pr->out_h * pr->out_w : pr->out_h * pr->out_w;
-        pl->chunk = pick(force_chunk, tconv__min(px, clamp(TILE_BYTES / (4 * pl->kb), 128, 4096)), px);
-        /* few blocks (a small filter) but many pixels: split the reduction too, in fixed parts */
-        const int64_t blocks = pr->g * pl->kblocks * pl->oblocks, all_px = pr->n * pr->out_h * pr->out_w;
-        pl->psplit =
-            pick(force_split,
-                 blocks >= MIN_TILES ? 1 : clamp(tconv__min(tconv__cdiv(MIN_TILES, blocks), all_px / 1024), 1, 16),
-                 tconv__max(1, all_px));
-        pl->ntiles = blocks * pl->psplit;
-        pl->col_floats = (size_t)(pl->chunk * pl->kb + pl->kb * pl->ob);
-        if (pl->psplit > 1)
-            pl->shared_bytes = (size_t)(pl->psplit * pr->f_elems) * sizeof(float); /* psplit > 1:
-a small filter (fewer than MIN_TILES blocks), so this fits */
+        return finish(fn, z, pl);
     }
-    pl->scratch_bytes = tconv__round64(HEADER + pl->col_floats * sizeof(float));
-    return TCONV_OK;
+    /* (group, block of K rows, block of output channels) of dW; chunks of pixels reduced in order */
+    struct tconv__filter_grad_plan *fp = &pl->u.filter_grad;
+    const int64_t kdim = taps * pr->cig;
+    pl->algorithm = TCONV_ALGORITHM_GEMM;
+    pl->kind = TCONV__FILTER_GRAD;
+    fp->oblock = pick(fo->oblock, pr->cog <= GRAD_O_WHOLE ? pr->cog : even(pr->cog, GRAD_O_BLOCK, K_ALIGN), pr->cog);
+    fp->oblocks = tconv__cdiv(pr->cog, fp->oblock);
+    const int64_t target = tconv__max(tconv__min(kdim, GRAD_K_MIN), tconv__cdiv(kdim * pr->g * fp->oblocks, MIN_TILES));
+    fp->kblock = pick(fo->kblock, even(kdim, tconv__min(target, GRAD_K_MAX), ROW_ALIGN), kdim);
+    fp->kblocks = tconv__cdiv(kdim, fp->kblock);
+    const int64_t px = pr->layout == TCONV_NHWC ? pr->n * pr->out_h * pr->out_w : pr->out_h * pr->out_w;
+    fp->chunk = pick(fo->chunk, tconv__min(px, clamp(TILE_BYTES / (4 * fp->kblock), CHUNK_MIN, CHUNK_MAX)), px);
+    /* few blocks (a small filter) but many pixels: split the reduction too, in fixed parts */
+    const int64_t nblocks = pr->g * fp->kblocks * fp->oblocks, all_px = pr->n * pr->out_h * pr->out_w;
+    const int64_t parts = nblocks >= MIN_TILES
+                              ? 1
+                              : clamp(tconv__min(tconv__cdiv(MIN_TILES, nblocks), all_px / PART_PIXELS), 1, PARTS_MAX);
+    fp->parts = pick(fo->parts, parts, tconv__max(1, all_px));
+    pl->ntiles = nblocks * fp->parts;
+    z.scratch_floats = tconv__sadd(tconv__smul(fp->chunk, fp->kblock), tconv__smul(fp->kblock, fp->oblock));
+    if (fp->parts > 1) z.shared_floats = tconv__smul(fp->parts, pr->f_elems); /* the partial gradients */
+    return finish(fn, z, pl);
 }
 
-enum tconv_status tconv__plan_bias_grad(const struct tconv__problem *pr, struct tconv__plan *pl)
+enum tconv_status tconv__plan_bias_grad(const char *fn, const struct tconv__problem *pr, enum tconv_algorithm algo,
+                                        struct tconv__plan *pl)
 {
-    memset(pl, 0, sizeof *pl);
-    pl->algorithm = TCONV_ALGORITHM_DIRECT, pl->kind = TCONV__BIAS_GRAD;
-    if (pr->layout == TCONV_NHWC) { /* tiles: blocks of channels; double accumulators in scratch */
-        pl->ob = tconv__min(pr->co, 64), pl->oblocks = tconv__cdiv(pr->co, pl->ob);
-        pl->ntiles = pl->oblocks;
-        pl->col_floats = (size_t)(2 * pl->ob);
+    if (algo != TCONV_ALGORITHM_AUTO && algo != TCONV_ALGORITHM_DIRECT)
+        return tconv__fail(TCONV_ERR_UNSUPPORTED, fn, "the bias gradient has one algorithm (DIRECT): %s was asked",
+                           tconv_algorithm_name(algo));
+    nothing(pl);
+    if (pr->y_elems == 0) return TCONV_OK; /* a zero gradient */
+    struct tconv__channels_plan *cp = &pl->u.channels;
+    struct sizes z = {0, 0};
+    pl->algorithm = TCONV_ALGORITHM_DIRECT;
+    pl->kind = TCONV__BIAS_GRAD;
+    if (pr->layout == TCONV_NHWC) { /* blocks of channels; double accumulators in scratch */
+        cp->channels = tconv__min(pr->co, GRAD_CHANNELS);
+        cp->blocks = tconv__cdiv(pr->co, cp->channels);
+        pl->ntiles = cp->blocks;
+        z.scratch_floats = 2 * cp->channels;
     } else {
+        cp->channels = 1;
+        cp->blocks = pr->co;
         pl->ntiles = pr->co;
     }
-    pl->scratch_bytes = tconv__round64(HEADER + pl->col_floats * sizeof(float));
-    return TCONV_OK;
+    return finish(fn, z, pl);
 }
 
-/* ---- the tile loop ---- */
+size_t tconv__plan_workspace(const struct tconv__plan *pl, int nthreads)
+{
+    if (pl->kind == TCONV__NOTHING) return 0;
+    return tconv__round64(pl->shared_bytes) + (size_t)nthreads * pl->scratch_bytes;
+}
+
+/* ---- stages ---- */
 
 static tconv__tile_fn tile_fn(enum tconv__kind k)
 {
     switch (k) {
-    case TCONV__CONV_GEMM: return tconv__conv_gemm_tile;
-    case TCONV__TR_COL2IM: return tconv__tr_col2im_tile;
-    case TCONV__TR_SUBPIXEL: return tconv__tr_subpixel_tile;
-    case TCONV__DW_DIRECT: return tconv__dw_direct_tile;
+    case TCONV__CONV_IM2COL: return tconv__conv_im2col_tile;
+    case TCONV__POINTWISE: return tconv__pointwise_tile;
+    case TCONV__TR_INTO_Y: return tconv__into_y_tile;
+    case TCONV__TR_COL2IM_IMAGES: return tconv__col2im_images_tile;
+    case TCONV__TR_COL2IM_BANDS: return tconv__col2im_bands_tile;
+    case TCONV__TR_COL2IM_PLANES: return tconv__col2im_planes_tile;
+    case TCONV__TR_SUBPIXEL: return tconv__subpixel_tile;
+    case TCONV__DEPTHWISE: return tconv__depthwise_tile;
     case TCONV__FILTER_GRAD: return tconv__filter_grad_tile;
-    case TCONV__FILTER_GRAD_DW: return tconv__filter_grad_dw_tile;
-    default: return tconv__bias_grad_tile;
+    case TCONV__FILTER_GRAD_DEPTHWISE: return tconv__filter_grad_depthwise_tile;
+    case TCONV__BIAS_GRAD: return tconv__bias_grad_tile;
+    case TCONV__NOTHING:
+    default: return NULL;
     }
 }
 
-void tconv__execute(const struct tconv__problem *pr, const struct tconv__plan *pl, struct tconv__run run, void *ws,
-                    int nthreads, bool timed, struct tconv__times *sum)
+void tconv__plan_stages(const struct tconv__plan *pl, const struct tconv__problem *pr, struct tconv__stages *st)
 {
-    char *base = ws;
-    double t0 = timed ? tconv__now() : 0.0;
-    memset(sum, 0, sizeof *sum);
-    run.pr = pr, run.pl = pl;
-    if (pl->kind == TCONV__FILTER_GRAD) {
-        run.partial = (float *)(void *)base; /* the shared part holds the partial gradients, not a packed filter */
-    } else if (pl->shared_bytes) {
-        float *packed = (float *)(void *)base;
-        if (pl->kind == TCONV__TR_SUBPIXEL && !pl->b_canonical)
-            tconv__pack_subpixel(pr, pl, run.f, packed, nthreads);
-        else if (pl->kind == TCONV__DW_DIRECT)
-            tconv__pack_depthwise(pr, run.f, packed, nthreads);
-        else
-            tconv__pack_filter(pr, run.f, packed, nthreads);
-        run.f = packed;
-        if (timed) sum->pack = (tconv__now() - t0) * nthreads;
+    switch (pl->pack) {
+    case TCONV__PACK_CANONICAL:
+        st->s[st->n++] = (struct tconv__stage){tconv__pack_canonical_tile, tconv__pack_canonical_tiles(pr)};
+        break;
+    case TCONV__PACK_SUBPIXEL:
+        st->s[st->n++] = (struct tconv__stage){tconv__pack_subpixel_tile, tconv__pack_subpixel_tiles(pl, pr)};
+        break;
+    case TCONV__PACK_DEPTHWISE: st->s[st->n++] = (struct tconv__stage){tconv__pack_depthwise_tile, pr->co}; break;
+    case TCONV__PACK_NONE: break;
     }
-    char *scratch = base + tconv__round64(pl->shared_bytes);
-    const tconv__tile_fn fn = tile_fn(pl->kind);
-    const int nt = (int)tconv__min(nthreads, pl->ntiles);
-#ifdef _OPENMP
-    if (nt > 1) {
-#pragma omp parallel num_threads(nt)
-        {
-            char *mine = scratch + (size_t)omp_get_thread_num() * pl->scratch_bytes;
-            struct tconv__times *tt = (struct tconv__times *)mine;
-            memset(tt, 0, sizeof *tt);
-#pragma omp for schedule(dynamic, 1)
-            for (int64_t i = 0; i < pl->ntiles; i++) fn(&run, i, (float *)(mine + HEADER), tt, timed);
-        }
-    } else
-#endif
-    {
-        /* One thread runs every tile. The OpenMP build of OpenBLAS threads a call made outside a
-           parallel region by the caller's nthreads-var; pin it to 1 so the GEMMs are the same
-           single-threaded ones as with more threads (then restore the caller's value). The
-           pthreads build keeps its own threads: its loops here already run on one thread. */
-        struct tconv__times *tt = (struct tconv__times *)(void *)scratch;
-        memset(tt, 0, sizeof *tt);
-#ifdef _OPENMP
-        const int saved = omp_get_max_threads();
-        const bool pin = tconv__blas_threading() != 1 && saved != 1;
-        if (pin) omp_set_num_threads(1);
-#endif
-        for (int64_t i = 0; i < pl->ntiles; i++) fn(&run, i, (float *)(void *)(scratch + HEADER), tt, timed);
-#ifdef _OPENMP
-        if (pin) omp_set_num_threads(saved);
-#endif
-    }
-    if (pl->kind == TCONV__FILTER_GRAD && pl->psplit > 1) { /* sum the partial gradients, always in part order */
-        const double t1 = timed ? tconv__now() : 0.0;
-        const int64_t nf = pr->f_elems, parts = pl->psplit;
-        float *dw = run.dw;
-        const float *part = run.partial;
-        const bool acc = run.accumulate;
-#pragma omp parallel for num_threads(nthreads) schedule(static) if (nthreads > 1 && nf * parts > 65536)
-        for (int64_t i = 0; i < nf; i++) {
-            float v = part[i];
-            for (int64_t p = 1; p < parts; p++) v += part[p * nf + i];
-            dw[i] = acc ? dw[i] + v : v;
-        }
-        if (timed) sum->epilogue += (tconv__now() - t1) * nthreads;
-    }
-    if (timed)
-        for (int t = 0; t < (nt > 1 ? nt : 1); t++) {
-            const struct tconv__times *tt =
-                (const struct tconv__times *)(const void *)(scratch + (size_t)t * pl->scratch_bytes);
-            sum->im2col += tt->im2col, sum->gemm += tt->gemm, sum->col2im += tt->col2im;
-            sum->epilogue += tt->epilogue;
-        }
+    st->s[st->n++] = (struct tconv__stage){tile_fn(pl->kind), pl->ntiles};
+    if (pl->kind == TCONV__FILTER_GRAD && pl->u.filter_grad.parts > 1)
+        st->s[st->n++] = (struct tconv__stage){tconv__filter_grad_sum_tile, tconv__filter_grad_sum_tiles(pr)};
 }

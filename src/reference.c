@@ -2,12 +2,15 @@
  * reference.c - the naive oracles the fast paths are tested against. Written for obviousness,
  * not speed, and independent of the lowering: conv2d is the textbook direct loop nest; the
  * transposed conv is the scatter seed 003's answer draws - every input pixel times the whole
- * kernel, overlaid at the stride into the full (uncropped) result, which is then cropped.
- * Both accumulate in double and round once.
+ * kernel, overlaid at the stride into the full (uncropped) result, which is then cropped; the
+ * gradients are direct loops; resize-convolution builds the upsampled tensor, then the direct conv.
+ * All accumulate in double and round once. They share the validated problem (geometry.c) and the
+ * filter indexing with the fast paths: tests/torch_oracle.py checks those against PyTorch.
  */
+#include <math.h>
 #include <stdint.h>
 
-#include "internal.h"
+#include "reference.h"
 
 static int64_t x_index(const struct tconv__problem *pr, int64_t b, int64_t c, int64_t iy, int64_t ix)
 {
@@ -40,8 +43,8 @@ static void conv_direct(const struct tconv__problem *pr, const float *x, const f
                     for (int64_t c = 0; c < pr->cig; c++)
                         for (int64_t ky = 0; ky < h->k; ky++)
                             for (int64_t kx = 0; kx < wd->k; kx++) {
-                                const int64_t iy = oy * h->s + ky * h->d - h->pb;
-                                const int64_t ix = ox * wd->s + kx * wd->d - wd->pb;
+                                const int64_t iy = oy * h->s + ky * h->d - h->before;
+                                const int64_t ix = ox * wd->s + kx * wd->d - wd->before;
                                 if (iy < 0 || iy >= pr->in_h || ix < 0 || ix >= pr->in_w) continue;
                                 acc += (double)x[x_index(pr, b, g * pr->cig + c, iy, ix)] *
                                        (double)w[tconv__filter_index(pr, o, c, ky, kx)];
@@ -72,10 +75,10 @@ static enum tconv_status transpose_scatter(const char *fn, const struct tconv__p
                     for (int64_t ix = 0; ix < pr->in_w; ix++) {
                         const double v = x[x_index(pr, b, i, iy, ix)];
                         for (int64_t ky = 0; ky < h->k; ky++) {
-                            const int64_t oy = iy * h->s + ky * h->d - h->pb; /* pb >= 0 in every mode */
+                            const int64_t oy = iy * h->s + ky * h->d - h->before; /* pb >= 0 in every mode */
                             if (oy < 0 || oy >= pr->out_h) continue;
                             for (int64_t kx = 0; kx < wd->k; kx++) {
-                                const int64_t ox = ix * wd->s + kx * wd->d - wd->pb;
+                                const int64_t ox = ix * wd->s + kx * wd->d - wd->before;
                                 if (ox < 0 || ox >= pr->out_w) continue;
                                 plane[oy * pr->out_w + ox] += v * (double)w[tconv__filter_index(pr, i, ol, ky, kx)];
                             }
@@ -118,8 +121,8 @@ static enum tconv_status grad_data(const char *fn, const struct tconv__problem *
                         for (int64_t c = 0; c < pr->cig; c++)
                             for (int64_t ky = 0; ky < h->k; ky++)
                                 for (int64_t kx = 0; kx < wd->k; kx++) {
-                                    const int64_t iy = oy * h->s + ky * h->d - h->pb,
-                                                  ix = ox * wd->s + kx * wd->d - wd->pb;
+                                    const int64_t iy = oy * h->s + ky * h->d - h->before,
+                                                  ix = ox * wd->s + kx * wd->d - wd->before;
                                     if (iy < 0 || iy >= pr->in_h || ix < 0 || ix >= pr->in_w) continue;
                                     acc[x_index(pr, b, g * pr->cig + c, iy, ix)] +=
                                         v * (double)w[tconv__filter_index(pr, o, c, ky, kx)];
@@ -140,7 +143,8 @@ static enum tconv_status grad_data(const char *fn, const struct tconv__problem *
                     for (int64_t o = 0; o < pr->cog; o++)
                         for (int64_t ky = 0; ky < h->k; ky++)
                             for (int64_t kx = 0; kx < wd->k; kx++) {
-                                const int64_t oy = iy * h->s + ky * h->d - h->pb, ox = ix * wd->s + kx * wd->d - wd->pb;
+                                const int64_t oy = iy * h->s + ky * h->d - h->before,
+                                              ox = ix * wd->s + kx * wd->d - wd->before;
                                 if (oy < 0 || oy >= pr->out_h || ox < 0 || ox >= pr->out_w) continue;
                                 acc += (double)dy[y_index(pr, b, g * pr->cog + o, oy, ox)] *
                                        (double)w[tconv__filter_index(pr, i, o, ky, kx)];
@@ -169,7 +173,8 @@ static void grad_filter(const struct tconv__problem *pr, const float *x, const f
                     for (int64_t b = 0; b < pr->n; b++)
                         for (int64_t sy = 0; sy < h->small; sy++)
                             for (int64_t sx = 0; sx < wd->small; sx++) {
-                                const int64_t by = sy * h->s + ky * h->d - h->pb, bx = sx * wd->s + kx * wd->d - wd->pb;
+                                const int64_t by = sy * h->s + ky * h->d - h->before,
+                                              bx = sx * wd->s + kx * wd->d - wd->before;
                                 if (by < 0 || by >= h->big || bx < 0 || bx >= wd->big) continue;
                                 acc += pr->transposed ? (double)x[x_index(pr, b, cin, sy, sx)] *
                                                             (double)dy[y_index(pr, b, cout, by, bx)]
@@ -196,4 +201,52 @@ enum tconv_status tconv__reference_grad(const char *fn, const struct tconv__prob
         }
         return TCONV_OK;
     }
+}
+
+/* ---- resize-convolution: the two steps ---- */
+
+/* Upsampled coordinate u of an axis of n pixels, scale s: nearest takes pixel floor(u/s); bilinear with
+   half-pixel centres reads (u + 0.5)/s - 0.5, clamped to [0, n-1], between its two neighbours. */
+static double upsampled(const double *line, int64_t n, int64_t s, int64_t u, enum tconv_resize mode, int64_t stride)
+{
+    if (mode == TCONV_RESIZE_NEAREST) return line[u / s * stride];
+    double src = ((double)u + 0.5) / (double)s - 0.5;
+    if (src < 0) src = 0;
+    const int64_t i0 = (int64_t)floor(src), i1 = i0 + 1 < n ? i0 + 1 : n - 1;
+    const double w = src - (double)i0;
+    return (1.0 - w) * line[i0 * stride] + w * line[i1 * stride];
+}
+
+enum tconv_status tconv__reference_resize(const char *fn, const struct tconv__problem *conv, int64_t scale,
+                                          enum tconv_resize mode, const float *x, const float *filter,
+                                          const float *bias, float *y)
+{
+    const int64_t uh = conv->in_h, uw = conv->in_w, ih = uh / scale, iw = uw / scale;
+    const int64_t rows_bytes = uh * iw; /* doubles of one channel upsampled along h only */
+    float *up = tconv__alloc((size_t)conv->x_elems * sizeof(float));
+    double *col = tconv__alloc((size_t)tconv__max(ih, 1) * sizeof(double));
+    double *half = tconv__alloc((size_t)tconv__max(rows_bytes, 1) * sizeof(double));
+    if (!up || !col || !half) {
+        tconv__free(up);
+        tconv__free(col);
+        tconv__free(half);
+        return tconv__fail(TCONV_ERR_OUT_OF_MEMORY, fn, "could not allocate the reference's upsampled input");
+    }
+    /* separably, one (image, channel) plane at a time: first along h, then along w */
+    const struct tconv__problem small = {.layout = conv->layout, .n = conv->n, .ci = conv->ci, .in_h = ih, .in_w = iw};
+    for (int64_t b = 0; b < conv->n; b++)
+        for (int64_t c = 0; c < conv->ci; c++) {
+            for (int64_t ix = 0; ix < iw; ix++) {
+                for (int64_t iy = 0; iy < ih; iy++) col[iy] = x[x_index(&small, b, c, iy, ix)];
+                for (int64_t u = 0; u < uh; u++) half[u * iw + ix] = upsampled(col, ih, scale, u, mode, 1);
+            }
+            for (int64_t u = 0; u < uh; u++)
+                for (int64_t v = 0; v < uw; v++)
+                    up[x_index(conv, b, c, u, v)] = (float)upsampled(half + u * iw, iw, scale, v, mode, 1);
+        }
+    tconv__free(col);
+    tconv__free(half);
+    const enum tconv_status st = tconv__reference_run(fn, conv, up, filter, bias, y);
+    tconv__free(up);
+    return st;
 }

@@ -6,7 +6,8 @@
  * allocation, and calls given a workspace allocate nothing.
  */
 #include "common.h"
-#include "internal.h"
+#include "algorithms.h"
+#include "kernels.h"
 
 #define P(...)                                                                                                         \
     {                                                                                                                  \

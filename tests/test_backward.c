@@ -12,7 +12,7 @@
  *   - accumulate, empty problems, bad input, and results independent of the thread count.
  */
 #include "common.h"
-#include "internal.h"
+#include "internals.h"
 
 typedef enum tconv_status (*fwd_fn)(const struct tconv_params *, const float *, const float *, const float *, float *);
 typedef enum tconv_status (*grad_fn)(const struct tconv_params *, const float *, const float *, float *);
@@ -598,15 +598,11 @@ START_TEST(filter_grad_blocks)
         for (size_t b = 0; b < sizeof blocks / sizeof *blocks; b++)
             for (int threads = 1; threads <= 3; threads += 2) {
                 struct tconv__plan pl;
-                ck_assert_int_eq(tconv__plan_filter_grad_tiles("t", &pr, TCONV_ALGORITHM_AUTO, blocks[b][0],
-                                                               blocks[b][1], blocks[b][2], blocks[b][3], &pl),
-                                 TCONV_OK);
-                void *ws = tconv__alloc(tconv__round64(pl.shared_bytes) + (size_t)threads * pl.scratch_bytes);
-                struct tconv__times sum;
+                const struct tconv__force force = {
+                    .kblock = blocks[b][0], .oblock = blocks[b][1], .chunk = blocks[b][2], .parts = blocks[b][3]};
+                ck_assert_int_eq(tconv__plan_filter_grad("t", &pr, TCONV_ALGORITHM_AUTO, &force, &pl), TCONV_OK);
                 for (int64_t i = 0; i < z.nf; i++) dw[i] = NAN;
-                tconv__execute(&pr, &pl, (struct tconv__run){.x = c->tr ? dy : x, .dy = c->tr ? x : dy, .dw = dw}, ws,
-                               threads, false, &sum);
-                tconv__free(ws);
+                run_plan(&pr, &pl, (struct tconv__run){.x = c->tr ? dy : x, .dy = c->tr ? x : dy, .dw = dw}, threads);
                 const int64_t bad = first_mismatch(dw, ref, z.nf, 0, 0);
                 ck_assert_msg(bad < 0 && guards_intact(dw, z.nf),
                               "%s: blocks (%lld, %lld, %lld), %lld parts, %d threads: dw[%lld]", c->name,

@@ -4,7 +4,8 @@
  * product, and beta = 0 overwriting whatever C held, NaN included (y is the caller's memory).
  */
 #include "common.h"
-#include "internal.h"
+#include "algorithms.h"
+#include "kernels.h"
 
 START_TEST(sgemm_transposes)
 {

@@ -5,7 +5,8 @@
  * against the C array declarators in tconv.h, filter packing, and the bias + activation pass.
  */
 #include "common.h"
-#include "internal.h"
+#include "algorithms.h"
+#include "kernels.h"
 #include "seed_data.h"
 
 #define P(...)                                                                                                         \
@@ -195,7 +196,7 @@ START_TEST(col2im_bias_only_tail)
 {
     struct tconv__problem pr = mk(true, PV(.in_h = 2, .in_w = 2, .kernel_h = 2, .kernel_w = 2, .stride_h = 6,
                                            .stride_w = 6, .padding = TCONV_PADDING_SAME));
-    ck_assert(pr.out_h == 12 && pr.h.pa == -4);
+    ck_assert(pr.out_h == 12 && pr.h.after == -4);
     float col[4 * 4], y[144];
     for (int i = 0; i < 16; i++) col[i] = 1.0f;
     const float bias = 0.5f;
@@ -255,11 +256,11 @@ START_TEST(filter_layouts_match_header)
                 q.layout = nchw ? TCONV_NCHW : TCONV_NHWC;
                 float packed[KH * KW * CI * CO / G];
                 for (size_t i = 0; i < sizeof packed / sizeof *packed; i++) packed[i] = NAN;
-                tconv__pack_filter(&q, w, packed, 2);
+                tconv__pack_canonical(&q, w, packed, 0, nfull);
                 struct tconv__problem canon = q;
                 canon.flayout =
                     t ? (nchw ? TCONV_FILTER_IOHW : TCONV_FILTER_HWOI) : (nchw ? TCONV_FILTER_OIHW : TCONV_FILTER_HWIO);
-                ck_assert(tconv__filter_is_canonical(&canon));
+                ck_assert(canon.flayout == tconv__canonical_layout(&q));
                 for (int f = 0; f < nfull; f++)
                     for (int c = 0; c < nlocal; c++)
                         for (int ky = 0; ky < KH; ky++)
@@ -328,10 +329,16 @@ START_TEST(subpixel_packing)
         p.layout = nchw ? TCONV_NCHW : TCONV_NHWC;
         struct tconv__problem pr = mk(true, p);
         struct tconv__plan pl;
-        ck_assert_int_eq(tconv__plan("t", &pr, TCONV_ALGORITHM_SUBPIXEL, &pl), TCONV_OK);
-        ck_assert(pl.sub.h.k == 2 && pl.phases == 4 && pl.qlo_h == 0 && pl.sub.out_h == 4 && pl.sub.h.pb == 1);
+        ck_assert_int_eq(tconv__plan_forward("t", &pr, TCONV_ALGORITHM_SUBPIXEL, NULL, &pl), TCONV_OK);
+        const struct tconv__subpixel_plan *sp = &pl.u.subpixel;
+        ck_assert(pl.kind == TCONV__TR_SUBPIXEL && pl.pack == TCONV__PACK_SUBPIXEL);
+        ck_assert(sp->sub.h.k == 2 && sp->phases == 4 && sp->qlo_h == 0 && sp->sub.out_h == 4 && sp->sub.h.before == 1);
         float packed[16];
-        tconv__pack_subpixel(&pr, &pl, w, packed, 1);
+        struct tconv__times times;
+        const struct tconv__run r = {.pr = &pr, .pl = &pl, .filter = w, .packed = packed};
+        ck_assert_int_eq(tconv__pack_subpixel_tiles(&pl, &pr), 4);
+        for (int64_t u = 0; u < tconv__pack_subpixel_tiles(&pl, &pr); u++)
+            tconv__pack_subpixel_tile(&r, u, NULL, &times);
         for (int jy = 0; jy < 2; jy++)
             for (int jx = 0; jx < 2; jx++)
                 for (int ry = 0; ry < 2; ry++)

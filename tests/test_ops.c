@@ -14,7 +14,7 @@
 #endif
 
 #include "common.h"
-#include "internal.h"
+#include "internals.h"
 #include "seed_data.h"
 
 typedef enum tconv_status (*op_fn)(const struct tconv_params *, const float *, const float *, const float *, float *);
@@ -407,18 +407,16 @@ END_TEST
 
 /* ---------------------------------------------------------------- forced tiles */
 
-/* Run one algorithm with forced tile extents on nthreads threads (the driver layer directly). */
-static void run_tiled(bool tr, const struct tconv_params *p, enum tconv_algorithm algo, int64_t tm, int64_t tn,
-                      int64_t kb, int nthreads, const float *x, const float *f, const float *b, float *y)
+/* Run one algorithm with forced tile extents (rows, cols, K block) on nthreads threads (below the front door). */
+static void run_tiled(bool tr, const struct tconv_params *p, enum tconv_algorithm algo, int64_t rows, int64_t cols,
+                      int64_t kblock, int nthreads, const float *x, const float *f, const float *b, float *y)
 {
     struct tconv__problem pr;
     struct tconv__plan pl;
+    const struct tconv__force force = {.rows = rows, .cols = cols, .kblock = kblock};
     ck_assert_int_eq(tconv__resolve("t", p, tr, &pr, NULL), TCONV_OK);
-    ck_assert_msg(tconv__plan_tiles("t", &pr, algo, tm, tn, kb, &pl) == TCONV_OK, "%s", tconv_last_error());
-    void *ws = tconv__alloc(tconv__round64(pl.shared_bytes) + (size_t)nthreads * pl.scratch_bytes);
-    struct tconv__times sum;
-    tconv__execute(&pr, &pl, (struct tconv__run){.x = x, .f = f, .bias = b, .y = y}, ws, nthreads, true, &sum);
-    tconv__free(ws);
+    ck_assert_msg(tconv__plan_forward("t", &pr, algo, &force, &pl) == TCONV_OK, "%s", tconv_last_error());
+    run_plan(&pr, &pl, (struct tconv__run){.x = x, .filter = f, .bias = b, .y = y, .timed = true}, nthreads);
 }
 
 struct tile_case {

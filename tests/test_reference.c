@@ -5,7 +5,8 @@
  * dilation = a zero-stuffed kernel; groups = separate convolutions; layouts are permutations).
  */
 #include "common.h"
-#include "internal.h"
+#include "algorithms.h"
+#include "kernels.h"
 #include "seed_data.h"
 
 #define P(...)                                                                                                         \

@@ -1,0 +1,167 @@
+/*
+ * subpixel.c - conv2d_transpose as a stride-1 conv over x plus depth-to-space (TCONV__TR_SUBPIXEL).
+ *
+ * With dilation 1 (or stride 1) on each axis, output o = q*s + r - before reads
+ *     full[q*s + r] = sum_j x[q - (m-1-j)] . w[(m-1-j)*s + r],   m = ceil(k/s)
+ * which is a stride-1 conv of x with m x m windows (im2col over the coarse positions q) whose
+ * s*s*cog output channels are the phases r: one GEMM, then depth-to-space into y. No overlap-add.
+ * When kernel == stride (m = 1) the windows are x itself, so the GEMM reads x in place.
+ */
+#include "algorithms.h"
+#include "kernels.h"
+
+/* Depth-to-space, NHWC: GEMM rows [r0, r1) of positions (b, qy, qx), phases [ph0, ph1), into y. */
+static void to_space_nhwc(const struct tconv__run *r, int64_t g, int64_t r0, int64_t r1, int64_t ph0, int64_t ph1,
+                          const float *c)
+{
+    const struct tconv__problem *pr = r->pr;
+    const struct tconv__subpixel_plan *sp = &r->pl->u.subpixel;
+    const int64_t cog = pr->cog, sh = pr->h.s, sw = pr->w.s, ncols = (ph1 - ph0) * cog;
+    const int64_t qh = sp->sub.out_h, qw = sp->sub.out_w, pos = qh * qw;
+    const float *bg = r->bias ? r->bias + g * cog : NULL;
+    for (int64_t row = r0; row < r1; row++) {
+        const int64_t b = row / pos, qy = row / qw % qh, qx = row % qw;
+        for (int64_t ph = ph0; ph < ph1; ph++) {
+            const int64_t oy = (sp->qlo_h + qy) * sh + ph / sw - pr->h.before;
+            const int64_t ox = (sp->qlo_w + qx) * sw + ph % sw - pr->w.before;
+            if (oy < 0 || oy >= pr->out_h || ox < 0 || ox >= pr->out_w) continue;
+            float *dst = r->y + ((b * pr->out_h + oy) * pr->out_w + ox) * pr->co + g * cog;
+            const float *src = c + (row - r0) * ncols + (ph - ph0) * cog;
+            if (r->accumulate) /* gradients: no bias, no activation */
+                for (int64_t o = 0; o < cog; o++) dst[o] += src[o];
+            else
+                for (int64_t o = 0; o < cog; o++) dst[o] = tconv__act(pr->act, bg ? src[o] + bg[o] : src[o]);
+        }
+    }
+}
+
+static void tile_nhwc(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t)
+{
+    const struct tconv__problem *pr = r->pr;
+    const struct tconv__subpixel_plan *sp = &r->pl->u.subpixel;
+    const struct tconv__blocks *bl = &sp->b;
+    const int64_t cig = pr->cig, cog = pr->cog, phases = sp->phases;
+    const int64_t kp = sp->sub.h.k * sp->sub.w.k * cig, pos = sp->sub.out_h * sp->sub.out_w;
+    const int64_t per_group = bl->row_tiles * bl->col_tiles, g = tile / per_group;
+    const int64_t r0 = tile % per_group / bl->col_tiles * bl->rows, r1 = tconv__min(pr->n * pos, r0 + bl->rows);
+    const int64_t ph0 = tile % bl->col_tiles * bl->cols, ph1 = tconv__min(phases, ph0 + bl->cols);
+    const int64_t ncols = (ph1 - ph0) * cog;
+    const float *a = scratch;
+    int64_t lda = kp;
+    float *c = scratch + (sp->a_in_place ? 0 : bl->rows * kp);
+    double t0 = TCONV__CLOCK();
+    if (sp->a_in_place) {
+        a = r->x + r0 * pr->ci + g * cig;
+        lda = pr->ci;
+    } else {
+        tconv__im2col_nhwc(&sp->sub, r->x, g, r0, r1, 0, kp, scratch);
+        TCONV__LAP(im2col);
+    }
+    if (sp->b_canonical) /* HWOI: rows (ky, kx, o) are the phases (ry, rx, o) */
+        tconv__sgemm(false, true, r1 - r0, ncols, kp, a, lda, r->f + ph0 * cog * pr->ci + g * cig, pr->ci, 0.0f, c,
+                     ncols);
+    else
+        tconv__sgemm(false, false, r1 - r0, ncols, kp, a, lda, r->f + g * kp * phases * cog + ph0 * cog, phases * cog,
+                     0.0f, c, ncols);
+    TCONV__LAP(gemm);
+    to_space_nhwc(r, g, r0, r1, ph0, ph1, c);
+    TCONV__LAP(col2im);
+}
+
+static void tile_nchw(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t)
+{
+    const struct tconv__problem *pr = r->pr;
+    const struct tconv__subpixel_plan *sp = &r->pl->u.subpixel;
+    const struct tconv__blocks *bl = &sp->b;
+    const int64_t cig = pr->cig, cog = pr->cog, sh = pr->h.s, sw = pr->w.s, phases = sp->phases;
+    const int64_t kp = sp->sub.h.k * sp->sub.w.k * cig, qw = sp->sub.out_w, pos = sp->sub.out_h * qw;
+    const int64_t in_px = pr->in_h * pr->in_w;
+    const int64_t b = tile / (pr->g * bl->col_tiles), g = tile / bl->col_tiles % pr->g;
+    const int64_t q0 = tile % bl->col_tiles * bl->cols, q1 = tconv__min(pos, q0 + bl->cols);
+    const int64_t width = q1 - q0, m = cog * phases;
+    const float *x_img = in_px ? r->x + b * pr->ci * in_px : NULL;
+    const float *bm = scratch;
+    int64_t ldb = width;
+    float *c = scratch + (sp->a_in_place ? 0 : kp * bl->cols);
+    double t0 = TCONV__CLOCK();
+    if (sp->a_in_place) {
+        bm = x_img + g * cig * in_px + q0;
+        ldb = in_px;
+    } else {
+        tconv__im2col_nchw(&sp->sub, x_img, g, q0, q1, 0, kp, scratch);
+        TCONV__LAP(im2col);
+    }
+    if (sp->b_canonical) /* IOHW: columns (o, ky, kx) are the rows (o, ry, rx) */
+        tconv__sgemm(true, false, m, width, kp, r->f + g * cig * m, m, bm, ldb, 0.0f, c, width);
+    else
+        tconv__sgemm(false, false, m, width, kp, r->f + g * m * kp, kp, bm, ldb, 0.0f, c, width);
+    TCONV__LAP(gemm);
+    /* depth-to-space: row (o, ry, rx), position q -> y[b][g*cog + o][oy][ox] */
+    float *y_img = r->y + b * pr->co * pr->out_h * pr->out_w;
+    for (int64_t row = 0; row < m; row++) {
+        const int64_t o = row / phases, ph = row % phases;
+        const float bv = r->bias ? r->bias[g * cog + o] : 0.0f;
+        float *plane = y_img + (g * cog + o) * pr->out_h * pr->out_w;
+        for (int64_t q = q0; q < q1; q++) {
+            const int64_t oy = (sp->qlo_h + q / qw) * sh + ph / sw - pr->h.before;
+            const int64_t ox = (sp->qlo_w + q % qw) * sw + ph % sw - pr->w.before;
+            if (oy < 0 || oy >= pr->out_h || ox < 0 || ox >= pr->out_w) continue;
+            const float v = c[row * width + q - q0];
+            if (r->accumulate)
+                plane[oy * pr->out_w + ox] += v;
+            else
+                plane[oy * pr->out_w + ox] = tconv__act(pr->act, r->bias ? v + bv : v);
+        }
+    }
+    TCONV__LAP(col2im);
+}
+
+void tconv__subpixel_tile(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t)
+{
+    if (r->pr->layout == TCONV_NHWC)
+        tile_nhwc(r, tile, scratch, t);
+    else
+        tile_nchw(r, tile, scratch, t);
+}
+
+/* ---- the phase matrix ---- */
+
+/* Kernel tap behind sub-pixel window tap j (of m) and phase r on one axis; -1 if it is a padding zero. */
+static int64_t subpixel_tap(const struct tconv__axis *a, int64_t m, int64_t j, int64_t r)
+{
+    const int64_t t = a->s == 1 ? m - 1 - j : (m - 1 - j) * a->s + r;
+    return t < a->k ? t : -1;
+}
+
+int64_t tconv__pack_subpixel_tiles(const struct tconv__plan *pl, const struct tconv__problem *pr)
+{
+    return pr->g * pl->u.subpixel.sub.h.k * pl->u.subpixel.sub.w.k * pr->cig;
+}
+
+/* One row u = (g, jy, jx, c) of the NHWC matrix (the same elements of the NCHW one). */
+void tconv__pack_subpixel_tile(const struct tconv__run *r, int64_t u, float *scratch, struct tconv__times *t)
+{
+    (void)scratch;
+    const struct tconv__problem *pr = r->pr;
+    const struct tconv__subpixel_plan *sp = &r->pl->u.subpixel;
+    const int64_t mh = sp->sub.h.k, mw = sp->sub.w.k, sh = pr->h.s, sw = pr->w.s, cig = pr->cig, cog = pr->cog;
+    const int64_t kp = mh * mw * cig, np = sp->phases * cog;
+    const int64_t g = u / kp, c = u % cig, jx = u / cig % mw, jy = u / (cig * mw) % mh;
+    const struct tconv__fstrides ss = tconv__filter_strides(pr);
+    double t0 = TCONV__CLOCK();
+    for (int64_t ry = 0; ry < sh; ry++)
+        for (int64_t rx = 0; rx < sw; rx++) {
+            const int64_t ky = subpixel_tap(&pr->h, mh, jy, ry), kx = subpixel_tap(&pr->w, mw, jx, rx);
+            const int64_t phase = ry * sw + rx;
+            const bool zero = ky < 0 || kx < 0; /* a padding tap of a kernel not divisible by the stride */
+            const float *src = zero ? r->filter : r->filter + (g * cig + c) * ss.full + ky * ss.ky + kx * ss.kx;
+            for (int64_t o = 0; o < cog; o++) {
+                const float v = zero ? 0.0f : src[o * ss.local];
+                if (pr->layout == TCONV_NHWC) /* [g][(jy, jx, c)][(ry, rx, o)] */
+                    r->packed[u * np + phase * cog + o] = v;
+                else /* [g][(o, ry, rx)][(c, jy, jx)] */
+                    r->packed[(g * np + o * sp->phases + phase) * kp + (c * mh + jy) * mw + jx] = v;
+            }
+        }
+    TCONV__LAP(pack);
+}

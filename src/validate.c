@@ -1,0 +1,108 @@
+/*
+ * validate.c - the argument rules of validate.h. Each returns TCONV_OK or records one message with
+ * tconv__fail; none allocates or writes a tensor.
+ */
+#include <stdint.h>
+
+#include "validate.h"
+
+enum tconv_status tconv__check_options(const char *fn, const struct tconv_options *opt, bool forward)
+{
+    if (!opt) return TCONV_OK;
+    if (opt->num_threads < 0)
+        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn, "num_threads = %d is invalid: it must be >= 0 (0 = default)",
+                           opt->num_threads);
+    if ((int)opt->algorithm < (int)TCONV_ALGORITHM_AUTO || (int)opt->algorithm > (int)TCONV_ALGORITHM_DIRECT)
+        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
+                           "algorithm = %d is invalid: it must be TCONV_ALGORITHM_AUTO (0), GEMM (1), SUBPIXEL (2) or "
+                           "DIRECT (3)",
+                           (int)opt->algorithm);
+    if (opt->accumulate != 0 && opt->accumulate != 1)
+        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn, "accumulate = %d is invalid: it must be 0 or 1",
+                           opt->accumulate);
+    if (opt->accumulate && forward)
+        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
+                           "accumulate = 1 applies to the backward calls only; it must be 0 for the forward pass");
+    return TCONV_OK;
+}
+
+enum tconv_status tconv__check_linear(const char *fn, const struct tconv__problem *pr)
+{
+    if (pr->act == TCONV_ACTIVATION_NONE) return TCONV_OK;
+    return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
+                       "activation = %d: the gradients are those of the linear op, so activation must be "
+                       "TCONV_ACTIVATION_NONE (0); apply the activation's derivative to dy first",
+                       (int)pr->act);
+}
+
+enum tconv_status tconv__check_op(const char *fn, enum tconv_op op)
+{
+    if ((int)op >= (int)TCONV_OP_CONV2D && (int)op <= (int)TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_BIAS) return TCONV_OK;
+    return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
+                       "op = %d is invalid: it must be TCONV_OP_CONV2D (0) .. TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_BIAS "
+                       "(7)",
+                       (int)op);
+}
+
+enum tconv_status tconv__check_resize(const char *fn, int64_t scale, enum tconv_resize mode)
+{
+    if (scale < 1)
+        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn, "scale = %lld is invalid: it must be >= 1",
+                           (long long)scale);
+    if ((int)mode < (int)TCONV_RESIZE_NEAREST || (int)mode > (int)TCONV_RESIZE_BILINEAR)
+        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
+                           "mode = %d is invalid: it must be TCONV_RESIZE_NEAREST (0) or TCONV_RESIZE_BILINEAR (1)",
+                           (int)mode);
+    return TCONV_OK;
+}
+
+/* Do [a, a + an) and [b, b + bn) share a byte? (Addresses compared as integers: the buffers are the
+   caller's and need not belong to one array.) */
+static bool overlap(const void *a, size_t an, const void *b, size_t bn)
+{
+    if (!a || !b || an == 0 || bn == 0) return false;
+    const uintptr_t x = (uintptr_t)a, y = (uintptr_t)b;
+    return x < y + bn && y < x + an;
+}
+
+static size_t bytes_of(const struct tconv__tensor *t) { return (size_t)t->elems * sizeof(float); }
+
+static enum tconv_status shared_memory(const char *fn, const char *a, const void *pa, size_t na, const char *b,
+                                       const void *pb, size_t nb)
+{
+    return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
+                       "%s overlaps %s: %s = [%p, +%zu bytes) and %s = [%p, +%zu bytes) share memory; the output and "
+                       "the workspace must not alias any other argument",
+                       a, b, a, pa, na, b, pb, nb);
+}
+
+enum tconv_status tconv__check_tensors(const char *fn, const struct tconv__tensor *inputs, int ninputs,
+                                       const struct tconv__tensor *output)
+{
+    if (!output->ptr && output->elems > 0 && output->needed)
+        return tconv__fail(TCONV_ERR_NULL_POINTER, fn, "%s must not be NULL: it has %lld elements", output->name,
+                           (long long)output->elems);
+    for (int i = 0; i < ninputs; i++)
+        if (!inputs[i].ptr && inputs[i].elems > 0 && inputs[i].needed)
+            return tconv__fail(TCONV_ERR_NULL_POINTER, fn, "%s must not be NULL: it has %lld elements", inputs[i].name,
+                               (long long)inputs[i].elems);
+    for (int i = 0; i < ninputs; i++)
+        if (overlap(output->ptr, bytes_of(output), inputs[i].ptr, bytes_of(&inputs[i])))
+            return shared_memory(fn, output->name, output->ptr, bytes_of(output), inputs[i].name, inputs[i].ptr,
+                                 bytes_of(&inputs[i]));
+    return TCONV_OK;
+}
+
+enum tconv_status tconv__check_workspace(const char *fn, const void *ws, size_t bytes, size_t least, size_t all,
+                                         int threads, const struct tconv__tensor *tensors, int ntensors)
+{
+    if (bytes < least)
+        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
+                           "workspace_bytes = %zu is too small: this call needs at least %zu (%zu with %d "
+                           "threads; the workspace size query gives it)",
+                           bytes, least, all, threads);
+    for (int i = 0; i < ntensors; i++)
+        if (overlap(ws, bytes, tensors[i].ptr, bytes_of(&tensors[i])))
+            return shared_memory(fn, "workspace", ws, bytes, tensors[i].name, tensors[i].ptr, bytes_of(&tensors[i]));
+    return TCONV_OK;
+}
