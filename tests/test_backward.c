@@ -9,7 +9,7 @@
  *     applies) against the references;
  *   - the shared code paths bit for bit: conv2d_backward_data == conv2d_transpose,
  *     conv2d_transpose_backward_data == conv2d, and the two filter gradients with x and dy exchanged;
- *   - accumulate, empty problems, bad input, and results independent of the thread count.
+ *   - accumulate, empty problems, bad input (threads: test_threads.c).
  */
 #include "common.h"
 #include "internals.h"
@@ -524,51 +524,6 @@ START_TEST(options_and_queries)
 }
 END_TEST
 
-START_TEST(thread_independent)
-{
-    /* large enough for many tiles: the filter gradient's reduction order must not depend on threads */
-    const struct named cases[3] = {
-        {"conv 3x3", false,
-         Q(.batch = 3, .in_h = 19, .in_w = 17, .in_channels = 16, .out_channels = 24, .kernel_h = 3, .kernel_w = 3,
-           .stride_h = 1, .padding = TCONV_PADDING_SAME)},
-        {"transposed k4 s2 NCHW", true,
-         Q(.batch = 2, .in_h = 12, .in_w = 11, .in_channels = 16, .out_channels = 8, .kernel_h = 4, .kernel_w = 4,
-           .stride_h = 2, .stride_w = 2, .padding = TCONV_PADDING_SAME, .layout = TCONV_NCHW)},
-        {"depthwise 3x3", false,
-         Q(.batch = 2, .in_h = 20, .in_w = 18, .in_channels = 40, .out_channels = 40, .groups = 40, .kernel_h = 3,
-           .kernel_w = 3, .stride_h = 1, .padding = TCONV_PADDING_SAME)},
-    };
-    for (int k = 0; k < 3; k++) {
-        const struct named *c = &cases[k];
-        const struct sizes z = sizes_of(c->tr, &c->p);
-        struct rng r = rng_make(test_seed(), 90 + (uint64_t)k);
-        float *x = malloc(z.nx * 4), *dy = malloc(z.ny * 4), *w = malloc(z.nf * 4);
-        float *out[3];
-        fill_uniform(&r, x, z.nx), fill_uniform(&r, dy, z.ny), fill_uniform(&r, w, z.nf);
-        for (int f = 0; f < 2; f++) {
-            const int64_t n = f ? z.nf : z.nx;
-            for (int t = 0; t < 3; t++) {
-                struct tconv_options o = TCONV_OPTIONS_INIT;
-                o.num_threads = t + 1;
-                out[t] = malloc(n * 4);
-                ck_assert_int_eq(f ? G[c->tr].filter_ex(&c->p, x, dy, out[t], NULL, 0, &o)
-                                   : G[c->tr].data_ex(&c->p, dy, w, out[t], NULL, 0, &o),
-                                 TCONV_OK);
-            }
-            const int64_t terms = f ? z.ny : c->p.kernel_h * c->p.kernel_w * c->p.out_channels;
-            for (int t = 0; t < 3; t += 2) {
-                ck_assert(first_mismatch(out[t], out[1], n, 2e-6 * terms, 1e-5) < 0);
-                if (tconv__blas_threading() == 2)
-                    ck_assert_msg(memcmp(out[t], out[1], n * 4) == 0, "%s %s: %d vs 2 threads differ", c->name,
-                                  f ? "dfilter" : "dx", t + 1);
-            }
-            for (int t = 0; t < 3; t++) free(out[t]);
-        }
-        free(x), free(dy), free(w);
-    }
-}
-END_TEST
-
 /* Filter gradients with forced blocks: K blocks, output-channel blocks and reduction chunks that
    end mid-tap, mid-row and mid-image, on 1 and 3 threads. */
 START_TEST(filter_grad_blocks)
@@ -628,7 +583,6 @@ int main(void)
     tcase_add_test(tc, empty_problems);
     tcase_add_loop_test(tc, bad_input, 0, (int)(sizeof bads / sizeof *bads));
     tcase_add_test(tc, options_and_queries);
-    tcase_add_test(tc, thread_independent);
     tcase_add_test(tc, filter_grad_blocks);
     suite_add_tcase(s, tc);
     return run_suite(s);

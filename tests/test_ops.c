@@ -1,13 +1,14 @@
 /*
- * test_ops.c - the drivers (src/conv2d.c, src/conv2d_transpose.c) through the public fast paths:
+ * test_ops.c - the algorithms (src/conv_im2col.c, col2im.c, subpixel.c, pointwise.c, depthwise.c) through
+ * the public fast paths:
  *   - the seed documents' numbers, exactly;
  *   - a sweep of 1200 fixed-seed random cases (both ops, both layouts, all filter layouts, every
  *     padding mode, strides 1-4, kernels 1-7 incl. kernel < stride, dilation 1-3, groups incl.
  *     depthwise, batch 1-3, odd sizes, given output sizes and output_padding, bias, ReLU) against
  *     the references: exactly on dyadic data, |y-ref| <= atol + rtol*|ref| on uniform data;
  *   - the adjoint identity <conv(x), v> == <x, conv_transpose(v)>;
- *   - tile edges of the column buffer (forced small tiles), the 1x1 paths and their guards;
- *   - bitwise reproducibility run to run and across 1 and 2 threads.
+ *   - tile edges of the column buffer (forced small tiles), the 1x1 paths and their guards.
+ * Threads and reproducibility: test_threads.c.
  */
 #ifdef _OPENMP
 #include <omp.h>
@@ -530,8 +531,6 @@ START_TEST(empty_input_gives_bias)
 }
 END_TEST
 
-/* ---------------------------------------------------------------- reproducibility and threads */
-
 /* The geometry and the element counts of x, the filter and y of a named case. */
 static void case_sizes(const struct named_case *n, struct tconv_geometry *g, int64_t *nx, int64_t *nf, int64_t *ny)
 {
@@ -540,75 +539,6 @@ static void case_sizes(const struct named_case *n, struct tconv_geometry *g, int
     *nx = p->batch * p->in_h * p->in_w * p->in_channels, *nf = filter_elems(p);
     *ny = p->batch * g->out_h * g->out_w * p->out_channels;
 }
-
-static const struct named_case thread_cases[] = {
-    {"conv 3x3 NHWC", false,
-     Q(.batch = 2, .in_h = 17, .in_w = 19, .in_channels = 16, .out_channels = 24, .kernel_h = 3, .kernel_w = 3,
-       .padding = TCONV_PADDING_SAME)},
-    {"conv 5x3 s2 NCHW groups 2", false,
-     Q(.batch = 2, .in_h = 21, .in_w = 18, .in_channels = 16, .out_channels = 8, .groups = 2, .kernel_h = 5,
-       .kernel_w = 3, .stride_h = 2, .stride_w = 2, .padding = TCONV_PADDING_SAME, .layout = TCONV_NCHW)},
-    {"transposed 4x4 s2 NHWC", true,
-     Q(.batch = 3, .in_h = 13, .in_w = 11, .in_channels = 16, .out_channels = 12, .kernel_h = 4, .kernel_w = 4,
-       .stride_h = 2, .stride_w = 2, .padding = TCONV_PADDING_EXPLICIT, .pad_top = 1, .pad_bottom = 1, .pad_left = 1,
-       .pad_right = 1, .activation = TCONV_ACTIVATION_RELU)},
-    {"transposed 3x3 s2 NCHW OIHW", true,
-     Q(.batch = 2, .in_h = 15, .in_w = 14, .in_channels = 12, .out_channels = 16, .kernel_h = 3, .kernel_w = 3,
-       .stride_h = 2, .stride_w = 2, .padding = TCONV_PADDING_SAME, .layout = TCONV_NCHW,
-       .filter_layout = TCONV_FILTER_OIHW)},
-    {"conv 1x1 NHWC", false, Q(.batch = 3, .in_h = 32, .in_w = 32, .in_channels = 32, .out_channels = 16)},
-    {"transposed k4 s2 (sub-pixel) NHWC", true,
-     Q(.batch = 2, .in_h = 24, .in_w = 20, .in_channels = 8, .out_channels = 8, .kernel_h = 4, .kernel_w = 4,
-       .stride_h = 2, .stride_w = 2, .padding = TCONV_PADDING_SAME)},
-    {"transposed k2 s2 (kernel == stride) NCHW", true,
-     Q(.batch = 2, .in_h = 24, .in_w = 20, .in_channels = 16, .out_channels = 8, .kernel_h = 2, .kernel_w = 2,
-       .stride_h = 2, .stride_w = 2, .layout = TCONV_NCHW)},
-    {"depthwise 3x3 NHWC", false,
-     Q(.batch = 2, .in_h = 33, .in_w = 31, .in_channels = 24, .out_channels = 24, .groups = 24, .kernel_h = 3,
-       .kernel_w = 3, .padding = TCONV_PADDING_SAME)},
-};
-
-START_TEST(reproducible_and_thread_independent)
-{
-    const struct named_case *n = &thread_cases[_i];
-    const struct tconv_params *p = &n->p;
-    struct tconv_geometry g;
-    int64_t nx, nf, ny;
-    case_sizes(n, &g, &nx, &nf, &ny);
-    struct rng r = rng_make(test_seed(), 31 + (uint64_t)_i);
-    float *x = malloc(nx * 4), *f = malloc(nf * 4), *b = malloc(p->out_channels * 4);
-    float *y[4], *ref = malloc(ny * 4);
-    for (int i = 0; i < 4; i++) y[i] = malloc(ny * 4);
-    fill_uniform(&r, x, nx), fill_uniform(&r, f, nf), fill_uniform(&r, b, p->out_channels);
-    /* 1, 2 and 3 threads, and 2 again */
-    const int threads[4] = {1, 2, 3, 2};
-    for (int i = 0; i < 4; i++) {
-        struct tconv_profile prof;
-        struct tconv_options opt = TCONV_OPTIONS_INIT;
-        opt.num_threads = threads[i], opt.profile = &prof;
-        ck_assert_int_eq((n->tr ? tconv_conv2d_transpose_ex : tconv_conv2d_ex)(p, x, f, b, y[i], NULL, 0, &opt),
-                         TCONV_OK);
-        ck_assert_int_le(prof.threads, threads[i]);
-    }
-    ck_assert_msg(memcmp(y[1], y[3], ny * 4) == 0, "%s: two runs at 2 threads differ", n->name);
-    const int64_t terms = p->kernel_h * p->kernel_w * p->in_channels / p->groups;
-    for (int i = 0; i < 3; i++)
-        ck_assert_msg(first_mismatch(y[i], y[1], ny, 1e-6 * terms, 1e-5) < 0, "%s: %d vs 2 threads differ", n->name,
-                      threads[i]);
-    /* with the OpenMP build of OpenBLAS every GEMM is single-threaded inside a tile whose shape does not
-       depend on the thread count: the bits do not either */
-    if (tconv__blas_threading() == 2)
-        for (int i = 0; i < 3; i++)
-            ck_assert_msg(memcmp(y[i], y[1], ny * 4) == 0, "%s: %d and 2 threads are not bitwise equal", n->name,
-                          threads[i]);
-    ck_assert_int_eq(ref_op(n->tr)(p, x, f, b, ref), TCONV_OK);
-    const int64_t bad2 = first_mismatch(y[1], ref, ny, 1e-6 * terms, 1e-5);
-    ck_assert_msg(bad2 < 0, "%s: y[%lld] = %.9g vs reference %.9g", n->name, (long long)bad2, bad2 < 0 ? 0 : y[1][bad2],
-                  bad2 < 0 ? 0 : ref[bad2]);
-    free(x), free(f), free(b), free(ref);
-    for (int i = 0; i < 4; i++) free(y[i]);
-}
-END_TEST
 
 /* ---------------------------------------------------------------- non-finite inputs */
 
@@ -729,7 +659,6 @@ int main(void)
     tcase_add_loop_test(tc, tile_edges, 0, (int)(sizeof tile_cases / sizeof *tile_cases));
     tcase_add_test(tc, empty_input_gives_bias);
     tcase_add_loop_test(tc, non_finite_inputs, 0, (int)(sizeof nonfinite_cases / sizeof *nonfinite_cases));
-    tcase_add_loop_test(tc, reproducible_and_thread_independent, 0, (int)(sizeof thread_cases / sizeof *thread_cases));
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
