@@ -39,13 +39,13 @@ run 0 shape conv2d_transpose --input-shape 1,2,2,1 --kernel-size 3 --strides 2 -
 has "$tmp/out" "crop of the full result: top 0, bottom -1, left 0, right -1 (negative: trailing outputs get no input, bias only)"
 has "$tmp/out" "  PyTorch     nn.ConvTranspose2d(1, 1, (3,3), stride=(2,2), padding=(0,0), output_padding=(1,1), dilation=(1,1), groups=1)"
 run 1 shape conv2d_transpose --input-shape 1,2,2,1 --kernel-size 3,3 --strides 2,2 --padding VALID --output-shape 1,7,7,1
-has "$tmp/err" "tconv: tconv_conv2d_transpose_geometry: out_h = 7 is not an admissible output height: in_h = 2, kernel_h = 3, stride_h = 2, dilation_h = 1 with VALID padding admit out_h in [5, 6] (a conv2d of out_h with these parameters must give back in_h)"
+has "$tmp/err" "tconv shape: tconv_conv2d_transpose_geometry: out_h = 7 is not an admissible output height: in_h = 2, kernel_h = 3, stride_h = 2, dilation_h = 1 with VALID padding admit out_h in [5, 6] (a conv2d of out_h with these parameters must give back in_h)"
 [ -s "$tmp/out" ] && ko "an error printed to stdout" || ok
 
 # seed 002: SAME puts the odd crop at the end; PyTorch cannot say it
 run 0 shape conv2d_transpose --input-shape 3,4,4,2 --kernel-size 3,3 --strides 2,2 --padding SAME --output-shape 3,8,8,4
 has "$tmp/out" "crop of the full result: top 0, bottom 1, left 0, right 1"
-has "$tmp/out" "  ONNX        ConvTranspose pads=[0,0,1,1] output_padding=[0,0] strides=[2,2] (or output_shape=[8,8])"
+has "$tmp/out" "  ONNX        ConvTranspose pads=[0,0,1,1] output_padding=[0,0] strides=[2,2] (or output_shape=[8,8] and auto_pad=SAME_UPPER in place of pads)"
 grep -q "PyTorch     not expressible directly" "$tmp/out" && ok || ko "seed 002: PyTorch should be not expressible"
 
 # seed 001: conv shapes, NCHW spelling
@@ -60,7 +60,7 @@ run 0 shape conv2d_transpose --input-shape 1,2,2,1 --kernel-size 3,3 --strides 2
 has "$tmp/out" "  out 6x6 (crop top 0, bottom -1, left 0, right -1)"
 has "$tmp/out" "      TensorFlow  tf.nn.conv2d_transpose(x, w, output_shape=[1,6,6,1], strides=[1,2,2,1], padding='VALID')"
 has "$tmp/out" "      Keras       Conv2DTranspose(1, (3,3), strides=(2,2), padding='valid', output_padding=(1,1))"
-has "$tmp/out" "      ONNX        ConvTranspose pads=[0,0,0,0] output_padding=[1,1] strides=[2,2] (or output_shape=[6,6])"
+has "$tmp/out" "      ONNX        ConvTranspose pads=[0,0,0,0] output_padding=[1,1] strides=[2,2] (or output_shape=[6,6] in place of pads)"
 has "$tmp/out" "  out 5x5 (crop top 0, bottom 0, left 0, right 0)  <- this call"
 [ "$(grep -c '^  out ' "$tmp/out")" -eq 4 ] && ok || ko "seed 004: want 4 admissible sizes"
 # seed 002's other sizes: 7x7 is PyTorch padding=1
@@ -89,17 +89,17 @@ cmp -s "$tmp/y.npy" "$data/seed003_y.npy" && ok || ko "seed 003: y.npy differs f
 # seed 003's question: why is the first element 67
 run 0 run conv2d_transpose -x "$data/seed003_x.npy" -w "$data/seed003_w.npy" $s3 --explain 0,0
 has "$tmp/out" "  input pixel (0, 0) through tap (0, 0): 0*2 + 0*1 = 0, 0*2 + 0*1 = 0: x = -67 times w = -1 gives 67"
-has "$tmp/out" "1 of the kernel's 9 taps reach it; their sum is 67, tconv computed 67"
+has "$tmp/out" "1 of the kernel's 9 taps reaches it; the sum is 67, tconv computed 67"
 run 0 run conv2d_transpose -x "$data/seed003_x.npy" -w "$data/seed003_w.npy" $s3 --explain 2,2
 has "$tmp/out" "  input pixel (0, 0) through tap (2, 2): 0*2 + 2*1 = 2, 0*2 + 2*1 = 2: x = -67 times w = -9 gives 603"
-has "$tmp/out" "4 of the kernel's 9 taps reach it; their sum is 1620, tconv computed 1620"
+has "$tmp/out" "4 of the kernel's 9 taps reach it; the sum is 1620, tconv computed 1620"
 run 1 run conv2d_transpose -x "$data/seed003_x.npy" -w "$data/seed003_w.npy" $s3 --explain 5,0
-has "$tmp/err" "tconv: --explain 5,0 is outside the 5x5 output"
+has "$tmp/err" "tconv run: --explain 5,0 is outside the 5x5 output"
 [ -s "$tmp/out" ] && ko "--explain out of range printed to stdout" || ok
 # the same x as float64, Fortran order and big-endian: converted, same bytes out, a note on stderr
 for v in f8:"float64 -> float32 (0 of 4 values rounded)" fortran:"Fortran order -> C order" be:"big-endian -> little-endian"; do
   run 0 run conv2d_transpose -x "$data/seed003_x_${v%%:*}.npy" -w "$data/seed003_w.npy" $s3 -o "$tmp/y_v.npy"
-  has "$tmp/err" "tconv: run: $data/seed003_x_${v%%:*}.npy: converted ${v#*:}"
+  has "$tmp/err" "tconv run: $data/seed003_x_${v%%:*}.npy: converted ${v#*:}"
   cmp -s "$tmp/y_v.npy" "$data/seed003_y.npy" && ok || ko "seed 003 from ${v%%:*}: differs"
 done
 # gradients of seed 003 with dy = y (exact integers)
@@ -128,7 +128,7 @@ grep -Eq '^time: [0-9.e+-]+ ms \(median of 11\), [0-9.e+-]+ GFLOP/s, algorithm [
 run 1 run conv2d_transpose -x "$data/seed004_x.npy" -w "$data/seed004_w.npy" --strides 2 --padding VALID --output-shape 1,7,7,1
 grep -q "out_h = 7 is not an admissible output height" "$tmp/err" && ok || ko "run: bad output-shape message"
 run 1 run conv2d_transpose -x "$data/seed002_x.npy" -w "$data/seed003_w.npy" --strides 2 --padding SAME
-has "$tmp/err" "tconv: run: $data/seed003_w.npy has shape (3, 3, 1, 1): as HWOI for conv2d_transpose its input-channel axis (I) is 1, but x has 2 channels (they must be equal)"
+has "$tmp/err" "tconv run: $data/seed003_w.npy has shape (3, 3, 1, 1): as HWOI for conv2d_transpose its input-channel axis (I) is 1, but x has 2 channels (they must be equal)"
 run 1 run conv2d_transpose -x "$data/seed003_x.npy" -w "$data/seed003_w.npy" -b "$data/seed003_db.npy" --strides 0 --padding VALID
 grep -q "stride_h = 0" "$tmp/err" && ok || ko "run: stride 0 message"
 # refused and malformed files: status 1, the byte offset, nothing on stdout, no output file
@@ -147,15 +147,15 @@ for v in "seed003_x_i8.npy:byte 10: dtype '<i8' is not supported: tconv reads fl
   f=${v%%:*}
   rm -f "$tmp/bad.npy"
   run 1 run conv2d_transpose -x "$data/$f" -w "$data/seed003_w.npy" --strides 2 --padding VALID -o "$tmp/bad.npy"
-  has "$tmp/err" "tconv: run: $data/$f: ${v#*:}"
+  has "$tmp/err" "tconv run: $data/$f: ${v#*:}"
   [ -s "$tmp/out" ] || [ -e "$tmp/bad.npy" ] && ko "$f: output written" || ok
 done
 run 1 run conv2d -x "$data/seed003_db.npy" -w "$data/seed003_w.npy"
-has "$tmp/err" "tconv: run: $data/seed003_db.npy: x must have 4 dimensions, it has 1"
+has "$tmp/err" "tconv run: $data/seed003_db.npy: x must have 4 dimensions, it has 1"
 run 1 run conv2d -x "$tmp/none.npy" -w "$data/seed003_w.npy"
 grep -q "none.npy: No such file or directory" "$tmp/err" && ok || ko "missing file message"
 run 2 run conv2d_transpose -w "$data/seed003_w.npy"
-has "$tmp/err" "tconv: run conv2d_transpose: -x x.npy is required"
+has "$tmp/err" "tconv run: conv2d_transpose needs -x x.npy"
 
 # overlap: seed 002's pattern, the verdict and why; the PNG is a real PNG of the right size
 run 0 overlap conv2d_transpose --input-shape 3,4,4,2 --kernel-size 3,3 --strides 2,2 --padding SAME --output-shape 3,8,8,4 --png "$tmp/o.png" --cell 8
@@ -164,8 +164,9 @@ has "$tmp/out" " 2 2 4 2 4 2 4 2"
 [ "$(grep -c '^ [124] ' "$tmp/out")" -eq 8 ] && ok || ko "overlap: want 8 grid rows"
 has "$tmp/out" "verdict: checkerboard: 1 to 4 taps per pixel (max/min 4.00) with a period of 2x2 pixels; 15 of the 64 pixels, near the edges, get fewer"
 grep -q '^why: height: 3 taps (dilation 1) over stride 2 reach the output rows 1 to 2 times; width: .*Odena' "$tmp/out" && ok || ko "overlap: why line"
+has "$tmp/out" "wrote $tmp/o.png: 110x96 pixels: the map (64x64, 8 per output pixel) and a colour bar from 1 tap (dark purple) to 4 (yellow)"
 hdr=$(od -A n -t x1 -N 24 "$tmp/o.png" | tr -d ' \n')
-[ "$hdr" = "89504e470d0a1a0a0000000d494844520000004000000040" ] && ok || ko "overlap --png: header $hdr (want a 64x64 PNG)"
+[ "$hdr" = "89504e470d0a1a0a0000000d494844520000006e00000060" ] && ok || ko "overlap --png: header $hdr (want a 110x96 PNG)"
 run 0 overlap conv2d_transpose --input-shape 1,4,4,1 --kernel-size 4 --strides 2 --padding SAME
 has "$tmp/out" "verdict: uniform: 4 taps on every output pixel away from the edges of x; 28 of the 64 pixels, near the edges, get fewer"
 run 2 overlap conv2d --input-shape 1,4,4,1 --kernel-size 4
