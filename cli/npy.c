@@ -14,6 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include "plural.h"
 
 static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -63,176 +66,236 @@ static bool quoted(struct cur *c, char *out, size_t outlen)
     return true;
 }
 
-int npy_parse(const unsigned char *buf, size_t len, struct npy_array *a, char *err, size_t errlen)
+/* The preamble: magic, version, header length. *start: where the header text begins. */
+static int parse_preamble(const unsigned char *buf, size_t len, size_t *hlen, size_t *start, char *err, size_t errlen)
 {
-    memset(a, 0, sizeof *a);
     static const unsigned char magic[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
     if (len < 10) return fail(err, errlen, "byte %zu: the file ends before the 10-byte .npy preamble", len);
     if (memcmp(buf, magic, 6) != 0) return fail(err, errlen, "byte 0: not a .npy file (no \\x93NUMPY magic)");
     const unsigned major = buf[6], minor = buf[7];
     if (major < 1 || major > 3 || minor != 0)
         return fail(err, errlen, "byte 6: .npy format version %u.%u is not supported (1.0, 2.0, 3.0)", major, minor);
-    size_t hlen, start;
     if (major == 1) {
-        hlen = (size_t)buf[8] | (size_t)buf[9] << 8;
-        start = 10;
+        *hlen = (size_t)buf[8] | (size_t)buf[9] << 8;
+        *start = 10;
     } else {
         if (len < 12) return fail(err, errlen, "byte %zu: the file ends inside the header length", len);
-        hlen = (size_t)buf[8] | (size_t)buf[9] << 8 | (size_t)buf[10] << 16 | (size_t)buf[11] << 24;
-        start = 12;
+        *hlen = (size_t)buf[8] | (size_t)buf[9] << 8 | (size_t)buf[10] << 16 | (size_t)buf[11] << 24;
+        *start = 12;
     }
-    if (hlen > len - start)
-        return fail(err, errlen, "byte 8: the header length %zu runs past the end of the file (%zu bytes)", hlen, len);
-    struct cur c = {(const char *)buf + start, 0, hlen, start};
-    for (size_t i = 0; i < hlen; i++) /* printable ASCII and the final newline only */
-        if ((buf[start + i] < 0x20 || buf[start + i] > 0x7e) && buf[start + i] != '\n')
-            return fail(err, errlen, "byte %zu: the header holds a non-ASCII byte 0x%02x", start + i, buf[start + i]);
+    if (*hlen > len - *start)
+        return fail(err, errlen, "byte 8: the header length %zu runs past the end of the file (%zu bytes)", *hlen, len);
+    for (size_t i = 0; i < *hlen; i++) { /* printable ASCII and the final newline only */
+        const unsigned char b = buf[*start + i];
+        if ((b < 0x20 || b > 0x7e) && b != '\n')
+            return fail(err, errlen, "byte %zu: the header holds a non-ASCII byte 0x%02x", *start + i, b);
+    }
+    return 0;
+}
 
-    char descr[16] = "";
-    int fortran = -1;
-    bool have_shape = false;
-    if (!eat(&c, '{')) return fail(err, errlen, "byte %zu: the header does not start with '{'", c.base + c.i);
+/* 'shape': a tuple of non-negative integers, (), (3,) or (1, 2). */
+static int parse_shape(struct cur *c, struct npy_array *a, char *err, size_t errlen)
+{
+    if (!eat(c, '(')) return fail(err, errlen, "byte %zu: 'shape' must be a tuple", c->base + c->i);
+    a->ndim = 0;
+    memset(a->shape, 0, sizeof a->shape);
     for (;;) {
-        if (eat(&c, '}')) break;
+        if (eat(c, ')')) return 0;
+        skip_space(c);
+        if (c->i >= c->n || !isdigit((unsigned char)c->s[c->i]))
+            return fail(err, errlen, "byte %zu: expected a non-negative integer in 'shape'", c->base + c->i);
+        if (a->ndim == NPY_MAX_DIMS)
+            return fail(err, errlen, "byte %zu: more than %d dimensions", c->base + c->i, NPY_MAX_DIMS);
+        int64_t v = 0;
+        while (c->i < c->n && isdigit((unsigned char)c->s[c->i])) {
+            if (v > (INT64_MAX - 9) / 10)
+                return fail(err, errlen, "byte %zu: a dimension overflows int64", c->base + c->i);
+            v = v * 10 + (c->s[c->i++] - '0');
+        }
+        a->shape[a->ndim++] = v;
+        if (!eat(c, ',')) {
+            if (eat(c, ')')) return 0;
+            return fail(err, errlen, "byte %zu: expected ',' or ')' in 'shape'", c->base + c->i);
+        }
+    }
+}
+
+/* 'fortran_order': True or False. */
+static int parse_bool(struct cur *c, int *value, char *err, size_t errlen)
+{
+    skip_space(c);
+    if (c->n - c->i >= 4 && !strncmp(c->s + c->i, "True", 4)) {
+        *value = 1;
+        c->i += 4;
+    } else if (c->n - c->i >= 5 && !strncmp(c->s + c->i, "False", 5)) {
+        *value = 0;
+        c->i += 5;
+    } else {
+        return fail(err, errlen, "byte %zu: 'fortran_order' must be True or False", c->base + c->i);
+    }
+    return 0;
+}
+
+/* The header dict: each of 'descr', 'fortran_order' and 'shape' exactly once, in any order. */
+static int parse_dict(struct cur *c, char *descr, size_t descr_len, int *fortran, struct npy_array *a, char *err,
+                      size_t errlen)
+{
+    bool have_shape = false;
+    *fortran = -1;
+    if (!eat(c, '{')) return fail(err, errlen, "byte %zu: the header does not start with '{'", c->base + c->i);
+    while (!eat(c, '}')) {
         char key[32];
-        const size_t at = c.base + c.i;
-        if (!quoted(&c, key, sizeof key)) return fail(err, errlen, "byte %zu: expected a quoted key in the header", at);
-        if (!eat(&c, ':')) return fail(err, errlen, "byte %zu: expected ':' after '%s'", c.base + c.i, key);
-        if ((!strcmp(key, "descr") && descr[0]) || (!strcmp(key, "fortran_order") && fortran >= 0) ||
+        const size_t at = c->base + c->i;
+        if (!quoted(c, key, sizeof key)) return fail(err, errlen, "byte %zu: expected a quoted key in the header", at);
+        if (!eat(c, ':')) return fail(err, errlen, "byte %zu: expected ':' after '%s'", c->base + c->i, key);
+        if ((!strcmp(key, "descr") && descr[0]) || (!strcmp(key, "fortran_order") && *fortran >= 0) ||
             (!strcmp(key, "shape") && have_shape))
             return fail(err, errlen, "byte %zu: the key '%s' appears twice in the header", at, key);
         if (!strcmp(key, "descr")) {
-            if (!quoted(&c, descr, sizeof descr))
-                return fail(err, errlen, "byte %zu: 'descr' must be a dtype string such as '<f4'", c.base + c.i);
+            if (!quoted(c, descr, descr_len))
+                return fail(err, errlen, "byte %zu: 'descr' must be a dtype string such as '<f4'", c->base + c->i);
         } else if (!strcmp(key, "fortran_order")) {
-            skip_space(&c);
-            if (c.n - c.i >= 4 && !strncmp(c.s + c.i, "True", 4))
-                fortran = 1, c.i += 4;
-            else if (c.n - c.i >= 5 && !strncmp(c.s + c.i, "False", 5))
-                fortran = 0, c.i += 5;
-            else
-                return fail(err, errlen, "byte %zu: 'fortran_order' must be True or False", c.base + c.i);
+            if (parse_bool(c, fortran, err, errlen)) return -1;
         } else if (!strcmp(key, "shape")) {
-            if (!eat(&c, '(')) return fail(err, errlen, "byte %zu: 'shape' must be a tuple", c.base + c.i);
-            a->ndim = 0;
-            memset(a->shape, 0, sizeof a->shape);
-            for (;;) {
-                if (eat(&c, ')')) break;
-                skip_space(&c);
-                if (c.i >= c.n || !isdigit((unsigned char)c.s[c.i]))
-                    return fail(err, errlen, "byte %zu: expected a non-negative integer in 'shape'", c.base + c.i);
-                if (a->ndim == NPY_MAX_DIMS)
-                    return fail(err, errlen, "byte %zu: more than %d dimensions", c.base + c.i, NPY_MAX_DIMS);
-                int64_t v = 0;
-                while (c.i < c.n && isdigit((unsigned char)c.s[c.i])) {
-                    if (v > (INT64_MAX - 9) / 10)
-                        return fail(err, errlen, "byte %zu: a dimension overflows int64", c.base + c.i);
-                    v = v * 10 + (c.s[c.i++] - '0');
-                }
-                a->shape[a->ndim++] = v;
-                if (!eat(&c, ',')) {
-                    if (eat(&c, ')')) break;
-                    return fail(err, errlen, "byte %zu: expected ',' or ')' in 'shape'", c.base + c.i);
-                }
-            }
+            if (parse_shape(c, a, err, errlen)) return -1;
             have_shape = true;
         } else {
             return fail(err, errlen, "byte %zu: unexpected key '%s' in the header", at, key);
         }
-        if (!eat(&c, ',')) {
-            if (eat(&c, '}')) break;
-            return fail(err, errlen, "byte %zu: expected ',' or '}' in the header", c.base + c.i);
+        if (!eat(c, ',')) {
+            if (eat(c, '}')) break;
+            return fail(err, errlen, "byte %zu: expected ',' or '}' in the header", c->base + c->i);
         }
     }
-    if (!descr[0] || fortran < 0 || !have_shape)
-        return fail(err, errlen, "byte %zu: the header lacks %s", start,
-                    !descr[0]     ? "'descr'"
-                    : fortran < 0 ? "'fortran_order'"
-                                  : "'shape'");
-    while (c.i < c.n && (c.s[c.i] == ' ' || c.s[c.i] == '\n')) c.i++;
-    if (c.i != c.n) return fail(err, errlen, "byte %zu: unexpected text after the header dict", c.base + c.i);
+    if (!descr[0] || *fortran < 0 || !have_shape)
+        return fail(err, errlen, "byte %zu: the header lacks %s", c->base,
+                    !descr[0]      ? "'descr'"
+                    : *fortran < 0 ? "'fortran_order'"
+                                   : "'shape'");
+    while (c->i < c->n && (c->s[c->i] == ' ' || c->s[c->i] == '\n')) c->i++;
+    if (c->i != c->n) return fail(err, errlen, "byte %zu: unexpected text after the header dict", c->base + c->i);
+    return 0;
+}
 
-    /* dtype: float32 native; float64 and big-endian are converted */
+/* The element type: float32 native; float64 and big-endian are converted. */
+struct dtype {
     size_t item;
     bool big, f64;
+};
+
+static int parse_dtype(const char *descr, size_t at, struct dtype *t, char *err, size_t errlen)
+{
     if ((descr[0] == '<' || descr[0] == '>' || descr[0] == '=' || descr[0] == '|') && descr[1] == 'f' &&
         (!strcmp(descr + 2, "4") || !strcmp(descr + 2, "8"))) {
-        big = descr[0] == '>';
-        f64 = descr[2] == '8';
-        item = f64 ? 8 : 4;
-    } else {
-        return fail(err, errlen,
-                    "byte %zu: dtype '%s' is not supported: tconv reads float32 ('<f4') and converts "
-                    "float64 ('<f8')",
-                    start, descr);
+        t->big = descr[0] == '>';
+        t->f64 = descr[2] == '8';
+        t->item = t->f64 ? 8 : 4;
+        return 0;
     }
+    return fail(err, errlen,
+                "byte %zu: dtype '%s' is not supported: tconv reads float32 ('<f4') and converts float64 ('<f8')", at,
+                descr);
+}
+
+/* The data (file order) into a->data as float32; *rounded counts float64 values that changed. */
+static int convert_data(const unsigned char *p, size_t data_at, const struct dtype *t, struct npy_array *a,
+                        int64_t *rounded, char *err, size_t errlen)
+{
+    a->data = malloc(a->count > 0 ? (size_t)a->count * sizeof(float) : 1);
+    if (!a->data) return fail(err, errlen, "out of memory for %lld elements", (long long)a->count);
+    *rounded = 0;
+    for (int64_t i = 0; i < a->count; i++) {
+        unsigned char b[8];
+        for (size_t k = 0; k < t->item; k++) b[k] = p[i * t->item + (t->big ? t->item - 1 - k : k)]; /* to LE */
+        if (!t->f64) {
+            memcpy(&a->data[i], b, 4);
+            continue;
+        }
+        double v;
+        memcpy(&v, b, 8);
+        /* a finite double beyond float's range would become Inf: a silent wrong answer, so refuse */
+        if (isfinite(v) && fabs(v) > FLT_MAX) {
+            free(a->data);
+            a->data = NULL;
+            return fail(err, errlen, "byte %zu: element %lld (in file order) = %g does not fit in float32",
+                        data_at + (size_t)i * t->item, (long long)i, v);
+        }
+        a->data[i] = (float)v;
+        *rounded += (double)a->data[i] != v && !isnan(v);
+    }
+    return 0;
+}
+
+/* Fortran order (the first index fastest) into C order. */
+static int fortran_to_c(struct npy_array *a, char *err, size_t errlen)
+{
+    float *cdat = malloc(a->count > 0 ? (size_t)a->count * sizeof(float) : 1);
+    if (!cdat) {
+        free(a->data);
+        a->data = NULL;
+        return fail(err, errlen, "out of memory for %lld elements", (long long)a->count);
+    }
+    int64_t idx[NPY_MAX_DIMS] = {0};
+    for (int64_t f = 0; f < a->count; f++) { /* f walks Fortran order; idx is its multi-index */
+        int64_t ci = 0;
+        for (int d = 0; d < a->ndim; d++) ci = ci * a->shape[d] + idx[d];
+        cdat[ci] = a->data[f];
+        for (int d = 0; d < a->ndim && ++idx[d] == a->shape[d]; d++) idx[d] = 0;
+    }
+    free(a->data);
+    a->data = cdat;
+    return 0;
+}
+
+/* What was converted, for a note on stderr. */
+static void write_note(struct npy_array *a, const struct dtype *t, bool fortran, int64_t rounded)
+{
+    size_t k = 0;
+    if (t->f64)
+        k += (size_t)snprintf(a->note, sizeof a->note, "float64 -> float32 (%lld of %lld value%s rounded)",
+                              (long long)rounded, (long long)a->count, plural(a->count));
+    if (t->big && k < sizeof a->note)
+        k += (size_t)snprintf(a->note + k, sizeof a->note - k, "%sbig-endian -> little-endian", k ? ", " : "");
+    if (fortran && k < sizeof a->note)
+        snprintf(a->note + k, sizeof a->note - k, "%sFortran order -> C order", k ? ", " : "");
+}
+
+int npy_parse(const unsigned char *buf, size_t len, struct npy_array *a, char *err, size_t errlen)
+{
+    memset(a, 0, sizeof *a);
+    size_t hlen = 0, start = 0;
+    if (parse_preamble(buf, len, &hlen, &start, err, errlen)) return -1;
+    struct cur c = {(const char *)buf + start, 0, hlen, start};
+    char descr[16] = "";
+    int fortran;
+    struct dtype t = {0, false, false};
+    if (parse_dict(&c, descr, sizeof descr, &fortran, a, err, errlen) || parse_dtype(descr, start, &t, err, errlen))
+        return -1;
     int64_t count = 1;
     for (int d = 0; d < a->ndim; d++)
         if (__builtin_mul_overflow(count, a->shape[d], &count))
             return fail(err, errlen, "byte %zu: the element count of the shape overflows", start);
-    const size_t data_at = start + hlen;
+    const size_t data_at = start + hlen, have = len - data_at;
     uint64_t need;
-    if (__builtin_mul_overflow((uint64_t)count, (uint64_t)item, &need) || need != (uint64_t)(len - data_at))
-        return fail(err, errlen, "byte %zu: the data holds %zu bytes, the shape and dtype need %llu", data_at,
-                    len - data_at, (unsigned long long)((uint64_t)count * item));
+    if (__builtin_mul_overflow((uint64_t)count, (uint64_t)t.item, &need) || need != (uint64_t)have)
+        return fail(err, errlen, "byte %zu: the data holds %zu byte%s, the shape and dtype need %llu", data_at, have,
+                    plural((long long)have), (unsigned long long)((uint64_t)count * t.item));
     a->count = count;
-    a->data = malloc(count > 0 ? (size_t)count * sizeof(float) : 1);
-    if (!a->data) return fail(err, errlen, "out of memory for %lld elements", (long long)count);
-    const unsigned char *p = buf + data_at;
     int64_t rounded = 0;
-    for (int64_t i = 0; i < count; i++) {
-        unsigned char b[8];
-        for (size_t k = 0; k < item; k++) b[k] = p[i * item + (big ? item - 1 - k : k)]; /* to little-endian */
-        if (f64) {
-            double v;
-            memcpy(&v, b, 8);
-            /* a finite double beyond float's range would become Inf: a silent wrong answer, so refuse */
-            if (isfinite(v) && fabs(v) > FLT_MAX) {
-                free(a->data);
-                a->data = NULL;
-                return fail(err, errlen, "byte %zu: element %lld (in file order) = %g does not fit in float32",
-                            data_at + (size_t)i * item, (long long)i, v);
-            }
-            a->data[i] = (float)v;
-            rounded += (double)a->data[i] != v && !isnan(v);
-        } else {
-            memcpy(&a->data[i], b, 4);
-        }
-    }
-    char *note = a->note;
-    size_t room = sizeof a->note;
-    if (f64) {
-        snprintf(note, room, "float64 -> float32 (%lld of %lld values rounded)", (long long)rounded, (long long)count);
-        room -= strlen(note), note += strlen(note);
-    }
-    if (big) {
-        snprintf(note, room, "%sbig-endian -> little-endian", note == a->note ? "" : ", ");
-        room -= strlen(note), note += strlen(note);
-    }
-    if (fortran && a->ndim > 1) { /* Fortran order: the first index is fastest; reorder to C order */
-        float *cdat = malloc(count > 0 ? (size_t)count * sizeof(float) : 1);
-        if (!cdat) {
-            free(a->data);
-            a->data = NULL;
-            return fail(err, errlen, "out of memory for %lld elements", (long long)count);
-        }
-        int64_t idx[NPY_MAX_DIMS] = {0};
-        for (int64_t f = 0; f < count; f++) { /* f walks Fortran order; idx is its multi-index */
-            int64_t ci = 0;
-            for (int d = 0; d < a->ndim; d++) ci = ci * a->shape[d] + idx[d];
-            cdat[ci] = a->data[f];
-            for (int d = 0; d < a->ndim && ++idx[d] == a->shape[d]; d++) idx[d] = 0;
-        }
-        free(a->data);
-        a->data = cdat;
-        snprintf(note, room, "%sFortran order -> C order", note == a->note ? "" : ", ");
-    }
+    if (convert_data(buf + data_at, data_at, &t, a, &rounded, err, errlen)) return -1;
+    const bool reorder = fortran && a->ndim > 1;
+    if (reorder && fortran_to_c(a, err, errlen)) return -1;
+    write_note(a, &t, reorder, rounded);
     return 0;
 }
 
 int npy_load(const char *path, struct npy_array *a, char *err, size_t errlen)
 {
     memset(a, 0, sizeof *a);
+    struct stat st; /* first: fopen takes a directory, and only the read then fails */
+    if (stat(path, &st)) return fail(err, errlen, "%s: %s", path, strerror(errno));
+    if (S_ISDIR(st.st_mode)) return fail(err, errlen, "%s: is a directory, not a .npy file", path);
+    if (!S_ISREG(st.st_mode)) return fail(err, errlen, "%s: is not a regular file", path);
     FILE *f = fopen(path, "rb");
     if (!f) return fail(err, errlen, "%s: %s", path, strerror(errno));
     unsigned char *buf = NULL;
@@ -253,10 +316,11 @@ int npy_load(const char *path, struct npy_array *a, char *err, size_t errlen)
         if (got == 0) break;
     }
     const bool bad = ferror(f);
+    const int read_errno = errno;
     fclose(f);
     if (bad) {
         free(buf);
-        return fail(err, errlen, "%s: read error", path);
+        return fail(err, errlen, "%s: read error: %s", path, strerror(read_errno));
     }
     char inner[256];
     const int rc = npy_parse(buf, len, a, inner, sizeof inner);
@@ -283,7 +347,8 @@ int npy_save(const char *path, const float *data, int ndim, const int64_t *shape
     const size_t pad = growth + 64 - total % 64;
     unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, 0, 0};
     const size_t hlen = (size_t)n + pad + 1;
-    pre[8] = (unsigned char)(hlen & 0xff), pre[9] = (unsigned char)(hlen >> 8);
+    pre[8] = (unsigned char)(hlen & 0xff);
+    pre[9] = (unsigned char)(hlen >> 8);
     int64_t count = 1;
     for (int d = 0; d < ndim; d++) count *= shape[d];
     FILE *f = fopen(path, "wb");
