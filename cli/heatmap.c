@@ -64,11 +64,12 @@ static void draw_number(struct legend *l, int x, int y, long long n)
     char digits[24];
     snprintf(digits, sizeof digits, "%lld", n);
     const int s = l->scale;
-    for (const char *d = digits; *d; d++, x += (GLYPH_W + 1) * s) {
-        if (*d < '0' || *d > '9') continue;
+    for (int i = 0; digits[i]; i++) {
+        const int at = x + i * (GLYPH_W + 1) * s;
+        if (digits[i] < '0' || digits[i] > '9') continue;
         for (int r = 0; r < GLYPH_H; r++)
             for (int c = 0; c < GLYPH_W; c++)
-                if (glyphs[*d - '0'][r] >> (GLYPH_W - 1 - c) & 1) fill(l, x + c * s, y + r * s, s, s, black);
+                if (glyphs[digits[i] - '0'][r] >> (GLYPH_W - 1 - c) & 1) fill(l, at + c * s, y + r * s, s, s, black);
     }
 }
 

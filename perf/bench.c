@@ -125,13 +125,15 @@ static void median_pair(void (*fa)(void *), void *a, void (*fb)(void *), void *b
     double x[BENCH_MAX_REPS], y[BENCH_MAX_REPS];
     if (reps > BENCH_MAX_REPS) reps = BENCH_MAX_REPS;
     if (reps < 1) reps = 1;
-    fa(a), fb(b);
+    fa(a);
+    fb(b);
     for (int i = 0; i < reps; i++) {
         double t0 = now();
         fa(a);
         double t1 = now();
         fb(b);
-        x[i] = t1 - t0, y[i] = now() - t1;
+        x[i] = t1 - t0;
+        y[i] = now() - t1;
     }
     qsort(x, (size_t)reps, sizeof *x, cmp_double);
     qsort(y, (size_t)reps, sizeof *y, cmp_double);
@@ -318,17 +320,20 @@ static int bench_backward(const struct layer *l, const float *x, const float *f,
         const bool filter = k == 1;
         /* conv problem of the lowering: (in, out) channels per group of the conv side */
         const int64_t ci_c = l->tr ? cog : cig, co_c = l->tr ? cig : cog;
-        struct gemm gm = {.groups = (int)p->groups};
-        /* the small side's pixels are M of every one of these GEMMs (K of the filter gradient's) */
-        if (filter)
-            gm.m = (int)(taps * ci_c), gm.n = (int)co_c, gm.k = (int)small_px;
-        else if (l->tr)
-            gm.m = (int)small_px, gm.n = (int)co_c, gm.k = (int)(taps * ci_c); /* the adjoint conv */
-        else
-            gm.m = (int)small_px, gm.n = (int)(taps * ci_c), gm.k = (int)co_c; /* the adjoint transposed conv */
-        gm.a = malloc((size_t)gm.m * gm.k * 4), gm.b = malloc((size_t)gm.k * gm.n * 4),
+        /* the small side's pixels are M of every one of these GEMMs (K of the filter gradient's); the data
+           gradient of a transposed conv is the adjoint conv's GEMM, of a conv the adjoint transposed conv's */
+        struct gemm gm = {.groups = (int)p->groups, .m = (int)small_px};
+        gm.n = (int)(filter || l->tr ? co_c : taps * ci_c);
+        gm.k = (int)(l->tr ? taps * ci_c : co_c);
+        if (filter) {
+            gm.m = (int)(taps * ci_c);
+            gm.k = (int)small_px;
+        }
+        gm.a = malloc((size_t)gm.m * gm.k * 4);
+        gm.b = malloc((size_t)gm.k * gm.n * 4);
         gm.c = malloc((size_t)gm.m * gm.n * 4);
-        fill(gm.a, (int64_t)gm.m * gm.k, 6), fill(gm.b, (int64_t)gm.k * gm.n, 7);
+        fill(gm.a, (int64_t)gm.m * gm.k, 6);
+        fill(gm.b, (int64_t)gm.k * gm.n, 7);
         float *out = malloc((size_t)(filter ? nf : nx) * 4);
         struct grad_run gr = {l, filter, filter ? x : dy, filter ? dy : f, out, NULL, 0, *base, TCONV_OK};
         gr.opt.profile = NULL;
@@ -365,7 +370,10 @@ static int bench_backward(const struct layer *l, const float *x, const float *f,
             fflush(stdout);
             free(gr.ws);
         }
-        free(out), free(gm.a), free(gm.b), free(gm.c);
+        free(out);
+        free(gm.a);
+        free(gm.b);
+        free(gm.c);
     }
     return failures;
 }
@@ -455,7 +463,8 @@ static int bench_resize(bool quick, bool csv, const char *filter, int reps, cons
         fprintf(stderr, "[%d/%d] %s\n", i + 1, n, l.name);
         if (quick) l.p.batch = 1;
         struct resize_run r = {.l = &l, .big = l.p, .opt = *base};
-        r.big.in_h *= l.scale, r.big.in_w *= l.scale;
+        r.big.in_h *= l.scale;
+        r.big.in_w *= l.scale;
         struct tconv_geometry g;
         if (tconv_conv2d_geometry(&r.big, &g) != TCONV_OK ||
             tconv_conv2d_workspace_size_ex(&r.big, base, &r.ws_bytes) != TCONV_OK) {
@@ -469,10 +478,17 @@ static int bench_resize(bool quick, bool csv, const char *filter, int reps, cons
         const int64_t nf = p->kernel_h * p->kernel_w * p->in_channels * p->out_channels;
         float *x = malloc((size_t)nx * 4), *f = malloc((size_t)nf * 4), *b = malloc((size_t)p->out_channels * 4);
         float *y1 = malloc((size_t)ny * 4), *y2 = malloc((size_t)ny * 4), *up = malloc((size_t)nup * 4);
-        fill(x, nx, 11), fill(f, nf, 12), fill(b, p->out_channels, 13);
-        r.x = x, r.f = f, r.b = b, r.up = up, r.ws = malloc(r.ws_bytes ? r.ws_bytes : 1);
+        fill(x, nx, 11);
+        fill(f, nf, 12);
+        fill(b, p->out_channels, 13);
+        r.x = x;
+        r.f = f;
+        r.b = b;
+        r.up = up;
+        r.ws = malloc(r.ws_bytes ? r.ws_bytes : 1);
         struct resize_run r2 = r;
-        r.y = y1, r2.y = y2;
+        r.y = y1;
+        r2.y = y2;
         const double flops = 2.0 * (double)ny * (double)(p->kernel_h * p->kernel_w * p->in_channels);
         double t = 0, t2 = 0;
         median_pair(run_resize, &r, run_two_step, &r2, reps ? reps : quick ? 1 : (flops > 5e9 ? 7 : 15), &t, &t2);
@@ -497,7 +513,13 @@ static int bench_resize(bool quick, bool csv, const char *filter, int reps, cons
             printf("%-36s %9.3f %12.3f %7.2fx %14.1f %10.2f\n", l.name, t * 1e3, t2 * 1e3, t2 / t, flops / t2 * 1e-9,
                    (double)nup * 4 / 1048576.0);
         fflush(stdout);
-        free(x), free(f), free(b), free(y1), free(y2), free(up), free(r.ws);
+        free(x);
+        free(f);
+        free(b);
+        free(y1);
+        free(y2);
+        free(up);
+        free(r.ws);
     }
     return failures;
 }
