@@ -72,7 +72,10 @@ enum cli_shared_id {
     "  --output-padding P|PH,PW   PyTorch / ONNX output_padding (conv2d_transpose, explicit padding)\n"                \
     "  --groups G                 default 1\n"                                                                         \
     "  --layout NHWC|NCHW         data layout, default NHWC\n"                                                         \
-    "  --filter-layout DEFAULT|HWIO|OIHW|HWOI|IOHW   default: TF's (HWIO conv2d, HWOI conv2d_transpose)\n"             \
+    "  --filter-layout DEFAULT|HWIO|OIHW|HWOI|IOHW   default: TF's (HWIO conv2d, HWOI conv2d_transpose)\n"
+
+/* The last lines of a command's help. */
+#define CLI_HELP_TAIL                                                                                                  \
     "Names (padding, layouts, algorithm, activation) are case-insensitive; --opt=value and --opt value both work.\n"
 
 /* One command's parser. */

@@ -32,7 +32,7 @@ static const char overlap_help[] =
     "grid, a verdict (uniform, or the ratio max/min and the period) and why. --png draws it as a heat map\n"
     "with a colour bar labelled with the counts.\noptions:\n" CLI_SHARED_HELP
     "  --png FILE                 a heat map of the counts (zlib-compressed PNG)\n"
-    "  --cell N                   pixels per output pixel in the PNG, 1..64 (default: fit ~640)\n";
+    "  --cell N                   pixels per output pixel in the PNG, 1..64 (default: fit ~640)\n" CLI_HELP_TAIL;
 
 struct overlap_args {
     const char *png;

@@ -88,7 +88,7 @@ static const char run_help[] =
     "  --time                     median time of 11 runs and GFLOP/s\n"
     "  --threads N, --algorithm auto|gemm|subpixel|direct\n"
     "  --explain OY,OX            forward: the (input pixel, tap) pairs behind y[0, OY, OX, 0], with values,\n"
-    "                             the bias and the activation\n";
+    "                             the bias and the activation\n" CLI_HELP_TAIL;
 
 /* The command's own options as given. */
 struct run_args {

@@ -23,7 +23,7 @@ static const char shape_help[] =
     "usage: tconv shape conv2d|conv2d_transpose --input-shape N,H,W,C --kernel-size KH,KW [options]\n"
     "Prints the output size, the padding split, every admissible output size of a transposed conv, and how\n"
     "TensorFlow, Keras, PyTorch and ONNX spell each one. --explain OY,OX lists the (input pixel, tap) pairs\n"
-    "that feed output pixel (OY, OX).\noptions:\n" CLI_SHARED_HELP "  --explain OY,OX\n";
+    "that feed output pixel (OY, OX).\noptions:\n" CLI_SHARED_HELP "  --explain OY,OX\n" CLI_HELP_TAIL;
 
 struct shape_args {
     const char *explain; /* OY,OX or NULL */
