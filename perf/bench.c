@@ -1,10 +1,11 @@
-#define _POSIX_C_SOURCE 200809L /* clock_gettime */
+#define _GNU_SOURCE /* getopt_long, clock_gettime, strtok_r */
 /*
  * bench.c - tconv's benchmark: named real layers (or one from the command line), each timed
  * through tconv and against the same-shape sgemm bound measured in the same run.
  *
  *   tconv_bench [--quick] [--csv] [--filter SUBSTR] [--reps N] [--threads N]
- *               [--algorithm auto|gemm|subpixel|direct] [--no-dnnl] [--list] [--layer SPEC]
+ *               [--algorithm auto|gemm|subpixel|direct] [--no-dnnl] [--backward] [--resize] [--list]
+ *               [--layer SPEC]        (getopt_long: --opt=value works too; integers are checked whole)
  *
  * Per layer: the algorithm tconv ran, median time, GFLOP/s of tconv, of the sgemm bound (one
  * cblas_sgemm of the lowering's own M x N x K over the whole batch, per group), of the naive
@@ -22,18 +23,27 @@
  * otherwise write: materialise the upsampled tensor, then tconv_conv2d_ex on it (same run, alternating).
  */
 #include <cblas.h>
+#include <errno.h>
+#include <getopt.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "tconv.h"
 #if TCONV_BENCH_DNNL
 #include "dnnl_layer.h"
 #endif
+
+/* Timed runs per layer at most (the median buffers' size). */
+#define BENCH_MAX_REPS 64
+/* Words of a --layer SPEC: nine fields and at most four options. */
+#define LAYER_MAX_WORDS 13
 
 struct layer {
     const char *name;
@@ -96,8 +106,8 @@ static int cmp_double(const void *a, const void *b)
 /* Median seconds of reps runs of fn(ctx) after one warm-up. */
 static double median_time(void (*fn)(void *), void *ctx, int reps)
 {
-    double t[64];
-    if (reps > 64) reps = 64;
+    double t[BENCH_MAX_REPS];
+    if (reps > BENCH_MAX_REPS) reps = BENCH_MAX_REPS;
     if (reps < 1) reps = 1;
     fn(ctx);
     for (int i = 0; i < reps; i++) {
@@ -112,16 +122,18 @@ static double median_time(void (*fn)(void *), void *ctx, int reps)
 /* Medians of reps alternating runs of fa and fb, after one warm-up of each. */
 static void median_pair(void (*fa)(void *), void *a, void (*fb)(void *), void *b, int reps, double *ta, double *tb)
 {
-    double x[64], y[64];
-    if (reps > 64) reps = 64;
+    double x[BENCH_MAX_REPS], y[BENCH_MAX_REPS];
+    if (reps > BENCH_MAX_REPS) reps = BENCH_MAX_REPS;
     if (reps < 1) reps = 1;
-    fa(a), fb(b);
+    fa(a);
+    fb(b);
     for (int i = 0; i < reps; i++) {
         double t0 = now();
         fa(a);
         double t1 = now();
         fb(b);
-        x[i] = t1 - t0, y[i] = now() - t1;
+        x[i] = t1 - t0;
+        y[i] = now() - t1;
     }
     qsort(x, (size_t)reps, sizeof *x, cmp_double);
     qsort(y, (size_t)reps, sizeof *y, cmp_double);
@@ -172,41 +184,79 @@ static void fill(float *a, int64_t n, uint64_t seed)
     }
 }
 
+/* A whole int64 in [lo, hi], nothing after it. */
+static bool strict_int(const char *s, long long lo, long long hi, long long *v)
+{
+    char *end;
+    errno = 0;
+    const long long x = strtoll(s, &end, 10);
+    if (end == s || *end || errno == ERANGE || x < lo || x > hi) return false;
+    *v = x;
+    return true;
+}
+
+/* One of --layer's trailing words: groups=G, dil=D, nchw or relu. */
+static bool layer_option(const char *t, struct tconv_params *p)
+{
+    long long v;
+    if (!strncmp(t, "groups=", 7) && strict_int(t + 7, 1, INT64_MAX, &v))
+        p->groups = v;
+    else if (!strncmp(t, "dil=", 4) && strict_int(t + 4, 1, INT64_MAX, &v)) {
+        p->dilation_h = v;
+        p->dilation_w = v;
+    } else if (!strcmp(t, "nchw"))
+        p->layout = TCONV_NCHW;
+    else if (!strcmp(t, "relu"))
+        p->activation = TCONV_ACTIVATION_RELU;
+    else
+        return false;
+    return true;
+}
+
+/* SPEC: "tr|conv N H W CIN COUT K S PAD [groups=G] [dil=D] [nchw] [relu]", PAD = SAME|VALID|pP (any case). */
 static bool parse_layer(const char *spec, struct layer *l)
 {
-    char op[8], pad[16], rest[128] = "";
-    long long n, h, w, ci, co, k, s;
-    if (sscanf(spec, "%7s %lld %lld %lld %lld %lld %lld %lld %15s %127[^\n]", op, &n, &h, &w, &ci, &co, &k, &s, pad,
-               rest) < 9)
-        return false;
+    char buf[256];
+    char *words[LAYER_MAX_WORDS], *save = NULL;
+    int n = 0;
+    if (snprintf(buf, sizeof buf, "%s", spec) >= (int)sizeof buf) return false;
+    for (char *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+        if (n == LAYER_MAX_WORDS) return false;
+        words[n++] = t;
+    }
+    long long v[7]; /* N H W CIN COUT K S */
+    if (n < 9 || (strcmp(words[0], "tr") && strcmp(words[0], "conv"))) return false;
+    for (int i = 0; i < 7; i++)
+        if (!strict_int(words[i + 1], 0, INT64_MAX, &v[i])) return false;
     struct tconv_params p = TCONV_PARAMS_INIT;
-    p.batch = n, p.in_h = h, p.in_w = w, p.in_channels = ci, p.out_channels = co;
-    p.kernel_h = p.kernel_w = k, p.stride_h = p.stride_w = s;
-    if (!strcmp(pad, "SAME"))
+    p.batch = v[0];
+    p.in_h = v[1];
+    p.in_w = v[2];
+    p.in_channels = v[3];
+    p.out_channels = v[4];
+    p.kernel_h = v[5];
+    p.kernel_w = v[5];
+    p.stride_h = v[6];
+    p.stride_w = v[6];
+    long long pad;
+    if (!strcasecmp(words[8], "SAME"))
         p.padding = TCONV_PADDING_SAME;
-    else if (!strcmp(pad, "VALID"))
+    else if (!strcasecmp(words[8], "VALID"))
         p.padding = TCONV_PADDING_VALID;
-    else if (pad[0] == 'p') {
+    else if ((words[8][0] == 'p' || words[8][0] == 'P') && strict_int(words[8] + 1, 0, INT64_MAX, &pad)) {
         p.padding = TCONV_PADDING_EXPLICIT;
-        p.pad_top = p.pad_bottom = p.pad_left = p.pad_right = atoll(pad + 1);
+        p.pad_top = pad;
+        p.pad_bottom = pad;
+        p.pad_left = pad;
+        p.pad_right = pad;
     } else
         return false;
-    for (char *t = strtok(rest, " "); t; t = strtok(NULL, " ")) {
-        if (!strncmp(t, "groups=", 7))
-            p.groups = atoll(t + 7);
-        else if (!strncmp(t, "dil=", 4))
-            p.dilation_h = p.dilation_w = atoll(t + 4);
-        else if (!strcmp(t, "nchw"))
-            p.layout = TCONV_NCHW;
-        else if (!strcmp(t, "relu"))
-            p.activation = TCONV_ACTIVATION_RELU;
-        else
-            return false;
-    }
+    for (int i = 9; i < n; i++)
+        if (!layer_option(words[i], &p)) return false;
     l->name = "command line";
-    l->tr = !strcmp(op, "tr");
+    l->tr = !strcmp(words[0], "tr");
     l->p = p;
-    return !strcmp(op, "tr") || !strcmp(op, "conv");
+    return true;
 }
 
 static void print_spec(const struct layer *l)
@@ -270,17 +320,20 @@ static int bench_backward(const struct layer *l, const float *x, const float *f,
         const bool filter = k == 1;
         /* conv problem of the lowering: (in, out) channels per group of the conv side */
         const int64_t ci_c = l->tr ? cog : cig, co_c = l->tr ? cig : cog;
-        struct gemm gm = {.groups = (int)p->groups};
-        /* the small side's pixels are M of every one of these GEMMs (K of the filter gradient's) */
-        if (filter)
-            gm.m = (int)(taps * ci_c), gm.n = (int)co_c, gm.k = (int)small_px;
-        else if (l->tr)
-            gm.m = (int)small_px, gm.n = (int)co_c, gm.k = (int)(taps * ci_c); /* the adjoint conv */
-        else
-            gm.m = (int)small_px, gm.n = (int)(taps * ci_c), gm.k = (int)co_c; /* the adjoint transposed conv */
-        gm.a = malloc((size_t)gm.m * gm.k * 4), gm.b = malloc((size_t)gm.k * gm.n * 4),
+        /* the small side's pixels are M of every one of these GEMMs (K of the filter gradient's); the data
+           gradient of a transposed conv is the adjoint conv's GEMM, of a conv the adjoint transposed conv's */
+        struct gemm gm = {.groups = (int)p->groups, .m = (int)small_px};
+        gm.n = (int)(filter || l->tr ? co_c : taps * ci_c);
+        gm.k = (int)(l->tr ? taps * ci_c : co_c);
+        if (filter) {
+            gm.m = (int)(taps * ci_c);
+            gm.k = (int)small_px;
+        }
+        gm.a = malloc((size_t)gm.m * gm.k * 4);
+        gm.b = malloc((size_t)gm.k * gm.n * 4);
         gm.c = malloc((size_t)gm.m * gm.n * 4);
-        fill(gm.a, (int64_t)gm.m * gm.k, 6), fill(gm.b, (int64_t)gm.k * gm.n, 7);
+        fill(gm.a, (int64_t)gm.m * gm.k, 6);
+        fill(gm.b, (int64_t)gm.k * gm.n, 7);
         float *out = malloc((size_t)(filter ? nf : nx) * 4);
         struct grad_run gr = {l, filter, filter ? x : dy, filter ? dy : f, out, NULL, 0, *base, TCONV_OK};
         gr.opt.profile = NULL;
@@ -317,7 +370,10 @@ static int bench_backward(const struct layer *l, const float *x, const float *f,
             fflush(stdout);
             free(gr.ws);
         }
-        free(out), free(gm.a), free(gm.b), free(gm.c);
+        free(out);
+        free(gm.a);
+        free(gm.b);
+        free(gm.c);
     }
     return failures;
 }
@@ -407,7 +463,8 @@ static int bench_resize(bool quick, bool csv, const char *filter, int reps, cons
         fprintf(stderr, "[%d/%d] %s\n", i + 1, n, l.name);
         if (quick) l.p.batch = 1;
         struct resize_run r = {.l = &l, .big = l.p, .opt = *base};
-        r.big.in_h *= l.scale, r.big.in_w *= l.scale;
+        r.big.in_h *= l.scale;
+        r.big.in_w *= l.scale;
         struct tconv_geometry g;
         if (tconv_conv2d_geometry(&r.big, &g) != TCONV_OK ||
             tconv_conv2d_workspace_size_ex(&r.big, base, &r.ws_bytes) != TCONV_OK) {
@@ -421,10 +478,17 @@ static int bench_resize(bool quick, bool csv, const char *filter, int reps, cons
         const int64_t nf = p->kernel_h * p->kernel_w * p->in_channels * p->out_channels;
         float *x = malloc((size_t)nx * 4), *f = malloc((size_t)nf * 4), *b = malloc((size_t)p->out_channels * 4);
         float *y1 = malloc((size_t)ny * 4), *y2 = malloc((size_t)ny * 4), *up = malloc((size_t)nup * 4);
-        fill(x, nx, 11), fill(f, nf, 12), fill(b, p->out_channels, 13);
-        r.x = x, r.f = f, r.b = b, r.up = up, r.ws = malloc(r.ws_bytes ? r.ws_bytes : 1);
+        fill(x, nx, 11);
+        fill(f, nf, 12);
+        fill(b, p->out_channels, 13);
+        r.x = x;
+        r.f = f;
+        r.b = b;
+        r.up = up;
+        r.ws = malloc(r.ws_bytes ? r.ws_bytes : 1);
         struct resize_run r2 = r;
-        r.y = y1, r2.y = y2;
+        r.y = y1;
+        r2.y = y2;
         const double flops = 2.0 * (double)ny * (double)(p->kernel_h * p->kernel_w * p->in_channels);
         double t = 0, t2 = 0;
         median_pair(run_resize, &r, run_two_step, &r2, reps ? reps : quick ? 1 : (flops > 5e9 ? 7 : 15), &t, &t2);
@@ -449,7 +513,13 @@ static int bench_resize(bool quick, bool csv, const char *filter, int reps, cons
             printf("%-36s %9.3f %12.3f %7.2fx %14.1f %10.2f\n", l.name, t * 1e3, t2 * 1e3, t2 / t, flops / t2 * 1e-9,
                    (double)nup * 4 / 1048576.0);
         fflush(stdout);
-        free(x), free(f), free(b), free(y1), free(y2), free(up), free(r.ws);
+        free(x);
+        free(f);
+        free(b);
+        free(y1);
+        free(y2);
+        free(up);
+        free(r.ws);
     }
     return failures;
 }
@@ -458,189 +528,297 @@ static const char usage[] =
     "usage: tconv_bench [--quick] [--csv] [--filter SUBSTR] [--reps N] [--threads N]\n"
     "                   [--algorithm auto|gemm|subpixel|direct] [--no-dnnl] [--backward] [--resize] [--list]\n"
     "                   [--layer SPEC]\n"
-    "SPEC: \"tr|conv N H W CIN COUT K S PAD [groups=G] [dil=D] [nchw] [relu]\", PAD = SAME|VALID|pP\n";
+    "SPEC: \"tr|conv N H W CIN COUT K S PAD [groups=G] [dil=D] [nchw] [relu]\", PAD = SAME|VALID|pP\n"
+    "--reps N: 1..64 timed runs per layer (default 7-15); --threads N: 0 = the default\n";
 
-int main(int argc, char **argv)
+/* What the command line asks for. */
+struct bench_args {
+    bool quick, csv, use_dnnl, list, backward, resize;
+    const char *filter;
+    int reps; /* 0: 7-15 per layer */
+    struct tconv_options base;
+    struct layer one; /* --layer */
+    const struct layer *layers;
+    int nlayers;
+};
+
+enum {
+    OPT_QUICK = 256,
+    OPT_CSV,
+    OPT_NO_DNNL,
+    OPT_LIST,
+    OPT_BACKWARD,
+    OPT_RESIZE,
+    OPT_FILTER,
+    OPT_REPS,
+    OPT_THREADS,
+    OPT_ALGORITHM,
+    OPT_LAYER
+};
+
+static const struct option options[] = {{"quick", no_argument, NULL, OPT_QUICK},
+                                        {"csv", no_argument, NULL, OPT_CSV},
+                                        {"no-dnnl", no_argument, NULL, OPT_NO_DNNL},
+                                        {"list", no_argument, NULL, OPT_LIST},
+                                        {"backward", no_argument, NULL, OPT_BACKWARD},
+                                        {"resize", no_argument, NULL, OPT_RESIZE},
+                                        {"filter", required_argument, NULL, OPT_FILTER},
+                                        {"reps", required_argument, NULL, OPT_REPS},
+                                        {"threads", required_argument, NULL, OPT_THREADS},
+                                        {"algorithm", required_argument, NULL, OPT_ALGORITHM},
+                                        {"layer", required_argument, NULL, OPT_LAYER},
+                                        {"help", no_argument, NULL, 'h'},
+                                        {NULL, 0, NULL, 0}};
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
 {
-    bool quick = false, csv = false, use_dnnl = true, list = false, backward = false, resize = false;
-    const char *filter = NULL;
-    int reps = 0;
-    struct tconv_options base = TCONV_OPTIONS_INIT;
-    struct layer one;
-    const struct layer *layers = suite;
-    int nlayers = (int)(sizeof suite / sizeof *suite);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--quick"))
-            quick = true;
-        else if (!strcmp(a, "--csv"))
-            csv = true;
-        else if (!strcmp(a, "--no-dnnl"))
-            use_dnnl = false;
-        else if (!strcmp(a, "--list"))
-            list = true;
-        else if (!strcmp(a, "--backward"))
-            backward = true;
-        else if (!strcmp(a, "--resize"))
-            resize = true;
-        else if (!strcmp(a, "--filter") && v)
-            filter = v, i++;
-        else if (!strcmp(a, "--reps") && v)
-            reps = atoi(v), i++;
-        else if (!strcmp(a, "--threads") && v)
-            base.num_threads = atoi(v), i++;
-        else if (!strcmp(a, "--algorithm") && v) {
-            const char *names[4] = {"auto", "gemm", "subpixel", "direct"};
-            int k = 0;
-            while (k < 4 && strcmp(v, names[k])) k++;
-            if (k == 4) {
-                fprintf(stderr, "tconv_bench: unknown algorithm '%s'\n%s", v, usage);
-                return 2;
-            }
-            base.algorithm = (enum tconv_algorithm)k, i++;
-        } else if (!strcmp(a, "--layer") && v) {
-            if (!parse_layer(v, &one)) {
-                fprintf(stderr, "tconv_bench: bad --layer '%s'\n%s", v, usage);
-                return 2;
-            }
-            layers = &one, nlayers = 1, i++;
-        } else {
-            fprintf(stderr, "%s", usage);
-            return strcmp(a, "--help") ? 2 : 0;
-        }
-    }
-    if (list) {
-        for (int i = 0; i < nlayers; i++) print_spec(&layers[i]);
-        return 0;
-    }
-#if !TCONV_BENCH_DNNL
-    use_dnnl = false;
-#endif
-    if (quick) use_dnnl = false;
-    const char *coretype = getenv("OPENBLAS_CORETYPE");
-    fprintf(stderr, "tconv %s, OPENBLAS_CORETYPE=%s, threads %d%s\n", tconv_version(), coretype ? coretype : "(unset)",
-            base.num_threads, base.num_threads ? "" : " (default)");
-    if (resize) {
-        const int fails = bench_resize(quick, csv, filter, reps, &base);
-        if (fails) fprintf(stderr, "%d failure(s)\n", fails);
-        return fails ? 1 : 0;
-    }
-    if (csv)
-        printf("layer,op,algorithm,threads,ms,gflops,bound_gflops,ratio,ref_gflops,dnnl_gflops,dnnl_ratio,"
-               "workspace_bytes,pack_im2col_pct,gemm_pct,col2im_pct,epilogue_pct,dnnl_impl\n");
-    else
-        printf("%-34s %-8s %3s %9s %8s %8s %6s %7s %8s %6s %8s  %s\n", "layer", "algo", "thr", "ms", "GFLOP/s", "sgemm",
-               "ratio", "ref", "oneDNN", "/dnnl", "ws MB", "im2col/gemm/col2im/epi %");
-    int failures = 0;
-    for (int li = 0; li < nlayers; li++) {
-        struct layer l = layers[li];
-        if (filter && !strstr(l.name, filter)) continue;
-        fprintf(stderr, "[%d/%d] %s\n", li + 1, nlayers, l.name);
-        if (quick) l.p.batch = 1;
-        struct tconv_geometry g;
-        enum tconv_status st = l.tr ? tconv_conv2d_transpose_geometry(&l.p, &g) : tconv_conv2d_geometry(&l.p, &g);
-        if (st != TCONV_OK) {
-            fprintf(stderr, "%s: %s\n", l.name, tconv_last_error());
-            failures++;
-            continue;
-        }
-        const struct tconv_params *p = &l.p;
-        const int64_t cig = p->in_channels / p->groups, cog = p->out_channels / p->groups;
-        const int64_t nx = p->batch * p->in_h * p->in_w * p->in_channels;
-        const int64_t ny = p->batch * g.out_h * g.out_w * p->out_channels;
-        const int64_t nf = p->kernel_h * p->kernel_w * cig * p->out_channels;
-        const int64_t small_px = p->batch * (l.tr ? p->in_h * p->in_w : g.out_h * g.out_w);
-        const double flops =
-            2.0 * (double)small_px * (double)p->kernel_h * (double)p->kernel_w * (double)cig * (double)p->out_channels;
-        float *x = malloc((size_t)nx * 4), *f = malloc((size_t)nf * 4), *b = malloc((size_t)p->out_channels * 4);
-        float *y = malloc((size_t)ny * 4), *yr = malloc((size_t)ny * 4);
-        fill(x, nx, 1), fill(f, nf, 2), fill(b, p->out_channels, 3);
-        const int r = reps ? reps : quick ? 1 : (flops > 5e9 ? 7 : 15);
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "tconv_bench: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n(see 'tconv_bench --help')\n");
+    va_end(ap);
+    return 2;
+}
 
-        struct run run = {&l, x, f, b, y, NULL, 0, base, TCONV_OK, false};
-        st =
-            (l.tr ? tconv_conv2d_transpose_workspace_size_ex : tconv_conv2d_workspace_size_ex)(p, &base, &run.ws_bytes);
-        if (st != TCONV_OK) {
-            fprintf(stderr, "%s: %s\n", l.name, tconv_last_error());
-            failures++;
-            free(x), free(f), free(b), free(y), free(yr);
-            continue;
+/* One option with its value: 0, or 2 after the message. */
+static int bench_option(struct bench_args *a, int id, const char *v)
+{
+    static const char *const algorithms[4] = {"auto", "gemm", "subpixel", "direct"};
+    long long n;
+    switch (id) {
+    case OPT_QUICK: a->quick = true; break;
+    case OPT_CSV: a->csv = true; break;
+    case OPT_NO_DNNL: a->use_dnnl = false; break;
+    case OPT_LIST: a->list = true; break;
+    case OPT_BACKWARD: a->backward = true; break;
+    case OPT_RESIZE: a->resize = true; break;
+    case OPT_FILTER: a->filter = v; break;
+    case OPT_REPS:
+        if (!strict_int(v, 1, BENCH_MAX_REPS, &n))
+            return usage_error("--reps wants 1..%d, got '%s'", BENCH_MAX_REPS, v);
+        a->reps = (int)n;
+        break;
+    case OPT_THREADS:
+        if (!strict_int(v, 0, INT32_MAX, &n)) return usage_error("--threads wants an integer >= 0, got '%s'", v);
+        a->base.num_threads = (int)n;
+        break;
+    case OPT_ALGORITHM:
+        for (n = 0; n < 4 && strcasecmp(v, algorithms[n]); n++) continue;
+        if (n == 4) return usage_error("--algorithm is auto, gemm, subpixel or direct, got '%s'", v);
+        a->base.algorithm = (enum tconv_algorithm)n;
+        break;
+    default: /* OPT_LAYER */
+        if (!parse_layer(v, &a->one)) return usage_error("bad --layer '%s' (SPEC: see --help)", v);
+        a->layers = &a->one;
+        a->nlayers = 1;
+    }
+    return 0;
+}
+
+/* 0, 2 after a message, or -1 when --help was printed. */
+static int parse_args(int argc, char **argv, struct bench_args *a)
+{
+    opterr = 0; /* the messages are ours */
+    for (int id; (id = getopt_long(argc, argv, ":h", options, NULL)) != -1;) {
+        int rc;
+        if (id == 'h') {
+            fputs(usage, stdout);
+            return -1;
         }
+        if (id == ':') return usage_error("option '%s' requires an argument", argv[optind - 1]);
+        if (id == '?') return usage_error("unrecognized option '%s'", argv[optind - 1]);
+        if ((rc = bench_option(a, id, optarg))) return rc;
+    }
+    if (optind < argc) return usage_error("unexpected argument '%s'", argv[optind]);
+    return 0;
+}
+
+/* The sgemm bound: the lowering's GEMM over the whole batch, one call per group, alternating with tconv so
+   both see the same machine. Returns tconv's median; *tb the bound's. */
+static double time_against_bound(struct run *run, int64_t small_px, int reps, double *tb)
+{
+    const struct layer *l = run->l;
+    const struct tconv_params *p = &l->p;
+    const int64_t cig = p->in_channels / p->groups, cog = p->out_channels / p->groups;
+    struct gemm gm;
+    gm.groups = (int)p->groups;
+    gm.m = (int)small_px;
+    gm.n = (int)(l->tr ? p->kernel_h * p->kernel_w * cog : cog);
+    gm.k = (int)(l->tr ? cig : p->kernel_h * p->kernel_w * cig);
+    gm.a = malloc((size_t)gm.m * gm.k * 4);
+    gm.b = malloc((size_t)gm.k * gm.n * 4);
+    gm.c = malloc((size_t)gm.m * gm.n * 4);
+    fill(gm.a, (int64_t)gm.m * gm.k, 4);
+    fill(gm.b, (int64_t)gm.k * gm.n, 5);
+    double t = 0;
+    median_pair(run_op, run, run_gemm, &gm, reps, &t, tb);
+    free(gm.a);
+    free(gm.b);
+    free(gm.c);
+    return t;
+}
+
+/* Where the time goes: the median (by total) of three profiled runs. */
+static struct tconv_profile median_profile(struct run *run)
+{
+    struct tconv_profile prof[3];
+    for (int i = 0; i < 3; i++) {
+        run->opt.profile = &prof[i];
+        run_op(run);
+    }
+    run->opt.profile = NULL;
+    struct tconv_profile pm = prof[0];
+    for (int i = 1; i < 3; i++)
+        if ((prof[i].total - prof[0].total) * (prof[i].total - prof[3 - i].total) <= 0) pm = prof[i];
+    return pm;
+}
+
+/* y finite; on small layers the naive reference's time (*tref) and, in --quick, its agreement. Failures. */
+static int check_output(struct run *run, int64_t ny, float *yr, double flops, bool quick, double *tref)
+{
+    int failures = 0;
+    const char *name = run->l->name;
+    for (int64_t i = 0; i < ny; i++)
+        if (!isfinite(run->y[i])) {
+            fprintf(stderr, "%s: non-finite output at %lld\n", name, (long long)i);
+            failures++;
+            break;
+        }
+    *tref = NAN;
+    if (flops >= (quick ? 1e8 : 3e8)) return failures;
+    struct run rr = *run;
+    rr.reference = true;
+    rr.y = yr;
+    *tref = median_time(run_op, &rr, quick ? 1 : 3);
+    for (int64_t i = 0; i < ny; i++)
+        if (fabsf(run->y[i] - yr[i]) > 1e-3f + 1e-4f * fabsf(yr[i])) {
+            fprintf(stderr, "%s: tconv %g vs reference %g at %lld\n", name, run->y[i], yr[i], (long long)i);
+            failures++;
+            break;
+        }
+    return failures;
+}
+
+/* One layer's measurements, for its row. */
+struct row {
+    double t, tb, tref, tdnnl, flops;
+    struct tconv_profile pm;
+    size_t ws_bytes;
+    char impl[128];
+};
+
+static void print_row(const struct layer *l, const struct row *r, bool csv)
+{
+    const double gf = r->flops / r->t * 1e-9, gb = r->flops / r->tb * 1e-9, gr = r->flops / r->tref * 1e-9;
+    const double gd = r->flops / r->tdnnl * 1e-9, tot = r->pm.total > 0 ? r->pm.total : 1.0;
+    const double pi = 100 * (r->pm.pack + r->pm.im2col) / tot, pg = 100 * r->pm.gemm / tot;
+    const double pc = 100 * r->pm.col2im / tot, pe = 100 * r->pm.epilogue / tot;
+    if (csv)
+        printf("\"%s\",%s,%s,%d,%.4f,%.2f,%.2f,%.3f,%.3f,%.2f,%.3f,%zu,%.1f,%.1f,%.1f,%.1f,%s\n", l->name,
+               l->tr ? "conv2d_transpose" : "conv2d", tconv_algorithm_name(r->pm.algorithm), r->pm.threads, r->t * 1e3,
+               gf, gb, gf / gb, gr, gd, gf / gd, r->ws_bytes, pi, pg, pc, pe, r->impl);
+    else
+        printf("%-34s %-8s %3d %9.3f %8.1f %8.1f %6.3f %7.2f %8.1f %6.2f %8.2f  %3.0f/%3.0f/%3.0f/%3.0f\n", l->name,
+               tconv_algorithm_name(r->pm.algorithm), r->pm.threads, r->t * 1e3, gf, gb, gf / gb, gr, gd, gf / gd,
+               (double)r->ws_bytes / 1048576.0, pi, pg, pc, pe);
+    fflush(stdout);
+}
+
+/* One forward layer (and with --backward its gradients): the number of failures. */
+static int bench_layer(struct layer l, const struct bench_args *a)
+{
+    if (a->quick) l.p.batch = 1;
+    struct tconv_geometry g;
+    const struct tconv_params *p = &l.p;
+    if ((l.tr ? tconv_conv2d_transpose_geometry : tconv_conv2d_geometry)(p, &g) != TCONV_OK) {
+        fprintf(stderr, "%s: %s\n", l.name, tconv_last_error());
+        return 1;
+    }
+    const int64_t cig = p->in_channels / p->groups;
+    const int64_t nx = p->batch * p->in_h * p->in_w * p->in_channels;
+    const int64_t ny = p->batch * g.out_h * g.out_w * p->out_channels;
+    const int64_t nf = p->kernel_h * p->kernel_w * cig * p->out_channels;
+    const int64_t small_px = p->batch * (l.tr ? p->in_h * p->in_w : g.out_h * g.out_w);
+    struct row row = {.flops = 2.0 * (double)small_px * (double)p->kernel_h * (double)p->kernel_w * (double)cig *
+                               (double)p->out_channels};
+    float *x = malloc((size_t)nx * 4), *f = malloc((size_t)nf * 4), *b = malloc((size_t)p->out_channels * 4);
+    float *y = malloc((size_t)ny * 4), *yr = malloc((size_t)ny * 4);
+    fill(x, nx, 1);
+    fill(f, nf, 2);
+    fill(b, p->out_channels, 3);
+    const int reps = a->reps ? a->reps : a->quick ? 1 : (row.flops > 5e9 ? 7 : 15);
+    struct run run = {&l, x, f, b, y, NULL, 0, a->base, TCONV_OK, false};
+    int failures = 0;
+    if ((l.tr ? tconv_conv2d_transpose_workspace_size_ex : tconv_conv2d_workspace_size_ex)(p, &a->base,
+                                                                                           &run.ws_bytes) != TCONV_OK) {
+        fprintf(stderr, "%s: %s\n", l.name, tconv_last_error());
+        failures++;
+    } else {
         run.ws = malloc(run.ws_bytes ? run.ws_bytes : 1);
-        /* the sgemm bound: the lowering's GEMM over the whole batch, one call per group */
-        struct gemm gm;
-        gm.groups = (int)p->groups;
-        gm.m = (int)small_px;
-        gm.n = (int)(l.tr ? p->kernel_h * p->kernel_w * cog : cog);
-        gm.k = (int)(l.tr ? cig : p->kernel_h * p->kernel_w * cig);
-        gm.a = malloc((size_t)gm.m * gm.k * 4), gm.b = malloc((size_t)gm.k * gm.n * 4);
-        gm.c = malloc((size_t)gm.m * gm.n * 4);
-        fill(gm.a, (int64_t)gm.m * gm.k, 4), fill(gm.b, (int64_t)gm.k * gm.n, 5);
-        /* tconv and the bound alternate, so both see the same machine */
-        double t = 0, tb = 0;
-        median_pair(run_op, &run, run_gemm, &gm, r, &t, &tb);
-        free(gm.a), free(gm.b), free(gm.c);
+        row.t = time_against_bound(&run, small_px, reps, &row.tb);
         if (run.st != TCONV_OK) {
             fprintf(stderr, "%s: %s\n", l.name, tconv_last_error());
             failures++;
         }
-        /* where the time goes: the median of three profiled runs */
-        struct tconv_profile prof[3];
-        for (int i = 0; i < 3; i++) {
-            run.opt.profile = &prof[i];
-            run_op(&run);
-        }
-        run.opt.profile = NULL;
-        struct tconv_profile pm = prof[0];
-        for (int i = 1; i < 3; i++)
-            if ((prof[i].total - prof[0].total) * (prof[i].total - prof[3 - i].total) <= 0) pm = prof[i];
-        for (int64_t i = 0; i < ny; i++)
-            if (!isfinite(y[i])) {
-                fprintf(stderr, "%s: non-finite output at %lld\n", l.name, (long long)i);
-                failures++;
-                break;
-            }
-        /* the naive reference, on small layers; in --quick it also checks tconv's output */
-        double tref = NAN;
-        if (flops < (quick ? 1e8 : 3e8)) {
-            struct run rr = run;
-            rr.reference = true, rr.y = yr;
-            tref = median_time(run_op, &rr, quick ? 1 : 3);
-            for (int64_t i = 0; i < ny; i++)
-                if (fabsf(y[i] - yr[i]) > 1e-3f + 1e-4f * fabsf(yr[i])) {
-                    fprintf(stderr, "%s: tconv %g vs reference %g at %lld\n", l.name, y[i], yr[i], (long long)i);
-                    failures++;
-                    break;
-                }
-        }
-        double tdnnl = NAN;
-        char impl[128] = "";
+        row.pm = median_profile(&run);
+        row.ws_bytes = run.ws_bytes;
+        failures += check_output(&run, ny, yr, row.flops, a->quick, &row.tref);
+        row.tdnnl = NAN;
 #if TCONV_BENCH_DNNL
-        if (use_dnnl) {
-            char err[256];
-            tdnnl = dnnl_layer_time(l.tr, p, x, f, b, y, r, impl, sizeof impl, err, sizeof err);
-            if (tdnnl < 0) {
-                fprintf(stderr, "%s: oneDNN: %s\n", l.name, err);
-                tdnnl = NAN;
-            }
+        char err[256];
+        if (a->use_dnnl &&
+            (row.tdnnl = dnnl_layer_time(l.tr, p, x, f, b, y, reps, row.impl, sizeof row.impl, err, sizeof err)) < 0) {
+            fprintf(stderr, "%s: oneDNN: %s\n", l.name, err);
+            row.tdnnl = NAN;
         }
 #endif
-        const double gf = flops / t * 1e-9, gb = flops / tb * 1e-9, gr = flops / tref * 1e-9, gd = flops / tdnnl * 1e-9;
-        const double tot = pm.total > 0 ? pm.total : 1.0;
-        const double pi = 100 * (pm.pack + pm.im2col) / tot, pg = 100 * pm.gemm / tot, pc = 100 * pm.col2im / tot,
-                     pe = 100 * pm.epilogue / tot;
-        if (csv)
-            printf("\"%s\",%s,%s,%d,%.4f,%.2f,%.2f,%.3f,%.3f,%.2f,%.3f,%zu,%.1f,%.1f,%.1f,%.1f,%s\n", l.name,
-                   l.tr ? "conv2d_transpose" : "conv2d", tconv_algorithm_name(pm.algorithm), pm.threads, t * 1e3, gf,
-                   gb, gf / gb, gr, gd, gf / gd, run.ws_bytes, pi, pg, pc, pe, impl);
-        else
-            printf("%-34s %-8s %3d %9.3f %8.1f %8.1f %6.3f %7.2f %8.1f %6.2f %8.2f  %3.0f/%3.0f/%3.0f/%3.0f\n", l.name,
-                   tconv_algorithm_name(pm.algorithm), pm.threads, t * 1e3, gf, gb, gf / gb, gr, gd, gf / gd,
-                   (double)run.ws_bytes / 1048576.0, pi, pg, pc, pe);
-        fflush(stdout);
-        if (backward) failures += bench_backward(&l, x, f, y, r, &base, csv);
-        free(x), free(f), free(b), free(y), free(yr), free(run.ws);
+        print_row(&l, &row, a->csv);
+        if (a->backward) failures += bench_backward(&l, x, f, y, reps, &a->base, a->csv);
+        free(run.ws);
     }
-    if (failures) fprintf(stderr, "%d failure(s)\n", failures);
+    free(x);
+    free(f);
+    free(b);
+    free(y);
+    free(yr);
+    return failures;
+}
+
+int main(int argc, char **argv)
+{
+    struct bench_args a = {
+        .use_dnnl = true, .base = TCONV_OPTIONS_INIT, .layers = suite, .nlayers = (int)(sizeof suite / sizeof *suite)};
+    const int rc = parse_args(argc, argv, &a);
+    if (rc) return rc < 0 ? 0 : rc;
+    if (a.list) {
+        for (int i = 0; i < a.nlayers; i++) print_spec(&a.layers[i]);
+        return 0;
+    }
+#if !TCONV_BENCH_DNNL
+    a.use_dnnl = false;
+#endif
+    if (a.quick) a.use_dnnl = false;
+    const char *coretype = getenv("OPENBLAS_CORETYPE");
+    fprintf(stderr, "tconv %s, OPENBLAS_CORETYPE=%s, threads %d%s\n", tconv_version(), coretype ? coretype : "(unset)",
+            a.base.num_threads, a.base.num_threads ? "" : " (default)");
+    int failures = 0;
+    if (a.resize) {
+        failures = bench_resize(a.quick, a.csv, a.filter, a.reps, &a.base);
+    } else {
+        if (a.csv)
+            printf("layer,op,algorithm,threads,ms,gflops,bound_gflops,ratio,ref_gflops,dnnl_gflops,dnnl_ratio,"
+                   "workspace_bytes,pack_im2col_pct,gemm_pct,col2im_pct,epilogue_pct,dnnl_impl\n");
+        else
+            printf("%-34s %-8s %3s %9s %8s %8s %6s %7s %8s %6s %8s  %s\n", "layer", "algo", "thr", "ms", "GFLOP/s",
+                   "sgemm", "ratio", "ref", "oneDNN", "/dnnl", "ws MB", "im2col/gemm/col2im/epi %");
+        for (int i = 0; i < a.nlayers; i++) {
+            if (a.filter && !strstr(a.layers[i].name, a.filter)) continue;
+            fprintf(stderr, "[%d/%d] %s\n", i + 1, a.nlayers, a.layers[i].name);
+            failures += bench_layer(a.layers[i], &a);
+        }
+    }
+    if (failures) fprintf(stderr, "%d failure%s\n", failures, failures == 1 ? "" : "s");
     return failures ? 1 : 0;
 }

@@ -39,13 +39,13 @@ run 0 shape conv2d_transpose --input-shape 1,2,2,1 --kernel-size 3 --strides 2 -
 has "$tmp/out" "crop of the full result: top 0, bottom -1, left 0, right -1 (negative: trailing outputs get no input, bias only)"
 has "$tmp/out" "  PyTorch     nn.ConvTranspose2d(1, 1, (3,3), stride=(2,2), padding=(0,0), output_padding=(1,1), dilation=(1,1), groups=1)"
 run 1 shape conv2d_transpose --input-shape 1,2,2,1 --kernel-size 3,3 --strides 2,2 --padding VALID --output-shape 1,7,7,1
-has "$tmp/err" "tconv: tconv_conv2d_transpose_geometry: out_h = 7 is not an admissible output height: in_h = 2, kernel_h = 3, stride_h = 2, dilation_h = 1 with VALID padding admit out_h in [5, 6] (a conv2d of out_h with these parameters must give back in_h)"
+has "$tmp/err" "tconv shape: tconv_conv2d_transpose_geometry: out_h = 7 is not an admissible output height: in_h = 2, kernel_h = 3, stride_h = 2, dilation_h = 1 with VALID padding admit out_h in [5, 6] (a conv2d of out_h with these parameters must give back in_h)"
 [ -s "$tmp/out" ] && ko "an error printed to stdout" || ok
 
 # seed 002: SAME puts the odd crop at the end; PyTorch cannot say it
 run 0 shape conv2d_transpose --input-shape 3,4,4,2 --kernel-size 3,3 --strides 2,2 --padding SAME --output-shape 3,8,8,4
 has "$tmp/out" "crop of the full result: top 0, bottom 1, left 0, right 1"
-has "$tmp/out" "  ONNX        ConvTranspose pads=[0,0,1,1] output_padding=[0,0] strides=[2,2] (or output_shape=[8,8])"
+has "$tmp/out" "  ONNX        ConvTranspose pads=[0,0,1,1] output_padding=[0,0] strides=[2,2] (or output_shape=[8,8] and auto_pad=SAME_UPPER in place of pads)"
 grep -q "PyTorch     not expressible directly" "$tmp/out" && ok || ko "seed 002: PyTorch should be not expressible"
 
 # seed 001: conv shapes, NCHW spelling
@@ -60,7 +60,7 @@ run 0 shape conv2d_transpose --input-shape 1,2,2,1 --kernel-size 3,3 --strides 2
 has "$tmp/out" "  out 6x6 (crop top 0, bottom -1, left 0, right -1)"
 has "$tmp/out" "      TensorFlow  tf.nn.conv2d_transpose(x, w, output_shape=[1,6,6,1], strides=[1,2,2,1], padding='VALID')"
 has "$tmp/out" "      Keras       Conv2DTranspose(1, (3,3), strides=(2,2), padding='valid', output_padding=(1,1))"
-has "$tmp/out" "      ONNX        ConvTranspose pads=[0,0,0,0] output_padding=[1,1] strides=[2,2] (or output_shape=[6,6])"
+has "$tmp/out" "      ONNX        ConvTranspose pads=[0,0,0,0] output_padding=[1,1] strides=[2,2] (or output_shape=[6,6] in place of pads)"
 has "$tmp/out" "  out 5x5 (crop top 0, bottom 0, left 0, right 0)  <- this call"
 [ "$(grep -c '^  out ' "$tmp/out")" -eq 4 ] && ok || ko "seed 004: want 4 admissible sizes"
 # seed 002's other sizes: 7x7 is PyTorch padding=1
@@ -89,17 +89,17 @@ cmp -s "$tmp/y.npy" "$data/seed003_y.npy" && ok || ko "seed 003: y.npy differs f
 # seed 003's question: why is the first element 67
 run 0 run conv2d_transpose -x "$data/seed003_x.npy" -w "$data/seed003_w.npy" $s3 --explain 0,0
 has "$tmp/out" "  input pixel (0, 0) through tap (0, 0): 0*2 + 0*1 = 0, 0*2 + 0*1 = 0: x = -67 times w = -1 gives 67"
-has "$tmp/out" "1 of the kernel's 9 taps reach it; their sum is 67, tconv computed 67"
+has "$tmp/out" "1 of the kernel's 9 taps reaches it; the sum is 67, tconv computed 67"
 run 0 run conv2d_transpose -x "$data/seed003_x.npy" -w "$data/seed003_w.npy" $s3 --explain 2,2
 has "$tmp/out" "  input pixel (0, 0) through tap (2, 2): 0*2 + 2*1 = 2, 0*2 + 2*1 = 2: x = -67 times w = -9 gives 603"
-has "$tmp/out" "4 of the kernel's 9 taps reach it; their sum is 1620, tconv computed 1620"
+has "$tmp/out" "4 of the kernel's 9 taps reach it; the sum is 1620, tconv computed 1620"
 run 1 run conv2d_transpose -x "$data/seed003_x.npy" -w "$data/seed003_w.npy" $s3 --explain 5,0
-has "$tmp/err" "tconv: --explain 5,0 is outside the 5x5 output"
+has "$tmp/err" "tconv run: --explain 5,0 is outside the 5x5 output"
 [ -s "$tmp/out" ] && ko "--explain out of range printed to stdout" || ok
 # the same x as float64, Fortran order and big-endian: converted, same bytes out, a note on stderr
 for v in f8:"float64 -> float32 (0 of 4 values rounded)" fortran:"Fortran order -> C order" be:"big-endian -> little-endian"; do
   run 0 run conv2d_transpose -x "$data/seed003_x_${v%%:*}.npy" -w "$data/seed003_w.npy" $s3 -o "$tmp/y_v.npy"
-  has "$tmp/err" "tconv: run: $data/seed003_x_${v%%:*}.npy: converted ${v#*:}"
+  has "$tmp/err" "tconv run: $data/seed003_x_${v%%:*}.npy: converted ${v#*:}"
   cmp -s "$tmp/y_v.npy" "$data/seed003_y.npy" && ok || ko "seed 003 from ${v%%:*}: differs"
 done
 # gradients of seed 003 with dy = y (exact integers)
@@ -128,7 +128,7 @@ grep -Eq '^time: [0-9.e+-]+ ms \(median of 11\), [0-9.e+-]+ GFLOP/s, algorithm [
 run 1 run conv2d_transpose -x "$data/seed004_x.npy" -w "$data/seed004_w.npy" --strides 2 --padding VALID --output-shape 1,7,7,1
 grep -q "out_h = 7 is not an admissible output height" "$tmp/err" && ok || ko "run: bad output-shape message"
 run 1 run conv2d_transpose -x "$data/seed002_x.npy" -w "$data/seed003_w.npy" --strides 2 --padding SAME
-has "$tmp/err" "tconv: run: $data/seed003_w.npy has shape (3, 3, 1, 1): as HWOI for conv2d_transpose its input-channel axis (I) is 1, but x has 2 channels (they must be equal)"
+has "$tmp/err" "tconv run: $data/seed003_w.npy has shape (3, 3, 1, 1): as HWOI for conv2d_transpose its input-channel axis (I) is 1, but x has 2 channels (they must be equal)"
 run 1 run conv2d_transpose -x "$data/seed003_x.npy" -w "$data/seed003_w.npy" -b "$data/seed003_db.npy" --strides 0 --padding VALID
 grep -q "stride_h = 0" "$tmp/err" && ok || ko "run: stride 0 message"
 # refused and malformed files: status 1, the byte offset, nothing on stdout, no output file
@@ -147,15 +147,15 @@ for v in "seed003_x_i8.npy:byte 10: dtype '<i8' is not supported: tconv reads fl
   f=${v%%:*}
   rm -f "$tmp/bad.npy"
   run 1 run conv2d_transpose -x "$data/$f" -w "$data/seed003_w.npy" --strides 2 --padding VALID -o "$tmp/bad.npy"
-  has "$tmp/err" "tconv: run: $data/$f: ${v#*:}"
+  has "$tmp/err" "tconv run: $data/$f: ${v#*:}"
   [ -s "$tmp/out" ] || [ -e "$tmp/bad.npy" ] && ko "$f: output written" || ok
 done
 run 1 run conv2d -x "$data/seed003_db.npy" -w "$data/seed003_w.npy"
-has "$tmp/err" "tconv: run: $data/seed003_db.npy: x must have 4 dimensions, it has 1"
+has "$tmp/err" "tconv run: $data/seed003_db.npy: x must have 4 dimensions, it has 1"
 run 1 run conv2d -x "$tmp/none.npy" -w "$data/seed003_w.npy"
 grep -q "none.npy: No such file or directory" "$tmp/err" && ok || ko "missing file message"
 run 2 run conv2d_transpose -w "$data/seed003_w.npy"
-has "$tmp/err" "tconv: run conv2d_transpose: -x x.npy is required"
+has "$tmp/err" "tconv run: conv2d_transpose needs -x x.npy"
 
 # overlap: seed 002's pattern, the verdict and why; the PNG is a real PNG of the right size
 run 0 overlap conv2d_transpose --input-shape 3,4,4,2 --kernel-size 3,3 --strides 2,2 --padding SAME --output-shape 3,8,8,4 --png "$tmp/o.png" --cell 8
@@ -164,13 +164,136 @@ has "$tmp/out" " 2 2 4 2 4 2 4 2"
 [ "$(grep -c '^ [124] ' "$tmp/out")" -eq 8 ] && ok || ko "overlap: want 8 grid rows"
 has "$tmp/out" "verdict: checkerboard: 1 to 4 taps per pixel (max/min 4.00) with a period of 2x2 pixels; 15 of the 64 pixels, near the edges, get fewer"
 grep -q '^why: height: 3 taps (dilation 1) over stride 2 reach the output rows 1 to 2 times; width: .*Odena' "$tmp/out" && ok || ko "overlap: why line"
+has "$tmp/out" "wrote $tmp/o.png: 110x96 pixels: the map (64x64, 8 per output pixel) and a colour bar from 1 tap (dark purple) to 4 (yellow)"
 hdr=$(od -A n -t x1 -N 24 "$tmp/o.png" | tr -d ' \n')
-[ "$hdr" = "89504e470d0a1a0a0000000d494844520000004000000040" ] && ok || ko "overlap --png: header $hdr (want a 64x64 PNG)"
+[ "$hdr" = "89504e470d0a1a0a0000000d494844520000006e00000060" ] && ok || ko "overlap --png: header $hdr (want a 110x96 PNG)"
 run 0 overlap conv2d_transpose --input-shape 1,4,4,1 --kernel-size 4 --strides 2 --padding SAME
 has "$tmp/out" "verdict: uniform: 4 taps on every output pixel away from the edges of x; 28 of the 64 pixels, near the edges, get fewer"
 run 2 overlap conv2d --input-shape 1,4,4,1 --kernel-size 4
 run 1 overlap conv2d_transpose --input-shape 1,4,4,1 --kernel-size 4 --strides 2 --padding VALID --output-shape 1,20,20,1
 grep -q "is not an admissible output height" "$tmp/err" && ok || ko "overlap: bad output shape"
+
+# --explain's last number is tconv's: the bias and the activation are part of the sum
+run 0 run conv2d_transpose -x "$data/seed003_x.npy" -w "$data/seed003_w.npy" -b "$data/seed003_db.npy" $s3 --explain 2,2
+has "$tmp/out" "4 of the kernel's 9 taps reach it; the sum is 1620 + bias 1940 = 3560, tconv computed 3560"
+run 0 run conv2d_transpose -x "$data/seed003_x.npy" -w "$data/seed003_w.npy" $s3 --explain 0,1 --relu
+has "$tmp/out" "1 of the kernel's 9 taps reaches it; the sum is -134 -> ReLU -> 0, tconv computed 0"
+run 0 run conv2d_transpose -x "$data/seed003_x.npy" -w "$data/seed003_w.npy" -b "$data/seed003_b.npy" $s3 --explain 0,0 --relu
+has "$tmp/out" "1 of the kernel's 9 taps reaches it; the sum is 67 + bias -1000 = -933 -> ReLU -> 0, tconv computed 0"
+run 0 run conv2d_transpose -x "$data/seed003_x.npy" -w "$data/seed003_w.npy" -b "$data/seed003_b.npy" $s3 --explain 2,2 --activation ReLU
+has "$tmp/out" "4 of the kernel's 9 taps reach it; the sum is 1620 + bias -1000 = 620 -> ReLU -> 620, tconv computed 620"
+# an empty batch: the result's shape, said to be empty; nothing to --explain
+run 0 run conv2d_transpose -x "$data/seed003_x_empty.npy" -w "$data/seed003_w.npy" --strides 2 --padding VALID
+has "$tmp/out" "y (0, 5, 5, 1) is empty (0 elements)"
+run 1 run conv2d_transpose -x "$data/seed003_x_empty.npy" -w "$data/seed003_w.npy" --strides 2 --explain 0,0
+has "$tmp/err" "tconv run: --explain: y is empty (batch 0), there is no pixel to explain"
+[ -s "$tmp/out" ] && ko "--explain of an empty y printed to stdout" || ok
+
+# getopt_long: each command takes its own options; --opt=value and --opt value; one message format
+q="--input-shape 1,4,4,1 --kernel-size 3"
+run 2 shape conv2d $q --bogus
+has "$tmp/err" "tconv shape: unrecognized option '--bogus'"
+has "$tmp/err" "(see 'tconv shape --help')"
+run 2 shape conv2d $q --strides
+has "$tmp/err" "tconv shape: option '--strides' requires an argument"
+run 2 shape conv2d $q --png x.png
+has "$tmp/err" "tconv shape: unrecognized option '--png'"
+run 2 shape conv2d $q --time
+has "$tmp/err" "tconv shape: unrecognized option '--time'"
+run 2 overlap conv2d_transpose $q --explain 1,1
+has "$tmp/err" "tconv overlap: unrecognized option '--explain'"
+run 2 run conv2d -x "$data/seed003_x.npy" -q
+has "$tmp/err" "tconv run: unrecognized option '-q'"
+run 2 shape conv2d $q --pad 1
+has "$tmp/err" "tconv shape: option '--pad' is ambiguous; possibilities: '--padding' '--pads'"
+run 2 shape conv2d $q --help=1
+has "$tmp/err" "tconv shape: option '--help' doesn't allow an argument"
+run 0 shape conv2d --input-shape=1,4,4,1 --kernel-size=3 --strides=2 --padding=same
+has "$tmp/out" "conv2d: x [1,4,4,1] -> y [1,2,2,1] (NHWC)"
+run 2 demo --bogus
+has "$tmp/err" "tconv demo: unrecognized option '--bogus'"
+run 2 --bogus
+has "$tmp/err" "tconv: unrecognized option '--bogus'"
+
+# TensorFlow's 4-element strides and dilations are [1,s,s,1] (NHWC) or [1,1,s,s] (NCHW); no extra values anywhere
+run 2 shape conv2d --input-shape 1,9,9,1 --kernel-size 3 --strides 5,2,2,9
+has "$tmp/err" "tconv shape: --strides 5,2,2,9: TensorFlow's 4-element form is [1,H,W,1] for NHWC data (batch and channel entries 1)"
+run 2 shape conv2d --input-shape 1,9,9,1 --kernel-size 3 --dilations 2,2,2,2
+has "$tmp/err" "tconv shape: --dilations 2,2,2,2: TensorFlow's 4-element form is [1,H,W,1] for NHWC data (batch and channel entries 1)"
+run 0 shape conv2d --strides 1,1,2,3 --input-shape 1,1,9,9 --kernel-size 3 --layout NCHW
+has "$tmp/out" "conv2d: x [1,1,9,9] -> y [1,1,4,3] (NCHW)"
+run 2 shape conv2d --input-shape 1,9,9,1 --kernel-size 3 --strides 1,2,2
+has "$tmp/err" "tconv shape: --strides wants S, SH,SW or 1,SH,SW,1, got 3 values in '1,2,2'"
+run 2 shape conv2d --input-shape 1,9,9,1 --kernel-size 3,3,3
+has "$tmp/err" "tconv shape: --kernel-size wants K or KH,KW, got '3,3,3': more than 2 values"
+run 2 shape conv2d --input-shape 1,9,9,1,1 --kernel-size 3
+has "$tmp/err" "tconv shape: --input-shape wants N,H,W,C, got '1,9,9,1,1': more than 4 values"
+run 2 shape conv2d --input-shape 1,9,9,1 --kernel-size 3 --pads 1,1,1,1,1
+has "$tmp/err" "tconv shape: --pads wants T,L,B,R (ONNX order), got '1,1,1,1,1': more than 4 values"
+run 2 shape conv2d_transpose --input-shape 1,9,9,1 --kernel-size 3 --explain 1,2,3
+has "$tmp/err" "tconv shape: --explain wants OY,OX, got '1,2,3': more than 2 values"
+run 2 shape conv2d --input-shape 1,9,9,1 --kernel-size 3 --strides 2,,2
+has "$tmp/err" "tconv shape: --strides wants S, SH,SW or 1,SH,SW,1, got '2,,2': an empty element"
+run 2 shape conv2d --input-shape 1,9,9,1 --kernel-size 3 --strides 2x2
+has "$tmp/err" "tconv shape: --strides wants S, SH,SW or 1,SH,SW,1, got '2x2': '2x2' is not an integer"
+run 2 shape conv2d --input-shape 1,9,9,1 --kernel-size 99999999999999999999
+has "$tmp/err" "tconv shape: --kernel-size wants K or KH,KW, got '99999999999999999999': 99999999999999999999 is out of range"
+run 2 shape conv2d --input-shape 1,9,9,1 --kernel-size 3 --groups 1.5
+has "$tmp/err" "tconv shape: --groups wants an integer, got '1.5': '1.5' is not an integer"
+run 2 overlap conv2d_transpose --input-shape 1,4,4,1 --kernel-size 3 --cell 65
+has "$tmp/err" "tconv overlap: --cell wants an integer, got '65': it must be in [1, 64]"
+run 2 run conv2d -x "$data/seed003_x.npy" -w "$data/seed003_w.npy" --threads -1
+has "$tmp/err" "tconv run: --threads wants an integer, got '-1': it must be in [0, 2147483647]"
+
+# every name is case-insensitive (op names stay exact)
+run 0 shape conv2d --input-shape 1,1,4,4 --kernel-size 3 --layout nchw --filter-layout oihw --padding same_lower
+has "$tmp/out" "conv2d: x [1,1,4,4] -> y [1,1,4,4] (NCHW)"
+has "$tmp/out" "kernel 3x3, strides 1x1, dilations 1x1, groups 1, padding SAME_LOWER"
+run 0 run conv2d_transpose -x "$data/seed003_x.npy" -w "$data/seed003_w.npy" $s3 --algorithm GEMM --activation None -o "$tmp/y_ci.npy"
+cmp -s "$tmp/y_ci.npy" "$data/seed003_y.npy" && ok || ko "--algorithm GEMM --activation None: differs"
+run 2 shape Conv2D $q
+has "$tmp/err" "tconv shape: unknown op 'Conv2D' (conv2d or conv2d_transpose)"
+
+# padding: a mode and explicit pads conflict, whatever the order; so do two explicit spellings and repeats
+run 2 shape conv2d $q --padding SAME --pads 1,1,1,1
+has "$tmp/err" "tconv shape: --padding SAME and --pads 1,1,1,1 conflict: a padding mode and explicit pads; give one"
+run 2 shape conv2d $q --pads 1,1,1,1 --padding SAME
+has "$tmp/err" "tconv shape: --padding SAME and --pads 1,1,1,1 conflict: a padding mode and explicit pads; give one"
+run 2 shape conv2d $q --padding [[1,1],[1,1]] --pads 1,1,1,1
+has "$tmp/err" "tconv shape: --padding [[1,1],[1,1]] and --pads 1,1,1,1 conflict: two explicit spellings of the pads; give one"
+run 2 shape conv2d $q --padding SAME --padding VALID
+has "$tmp/err" "tconv shape: --padding given twice ('SAME' and 'VALID'); give it once"
+run 2 shape conv2d $q --padding [[0,0],[1,1],[1,1],[0,1]]
+has "$tmp/err" "tconv shape: --padding [[0,0],[1,1],[1,1],[0,1]]: the batch and channel pads must be 0 (NHWC data)"
+run 2 run conv2d_transpose -x "$data/seed003_x.npy" -w "$data/seed003_w.npy" $s3 --relu --activation none
+has "$tmp/err" "tconv run: --relu and --activation none both set the activation; give one"
+
+# files: a directory, a missing file, an unreadable one
+run 1 run conv2d -x "$data/seed003_x.npy" -w "$data"
+has "$tmp/err" "tconv run: $data: is a directory, not a .npy file"
+run 1 run conv2d -x "$tmp/none.npy" -w "$data/seed003_w.npy"
+has "$tmp/err" "tconv run: $tmp/none.npy: No such file or directory"
+cp "$data/seed003_x.npy" "$tmp/locked.npy" && chmod 000 "$tmp/locked.npy"
+if [ -r "$tmp/locked.npy" ]; then
+  echo "SKIP: permission denied (this user reads a mode-000 file: root)"
+else
+  run 1 run conv2d -x "$tmp/locked.npy" -w "$data/seed003_w.npy"
+  has "$tmp/err" "tconv run: $tmp/locked.npy: Permission denied"
+fi
+
+# plurals
+run 1 run conv2d_transpose -x "$data/seed003_x.npy" -w "$data/seed003_w.npy" -b "$data/seed003_x.npy" $s3
+has "$tmp/err" "tconv run: $data/seed003_x.npy: the bias must have 1 dimension, it has 4"
+run 0 shape conv2d_transpose --input-shape 1,4,4,1 --kernel-size 3 --strides 2 --padding SAME --output-shape 1,7,7,1 --explain 0,0
+has "$tmp/out" "y[0, 0, 0, 0] (NHWC indices: batch 0, output channel 0) is full-result position (1, 1): the crop is 1 row on top, 1 column on the left"
+has "$tmp/out" "1 of the kernel's 9 taps reaches it"
+run 0 overlap conv2d_transpose --input-shape 1,4,4,1 --kernel-size 2 --strides 2
+has "$tmp/out" "verdict: uniform: 1 tap on every output pixel away from the edges of x"
+run 1 run conv2d_transpose -x "$data/seed002_x.npy" -w "$data/seed002_w.npy" --strides 2 --padding SAME --filters 1
+has "$tmp/err" "tconv run: --filters 1, but the files give 4 output channels"
+run 0 overlap conv2d_transpose --input-shape 1,3,3,1 --kernel-size 1 --strides 3 --output-shape 1,9,9,1
+has "$tmp/out" "verdict: holes: the taps per pixel vary from 0 to 1 with a period of 3x3 pixels; some output pixels get no input at all"
+has "$tmp/out" "why: height: 1 tap (dilation 1) over stride 3 reaches the output rows 0 to 1 times; width: 1 tap (dilation 1) over stride 3 reaches the output columns 0 to 1 times. The kernel does not spread evenly over the stride: the checkerboard of Odena et al., \"Deconvolution and Checkerboard Artifacts\" (2016)."
 
 # numpy's own files, when Debian's python3-numpy is there (CI installs it)
 if /usr/bin/python3 -c 'import numpy' 2>/dev/null; then

@@ -25,12 +25,12 @@ check test_api 0 "$build/tests/test_api"
 check test_geometry 0 "$build/tests/test_geometry"
 check test_checkerboard 0 "$build/tests/test_checkerboard"
 check test_alloc 0 "$build/tests/test_alloc"
-check "tconv demo" 0 "$build/tconv" demo
-check "tconv run seed 003" 0 "$build/tconv" run conv2d_transpose -x "$here/data/seed003_x.npy" \
+check "tconv demo" 0 "$build/cli/tconv" demo
+check "tconv run seed 003" 0 "$build/cli/tconv" run conv2d_transpose -x "$here/data/seed003_x.npy" \
   -w "$here/data/seed003_w.npy" --strides 2 --padding VALID --output-shape 1,5,5,1 --explain 2,2
-check "tconv run, a malformed file" 1 "$build/tconv" run conv2d -x "$here/data/bad_truncated.npy" \
+check "tconv run, a malformed file" 1 "$build/cli/tconv" run conv2d -x "$here/data/bad_truncated.npy" \
   -w "$here/data/seed003_w.npy"
-check "tconv overlap --png" 0 "$build/tconv" overlap conv2d_transpose --input-shape 1,4,4,1 --kernel-size 3 \
+check "tconv overlap --png" 0 "$build/cli/tconv" overlap conv2d_transpose --input-shape 1,4,4,1 --kernel-size 3 \
   --strides 2 --padding SAME --png /tmp/valgrind.$$.png
 rm -f /tmp/valgrind.$$.log /tmp/valgrind.$$.png
 echo "valgrind: $pass passed, $fail failed"

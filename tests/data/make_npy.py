@@ -59,6 +59,9 @@ save("seed003_dx.npy", dx3.astype(np.float32))
 save("seed003_dw.npy", dw3.astype(np.float32))
 save("seed003_db.npy", np.array([dy3.sum()], np.float32))
 save("big_f8.npy", np.array([1.0, 1e300]))    # refused: 1e300 does not fit in float32
+# a bias that turns y[0, 0] = 67 negative (--explain shows the bias and the ReLU), and an empty batch
+save("seed003_b.npy", np.array([-1000], np.float32))
+save("seed003_x_empty.npy", np.zeros((0, 2, 2, 1), np.float32))
 
 # seed 002: ones (3,4,4,2) with a ones 3x3x4x2 filter, SAME, stride 2, output 8x8x4
 x2 = np.ones((3, 4, 4, 2), np.float32)
