@@ -33,23 +33,34 @@ be imported, unless TCONV_REQUIRE_TORCH=1 (then 1).
 import argparse
 import collections
 import ctypes as C
+import faulthandler
+import json
 import os
 import random
+import subprocess
 import sys
 import time
 import warnings
 
-try:
-    import numpy as np
-    import torch
-    import torch.nn.functional as F
-except Exception as e:  # ImportError, or a broken install (OSError from a missing shared object)
-    if os.environ.get("TCONV_REQUIRE_TORCH") == "1":
-        print("torch oracle: FAILED: cannot import torch/numpy (%s: %s) and TCONV_REQUIRE_TORCH=1" %
-              (type(e).__name__, e), file=sys.stderr)
-        sys.exit(1)
-    print("torch oracle: skipped: cannot import torch/numpy (%s: %s)" % (type(e).__name__, e))
-    sys.exit(77)
+np = torch = F = None   # imported by the worker process only (import_torch)
+
+
+def import_torch():
+    """numpy and torch, or exit 77 (meson's skip); 1 under TCONV_REQUIRE_TORCH=1."""
+    global np, torch, F
+    try:
+        import numpy
+        import torch as torch_
+        import torch.nn.functional as functional
+    except Exception as e:  # ImportError, or a broken install (OSError from a missing shared object)
+        if os.environ.get("TCONV_REQUIRE_TORCH") == "1":
+            print("torch oracle: FAILED: cannot import torch/numpy (%s: %s) and TCONV_REQUIRE_TORCH=1" %
+                  (type(e).__name__, e))
+            sys.exit(1)
+        print("torch oracle: skipped: cannot import torch/numpy (%s: %s)" % (type(e).__name__, e))
+        sys.exit(77)
+    np, torch, F = numpy, torch_, functional
+
 
 DEFAULT_SEED = 20261122
 DEFAULT_CASES = 2000
@@ -405,7 +416,7 @@ def make_params(cfg, **over):
 # ---------------------------------------------------------------------------------------------------------------
 # Buffers
 # ---------------------------------------------------------------------------------------------------------------
-GUARD = 32
+GUARD = 4096   # floats after every output (NaN, checked) and input (zeros): room for an index bug to show
 
 
 def fptr(a):
@@ -479,7 +490,7 @@ class Case:
                 if sel.any():
                     r = float(np.max(np.where(sel, ratio, 0)))
                     if r > self.stats[key][0]:
-                        self.stats[key] = (r, check)
+                        self.stats[key] = [r, check]
         if bad.any():
             j = int(np.argmax(np.where(bad, np.nan_to_num(err, nan=np.inf) - tol, -np.inf)))
             self.fail(check, "%d of %d elements differ; worst at %s%s: got %.9g, want %.12g, |err| %.3g > tol %.3g "
@@ -633,8 +644,9 @@ class Case:
                 opt = Options(num_threads=th, algorithm=algo, profile=C.pointer(prof), accumulate=0)
                 st = getattr(lib, "tconv_%s_ex" % opname)(C.byref(p), fptr(xbuf), fptr(wbuf), fptr(ba), y.ptr(), None,
                                                            0, C.byref(opt))
-            stats["forward calls"][(opname, name.split("[")[0] if algo is None else ALGO_NAMES[algo],
-                                    "OK" if st == OK else "UNSUPPORTED" if st == ERR_UNSUPPORTED else "error")] += 1
+            stats["forward calls"]["|".join((opname, name.split("[")[0] if algo is None else ALGO_NAMES[algo],
+                                             "OK" if st == OK else "UNSUPPORTED" if st == ERR_UNSUPPORTED
+                                             else "error"))] += 1
             if algo is not None and st == ERR_UNSUPPORTED:
                 if not np.all(np.isnan(y.buf)):
                     self.fail(name, "TCONV_ERR_UNSUPPORTED but the output was written")
@@ -701,8 +713,9 @@ class Case:
                     st = getattr(lib, base + "_ex")(C.byref(pg), *args(out.ptr()), None, 0, C.byref(opt))
                     check = "%s_%s/ex[%s,threads=%d%s]" % (opname, gname, ALGO_NAMES[algo], th,
                                                           ",accumulate" if acc else "")
-                    stats["gradient ex calls"][(gname, ALGO_NAMES[algo], "OK" if st == OK else
-                                                "UNSUPPORTED" if st == ERR_UNSUPPORTED else "error")] += 1
+                    stats["gradient ex calls"]["%s/%s|%s" % (gname, ALGO_NAMES[algo], "OK" if st == OK else
+                                                             "UNSUPPORTED" if st == ERR_UNSUPPORTED
+                                                             else "error")] += 1
                     if acc and st == OK:
                         stats["checks"]["accumulate=1 calls"] += 1
                 if algo is not None and st == ERR_UNSUPPORTED:
@@ -836,96 +849,216 @@ def coverage_key(cfg, geo):
     return keys
 
 
-def main():
+def parse_args():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("lib", help="path to libtconv.so")
     ap.add_argument("--cases", type=int, default=DEFAULT_CASES, help="random configurations (default %(default)s)")
-    ap.add_argument("--case", type=int, default=None, help="run only configuration I of this seed")
+    ap.add_argument("--case", type=int, default=None, help="run only configuration I of this seed (and the invalid "
+                    "configurations derived from it)")
     ap.add_argument("--seed", type=lambda s: int(s, 0), default=None, help="overrides TCONV_TEST_SEED")
+    ap.add_argument("--verbose", action="store_true", help="print each configuration before running it")
+    ap.add_argument("--worker", type=str, default=None, help=argparse.SUPPRESS)   # "first_case,first_invalid"
     args = ap.parse_args()
-    seed = args.seed
-    if seed is None:
+    if args.seed is None:
         env = os.environ.get("TCONV_TEST_SEED", "")
-        seed = int(env, 0) if env else DEFAULT_SEED
-    argv0 = os.path.relpath(os.path.abspath(sys.argv[0])) if not os.path.isabs(sys.argv[0]) else sys.argv[0]
+        args.seed = int(env, 0) if env else DEFAULT_SEED
+    args.argv0 = sys.argv[0] if os.path.isabs(sys.argv[0]) else os.path.relpath(os.path.abspath(sys.argv[0]))
+    args.indices = [args.case] if args.case is not None else list(range(args.cases))
+    return args
+
+
+def new_stats():
+    return {"passed": 0, "failed": 0, "random": 0, "invalid": 0, "cover": collections.Counter(),
+            "checks": collections.Counter(), "forward calls": collections.Counter(),
+            "gradient ex calls": collections.Counter(), "invalid calls": collections.Counter(),
+            "worst_ratio": [0.0, ""], "worst_ratio_K16": [0.0, ""]}
+
+
+def draw(seed, i):
+    return draw_config(random.Random("%d:%d" % (seed, i)), tr=i % 2 == 1)
+
+
+def invalid_jobs(args):
+    """The invalid configurations, in order: derived from every 15th random one (alternately conv2d and
+    conv2d_transpose), or from the one --case names."""
+    jobs = []
+    for i in args.indices:
+        if i % 15 == 0 or args.case is not None:
+            cfg, geo = draw(args.seed, i)
+            jobs += [(i, cfg, geo, v) for v in invalid_variants(cfg, geo)]
+    return jobs
+
+
+def report(failures, index):
+    shown = failures[:4]
+    for line in shown:
+        print(line)
+    if len(failures) > len(shown):
+        more = [f.split(" check=", 1)[1].split(":", 1)[0] for f in failures[len(shown):]]
+        print("     (case %d: %d more failed checks: %s)" % (index, len(more), "; ".join(more)))
+
+
+def worker(args):
+    """Runs the configurations from args.worker = "first_case,first_invalid" on; prints "@case I" / "@invalid J"
+    before each, its failure lines, "@result JSON" (its counts) after each, and "@end"."""
+    import_torch()
+    first_case, first_invalid = (int(v) for v in args.worker.split(","))
     try:
         lib = load(args.lib)
     except OSError as e:
-        print("torch oracle: cannot load %s: %s" % (args.lib, e))
-        print("torch oracle: 0 passed, 1 failed")
+        print("@fatal cannot load %s: %s" % (args.lib, e), flush=True)
         return 1
     torch.set_num_threads(1)
+    faulthandler.enable()   # a crash inside tconv prints the Python stack: which call
     warnings.filterwarnings("ignore", message=".*padding='same'.*")
-    print("torch oracle: seed %d (TCONV_TEST_SEED overrides), torch %s, numpy %s, %s" %
-          (seed, torch.__version__, np.__version__, args.lib))
-    sys.stdout.flush()
-    t0 = time.time()
-    stats = {"checks": collections.Counter(), "forward calls": collections.Counter(),
-             "gradient ex calls": collections.Counter(), "invalid calls": collections.Counter(),
-             "worst_ratio": (0.0, ""), "worst_ratio_K16": (0.0, "")}
-    cover = collections.Counter()
-    passed = failed = 0
-    indices = [args.case] if args.case is not None else range(args.cases)
-    invalid_pool = []
-    for i in indices:
-        rng = random.Random("%d:%d" % (seed, i))
-        cfg, geo = draw_config(rng, tr=i % 2 == 1)
-        case = Case(lib, seed, i, cfg, geo, stats, argv0, args.lib)
+    versions = "torch %s, numpy %s" % (torch.__version__, np.__version__)
+
+    def result(stats):
+        stats["versions"] = versions
+        print("@result " + json.dumps(stats, default=lambda c: dict(c)), flush=True)
+
+    for i in args.indices[args.indices.index(first_case):] if first_case in args.indices else []:
+        cfg, geo = draw(args.seed, i)
+        print("@case %d" % i, flush=True)
+        stats = new_stats()
+        if args.verbose:
+            print("case %d: %s size_mode=%s" % (i, describe(cfg), cfg["size_mode"]), flush=True)
+        case = Case(lib, args.seed, i, cfg, geo, stats, args.argv0, args.lib)
         try:
             case.run()
         except Exception as e:  # an oracle bug must not pass silently
             case.fail("exception", "%s: %s" % (type(e).__name__, e))
-        for k in coverage_key(cfg, geo):
-            cover[k] += 1
-        if case.failures:
-            failed += 1
-            shown = case.failures[:4]
-            for line in shown:
-                print(line)
-            if len(case.failures) > len(shown):
-                print("     (case %d: %d more failed checks)" % (i, len(case.failures) - len(shown)))
-        else:
-            passed += 1
-        if i % 15 == 0 or args.case is not None:   # alternates conv2d / conv2d_transpose
-            invalid_pool.append((i, cfg, geo))
-        sys.stdout.flush()
+        stats["random"] += 1
+        stats["cover"].update(coverage_key(cfg, geo))
+        stats["failed" if case.failures else "passed"] += 1
+        report(case.failures, i)
+        result(stats)
+    for j, (i, cfg, geo, (label, change, want_st, name)) in enumerate(invalid_jobs(args)):
+        if j < first_invalid:
+            continue
+        print("@invalid %d" % j, flush=True)
+        stats = new_stats()
+        fails = run_invalid(lib, args.seed, i, cfg, geo, label, change, want_st, name, stats, args.argv0, args.lib)
+        stats["invalid"] += 1
+        stats["cover"]["invalid:" + label] += 1
+        stats["failed" if fails else "passed"] += 1
+        report(fails, i)
+        result(stats)
+    print("@end", flush=True)
+    return 0
 
-    # invalid configurations, derived from every 15th valid one (--case I: from that one)
-    n_invalid = 0
-    for i, cfg, geo in invalid_pool:
-        for label, change, want_st, name in invalid_variants(cfg, geo):
-            fails = run_invalid(lib, seed, i, cfg, geo, label, change, want_st, name, stats, argv0, args.lib)
-            n_invalid += 1
-            cover["invalid:" + label] += 1
-            if fails:
-                failed += 1
-                for line in fails[:4]:
-                    print(line)
+
+def merge(total, part):
+    for k in ("passed", "failed", "random", "invalid"):
+        total[k] += part[k]
+    for k in ("cover", "checks", "forward calls", "gradient ex calls", "invalid calls"):
+        total[k].update(part[k])
+    for k in ("worst_ratio", "worst_ratio_K16"):
+        if part[k][0] > total[k][0]:
+            total[k] = part[k]
+    total["versions"] = part.get("versions", "")
+
+
+def main():
+    """The parent: runs the sweep in a worker process (python3 this-file --worker ...), so that a crash inside
+    tconv (a heap overflow, say) is reported as the failure of the configuration that was running, and the
+    sweep goes on in a new worker from the next one."""
+    args = parse_args()
+    if args.worker is not None:
+        return worker(args)
+    print("torch oracle: seed %d (TCONV_TEST_SEED overrides), %d configurations, %s" %
+          (args.seed, len(args.indices), args.lib), flush=True)
+    t0 = time.time()
+    total = new_stats()
+    n_invalid = len(invalid_jobs(args))
+    first_case, first_invalid = args.indices[0], 0
+    passthrough = [a for a in sys.argv[1:] if a != "--verbose"]
+    while True:
+        cmd = [sys.executable, os.path.abspath(__file__)] + passthrough + \
+              ["--seed", str(args.seed), "--worker", "%d,%d" % (first_case, first_invalid)]
+        if args.verbose:
+            cmd.append("--verbose")
+        child = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+        current, ended = None, False
+        for line in child.stdout:
+            if line.startswith("@case "):
+                current = ("case", int(line.split()[1]))
+            elif line.startswith("@invalid "):
+                current = ("invalid", int(line.split()[1]))
+            elif line.startswith("@result "):
+                merge(total, json.loads(line[len("@result "):]))
+                current = None
+            elif line.startswith("@end"):
+                ended = True
+            elif line.startswith("@fatal "):
+                print("torch oracle: " + line[len("@fatal "):].strip())
             else:
-                passed += 1
+                sys.stdout.write(line)
+                sys.stdout.flush()
+        rc = child.wait()
+        if rc == 0 and ended:
+            break
+        if current is None:   # no configuration running: the worker could not start (77: no torch)
+            if rc != 77:
+                print("torch oracle: the worker failed (exit status %d) outside any configuration" % rc)
+                print("torch oracle: %d passed, %d failed" % (total["passed"], total["failed"] + 1))
+            return 77 if rc == 77 else 1
+        # the worker died inside a configuration: that configuration failed; go on after it
+        what, k = current
+        if what == "case":
+            cfg, geo = draw(args.seed, k)
+            detail, index = "", k
+        else:
+            index, cfg, geo, v = invalid_jobs(args)[k]
+            cfg = dict(cfg, **v[1])
+            cfg["size_mode"] = "invalid: " + v[0]
+            detail = " (invalid configuration %d: %s)" % (k, v[0])
+        print("FAIL seed=%d case=%d check=crash: the process died (exit status %d%s) while running this "
+              "configuration%s | %s | size_mode=%s | rerun: TCONV_TEST_SEED=%d /usr/bin/python3 %s %s --case %d" %
+              (args.seed, index, rc, " = signal %d" % -rc if rc < 0 else "", detail, describe(cfg),
+               cfg["size_mode"], args.seed, args.argv0, args.lib, index), flush=True)
+        total["failed"] += 1
+        total["crashed"] = total.get("crashed", 0) + 1
+        if what == "case":
+            total["random"] += 1
+            total["cover"].update(coverage_key(cfg, geo))
+            pos = args.indices.index(k) + 1
+            if pos < len(args.indices):
+                first_case = args.indices[pos]
+            else:
+                first_case, first_invalid = -1, 0
+        else:
+            total["invalid"] += 1
+            first_case, first_invalid = -1, k + 1
+        if first_case == -1 and first_invalid >= n_invalid:
+            break
     elapsed = time.time() - t0
 
     # coverage summary
-    print("coverage (configurations; %d random + %d invalid, %.1f s):" % (len(indices), n_invalid, elapsed))
+    print("coverage (configurations: %d random + %d invalid; %s; %.1f s):" %
+          (total["random"], total["invalid"], total.get("versions", "?"), elapsed))
     groups = collections.OrderedDict()
-    for k in sorted(cover):
+    for k in sorted(total["cover"]):
         head, item = k.split(":", 1)
-        groups.setdefault(head, []).append("%s %d" % (item, cover[k]))
+        groups.setdefault(head, []).append("%s %d" % (item, total["cover"][k]))
     for head, items in groups.items():
         print("  %-18s %s" % (head, ", ".join(items)))
-    print("  %-18s %s" % ("checks", ", ".join("%s %d" % kv for kv in sorted(stats["checks"].items()))))
+    print("  %-18s %s" % ("checks", ", ".join("%s %d" % kv for kv in sorted(total["checks"].items()))))
     fw = collections.defaultdict(list)
-    for (op, algo, st), c in sorted(stats["forward calls"].items()):
+    for key, c in sorted(total["forward calls"].items()):
+        op, algo, st = key.split("|")
         fw[op].append("%s %s %d" % (algo, st, c))
     for op, items in fw.items():
         print("  %-18s %s" % ("calls " + op, ", ".join(items)))
-    print("  %-18s %s" % ("gradient _ex", ", ".join("%s/%s %s %d" % (g, a, s, c) for (g, a, s), c in
-                                                    sorted(stats["gradient ex calls"].items()))))
+    print("  %-18s %s" % ("gradient _ex", ", ".join("%s %d" % (k.replace("|", " "), c) for k, c in
+                                                    sorted(total["gradient ex calls"].items()))))
     for key, what in (("worst_ratio", "largest |err|"), ("worst_ratio_K16", "  ... with K >= 16")):
-        r, where = stats[key]
+        r, where = total[key]
         print("  %-18s %.3g of the tolerance (%s)" % (what, r, where))
-    print("torch oracle: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    if total.get("crashed"):
+        print("  %-18s %d configurations" % ("crashed", total["crashed"]))
+    print("torch oracle: %d passed, %d failed" % (total["passed"], total["failed"]))
+    return 1 if total["failed"] else 0
 
 
 if __name__ == "__main__":
