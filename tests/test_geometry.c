@@ -162,9 +162,9 @@ struct geo2_case {
 };
 
 static const struct geo2_case geo2_cases[] = {
-    /* h: ke 3, (11-3+2)/2 = 5.  w: ke 2*(2-1)+1 = 3, (7-3+3)/3 = 7/3 = 2. */
-    {"conv VALID 11x7 k3x2 s2x3 d1x2", false,
-     P(.in_h = 11, .in_w = 7, .kernel_h = 3, .kernel_w = 2, .stride_h = 2, .stride_w = 3, .dilation_w = 2), 5, 2, 0,
+    /* h: ke 3, (11-3+2)/2 = 5.  w: ke 2*(2-1)+1 = 3, (8-3+3)/3 = 8/3 = 2 (without the dilation: 9/3 = 3). */
+    {"conv VALID 11x8 k3x2 s2x3 d1x2", false,
+     P(.in_h = 11, .in_w = 8, .kernel_h = 3, .kernel_w = 2, .stride_h = 2, .stride_w = 3, .dilation_w = 2), 5, 2, 0,
      0, 0, 0, 5, 5, 2, 2},
     /* h: ceil(9/2) = 5, total 4*2+6-9 = 5 -> (5/2, 5-2) = (2, 3).  w: ceil(7/3) = 3, total 2*3+2-7 = 1 -> (0, 1). */
     {"conv SAME 9x7 k6x2 s2x3", false,
