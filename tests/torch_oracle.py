@@ -24,8 +24,10 @@ with each algorithm and sometimes accumulate = 1, and _reference). Then a set of
 status and leave the output buffer untouched.
 
 Seed: TCONV_TEST_SEED (default 20261122, the C tests' default), or --seed. Each configuration draws from
-its own generator seeded by (seed, index), so `--case I` reruns configuration I alone; every failure line
-prints the seed, the index and every parameter.
+its own generator seeded by (seed, index), so `--case I` reruns configuration I alone (and the invalid
+configurations derived from it); every failure line prints the seed, the index, every parameter and that
+command. The sweep runs in a worker process (this script with --worker): if tconv crashes it, the running
+configuration is reported as failed and a new worker goes on with the next one.
 Output: one line per failed check, a coverage summary, and the last line `torch oracle: N passed, M failed`
 (N, M count configurations). Exit 0 if all pass, 1 otherwise, 77 (meson's skip) if torch or numpy cannot
 be imported, unless TCONV_REQUIRE_TORCH=1 (then 1).
@@ -520,7 +522,7 @@ class Case:
                       ("conv2d_transpose" if cfg["tr"] else "conv2d", ", ".join(diff)))
         if cfg["tr"]:
             # every output size of the admissible range, and one past each end, per axis
-            for a, other in (("h", "w"), ("w", "h")):
+            for a in "hw":
                 lo, hi = self.geo["out_%s_min" % a], self.geo["out_%s_max" % a]
                 for o in range(max(lo - 1, 1), hi + 2):
                     c2 = dict(cfg)
@@ -978,7 +980,11 @@ def main():
               ["--seed", str(args.seed), "--worker", "%d,%d" % (first_case, first_invalid)]
         if args.verbose:
             cmd.append("--verbose")
-        child = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+        # OpenMP threads that sleep instead of spinning between regions: the 2-thread calls otherwise crawl
+        # (5x here) when other jobs share the cores. Results do not depend on it.
+        env = dict(os.environ)
+        env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        child = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env)
         current, ended = None, False
         for line in child.stdout:
             if line.startswith("@case "):
