@@ -142,6 +142,126 @@ START_TEST(geometry_table)
 }
 END_TEST
 
+/*
+ * Non-square rows: h and w differ in every input that matters (in, kernel, stride, dilation, pads, output
+ * size) and in every expected value where the formulas allow, so a mix-up of the two axes (or of
+ * pad_bottom and pad_right) fails a row. Each expected value is worked out by hand in the comment:
+ *   conv (TensorFlow GetWindowedOutputSize):  ke = d*(k-1)+1;  VALID/EXPLICIT out = (in + pb + pa - ke + s) / s
+ *     (C division);  SAME/SAME_LOWER out = ceil(in/s), total = max((out-1)*s + ke - in, 0),
+ *     SAME pb = total/2 (TF, ONNX SAME_UPPER), SAME_LOWER pb = total - total/2 (ONNX), pa = total - pb.
+ *   transposed: F = (in-1)*s + ke;  SAME* range [(in-1)*s+1, in*s], default in*s, total = max(F - out, 0),
+ *     pb as for conv;  VALID range [F, F+s-1], default in*s + max(ke-s, 0) (Keras), pb = 0;
+ *     EXPLICIT (PyTorch/ONNX) lo = F - pb - pa, range [lo, lo + max(s,d) - 1], out = lo + output_padding;
+ *     the reported after-pad is F - pb - out (< 0: trailing bias-only positions).
+ */
+struct geo2_case {
+    const char *name;
+    bool tr;
+    struct tconv_params p;
+    int64_t out_h, out_w, pad_top, pad_bottom, pad_left, pad_right, h_min, h_max, w_min, w_max;
+};
+
+static const struct geo2_case geo2_cases[] = {
+    /* h: ke 3, (11-3+2)/2 = 5.  w: ke 2*(2-1)+1 = 3, (8-3+3)/3 = 8/3 = 2 (without the dilation: 9/3 = 3). */
+    {"conv VALID 11x8 k3x2 s2x3 d1x2", false,
+     P(.in_h = 11, .in_w = 8, .kernel_h = 3, .kernel_w = 2, .stride_h = 2, .stride_w = 3, .dilation_w = 2), 5, 2, 0,
+     0, 0, 0, 5, 5, 2, 2},
+    /* h: ceil(9/2) = 5, total 4*2+6-9 = 5 -> (5/2, 5-2) = (2, 3).  w: ceil(7/3) = 3, total 2*3+2-7 = 1 -> (0, 1). */
+    {"conv SAME 9x7 k6x2 s2x3", false,
+     P(.in_h = 9, .in_w = 7, .kernel_h = 6, .kernel_w = 2, .stride_h = 2, .stride_w = 3, .padding = TCONV_PADDING_SAME),
+     5, 3, 2, 3, 0, 1, 5, 5, 3, 3},
+    /* as above, SAME_LOWER: h total 5 -> (5-5/2, 5/2) = (3, 2).  w total 1 -> (1, 0). */
+    {"conv SAME_LOWER 9x7 k6x2 s2x3", false,
+     P(.in_h = 9, .in_w = 7, .kernel_h = 6, .kernel_w = 2, .stride_h = 2, .stride_w = 3,
+       .padding = TCONV_PADDING_SAME_LOWER),
+     5, 3, 3, 2, 1, 0, 5, 5, 3, 3},
+    /* h: ke 2*2+1 = 5, ceil(8/1) = 8, total 7+5-8 = 4 -> (2, 2).  w: ke 3, ceil(6/2) = 3, total 2*2+3-6 = 1 -> (0, 1). */
+    {"conv SAME 8x6 k3 s1x2 d2x1", false,
+     P(.in_h = 8, .in_w = 6, .stride_w = 2, .dilation_h = 2, .padding = TCONV_PADDING_SAME), 8, 3, 2, 2, 0, 1, 8, 8, 3,
+     3},
+    /* h: ke 2*2+1 = 5, (7+1+3-5+2)/2 = 4.  w: ke 4, (10+2+0-4+3)/3 = 11/3 = 3.  Pads as given. */
+    {"conv EXPLICIT 7x10 k3x4 s2x3 d2x1 pads (1,3,2,0)", false,
+     P(.in_h = 7, .in_w = 10, .kernel_w = 4, .stride_h = 2, .stride_w = 3, .dilation_h = 2,
+       .padding = TCONV_PADDING_EXPLICIT, .pad_top = 1, .pad_bottom = 3, .pad_left = 2, .pad_right = 0),
+     4, 3, 1, 3, 2, 0, 4, 4, 3, 3},
+    /* TF's check of a given size. h: ke 3*1+1 = 4, (6-4+1)/1 = 3.  w: ke 5, (11-5+2)/2 = 4. */
+    {"conv VALID 6x11 k2x5 s1x2 d3x1, out 3x4 given", false,
+     P(.in_h = 6, .in_w = 11, .kernel_h = 2, .kernel_w = 5, .stride_w = 2, .dilation_h = 3, .out_h = 3, .out_w = 4), 3,
+     4, 0, 0, 0, 0, 3, 3, 4, 4},
+    /* h: F = 2*2+5 = 9, range [2*2+1, 3*2] = [5, 6], default 6, total 9-6 = 3 -> pb 1, after 9-1-6 = 2.
+       w: F = 3*3+2 = 11, range [3*3+1, 4*3] = [10, 12], default 12, total max(11-12, 0) = 0 -> pb 0, after 11-12 = -1. */
+    {"transposed SAME 3x4 k5x2 s2x3 (Keras/TF default in*s)", true,
+     P(.in_h = 3, .in_w = 4, .kernel_h = 5, .kernel_w = 2, .stride_h = 2, .stride_w = 3, .padding = TCONV_PADDING_SAME),
+     6, 12, 1, 2, 0, -1, 5, 6, 10, 12},
+    /* as above, SAME_LOWER: h total 3 -> pb 3-3/2 = 2, after 9-2-6 = 1.  w total 0 -> pb 0, after -1. */
+    {"transposed SAME_LOWER 3x4 k5x2 s2x3", true,
+     P(.in_h = 3, .in_w = 4, .kernel_h = 5, .kernel_w = 2, .stride_h = 2, .stride_w = 3,
+       .padding = TCONV_PADDING_SAME_LOWER),
+     6, 12, 2, 1, 0, -1, 5, 6, 10, 12},
+    /* TF output_shape 5x10: h total 9-5 = 4 -> pb 2, after 9-2-5 = 2.  w total 11-10 = 1 -> pb 0, after 11-0-10 = 1. */
+    {"transposed SAME 3x4 k5x2 s2x3, output_shape 5x10", true,
+     P(.in_h = 3, .in_w = 4, .kernel_h = 5, .kernel_w = 2, .stride_h = 2, .stride_w = 3, .padding = TCONV_PADDING_SAME,
+       .out_h = 5, .out_w = 10),
+     5, 10, 2, 2, 0, 1, 5, 6, 10, 12},
+    /* h: ke 2*2+1 = 5, F = 3*2+5 = 11, Keras 4*2+max(5-2, 0) = 11, range [11, 12], after 0.
+       w: ke 2, F = 2*3+2 = 8, Keras 3*3+max(2-3, 0) = 9, range [8, 10], after 8-9 = -1. */
+    {"transposed VALID 4x3 k3x2 s2x3 d2x1 (Keras default)", true,
+     P(.in_h = 4, .in_w = 3, .kernel_w = 2, .stride_h = 2, .stride_w = 3, .dilation_h = 2), 11, 9, 0, 0, 0, -1, 11, 12,
+     8, 10},
+    /* TF output_shape 12x8 of the row above: after h 11-0-12 = -1, w 8-0-8 = 0. */
+    {"transposed VALID 4x3 k3x2 s2x3 d2x1, output_shape 12x8", true,
+     P(.in_h = 4, .in_w = 3, .kernel_w = 2, .stride_h = 2, .stride_w = 3, .dilation_h = 2, .out_h = 12, .out_w = 8),
+     12, 8, 0, -1, 0, 0, 11, 12, 8, 10},
+    /* PyTorch padding/output_padding, asymmetric (ONNX pads).
+       h: ke 3, F = 4*2+3 = 11, lo 11-1-2 = 8, max(s,d) 2 -> [8, 9], out 8+1 = 9, after 11-1-9 = 1.
+       w: ke 2*3+1 = 7, F = 3*3+7 = 16, lo 16-3-0 = 13, max(s,d) 3 -> [13, 15], out 13+2 = 15, after 16-3-15 = -2. */
+    {"transposed EXPLICIT 5x4 k3x4 s2x3 d1x2 pads (1,2,3,0) output_padding 1x2", true,
+     P(.in_h = 5, .in_w = 4, .kernel_w = 4, .stride_h = 2, .stride_w = 3, .dilation_w = 2,
+       .padding = TCONV_PADDING_EXPLICIT, .pad_top = 1, .pad_bottom = 2, .pad_left = 3, .pad_right = 0,
+       .output_padding_h = 1, .output_padding_w = 2),
+     9, 15, 1, 1, 3, -2, 8, 9, 13, 15},
+    /* TF explicit paddings + output_shape 8x14 of the row above: after h 11-1-8 = 2, w 16-3-14 = -1. */
+    {"transposed EXPLICIT 5x4 k3x4 s2x3 d1x2 pads (1,2,3,0), output_shape 8x14", true,
+     P(.in_h = 5, .in_w = 4, .kernel_w = 4, .stride_h = 2, .stride_w = 3, .dilation_w = 2,
+       .padding = TCONV_PADDING_EXPLICIT, .pad_top = 1, .pad_bottom = 2, .pad_left = 3, .pad_right = 0, .out_h = 8,
+       .out_w = 14),
+     8, 14, 1, 2, 3, -1, 8, 9, 13, 15},
+    /* PyTorch's rule output_padding < max(stride, dilation), here from the dilation on h.
+       h: ke 3*1+1 = 4, F = 1*1+4 = 5, [5, 5+3-1 = 7], out 5+2 = 7, after -2.
+       w: ke 3, F = 2*2+3 = 7, [7, 7+2-1 = 8], out 7+1 = 8, after -1. */
+    {"transposed EXPLICIT 2x3 k2x3 s1x2 d3x1 output_padding 2x1", true,
+     P(.in_h = 2, .in_w = 3, .kernel_h = 2, .stride_w = 2, .dilation_h = 3, .padding = TCONV_PADDING_EXPLICIT,
+       .output_padding_h = 2, .output_padding_w = 1),
+     7, 8, 0, -2, 0, -1, 5, 7, 7, 8},
+    /* output_padding and out both given, agreeing (ONNX output_shape with output_padding).
+       h: ke 2, F = 2*3+2 = 8, lo 8-0-1 = 7, [7, 9], out 7+2 = 9, after 8-0-9 = -1.
+       w: ke 3, F = 1*2+3 = 5, lo 5-2-1 = 2, [2, 3], out 2+1 = 3, after 5-2-3 = 0. */
+    {"transposed EXPLICIT 3x2 k2x3 s3x2 pads (0,1,2,1) output_padding 2x1 and out 9x3", true,
+     P(.in_h = 3, .in_w = 2, .kernel_h = 2, .stride_h = 3, .stride_w = 2, .padding = TCONV_PADDING_EXPLICIT,
+       .pad_bottom = 1, .pad_left = 2, .pad_right = 1, .output_padding_h = 2, .output_padding_w = 1, .out_h = 9,
+       .out_w = 3),
+     9, 3, 0, -1, 2, 0, 7, 9, 2, 3},
+};
+
+START_TEST(geometry_non_square)
+{
+    const struct geo2_case *c = &geo2_cases[_i];
+    struct tconv_geometry g;
+    memset(&g, 0x55, sizeof g);
+    enum tconv_status st = c->tr ? tconv_conv2d_transpose_geometry(&c->p, &g) : tconv_conv2d_geometry(&c->p, &g);
+    ck_assert_msg(st == TCONV_OK, "%s: status %d: %s", c->name, st, tconv_last_error());
+    const int64_t got[10] = {g.out_h,      g.out_w,     g.pad_top,   g.pad_bottom, g.pad_left,
+                             g.pad_right,  g.out_h_min, g.out_h_max, g.out_w_min,  g.out_w_max};
+    const int64_t want[10] = {c->out_h,    c->out_w,   c->pad_top, c->pad_bottom, c->pad_left,
+                              c->pad_right, c->h_min,  c->h_max,   c->w_min,      c->w_max};
+    static const char *const names[10] = {"out_h",     "out_w",     "pad_top",   "pad_bottom", "pad_left",
+                                          "pad_right", "out_h_min", "out_h_max", "out_w_min",  "out_w_max"};
+    for (int i = 0; i < 10; i++)
+        ck_assert_msg(got[i] == want[i], "%s: %s = %lld, want %lld", c->name, names[i], (long long)got[i],
+                      (long long)want[i]);
+}
+END_TEST
+
 /* Every size in the reported range is accepted, and one past either end is rejected. */
 START_TEST(transpose_range_is_exact)
 {
@@ -332,6 +452,7 @@ int main(void)
     TCase *tc = tcase_create("geometry");
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, geometry_table, 0, (int)(sizeof geo_cases / sizeof *geo_cases));
+    tcase_add_loop_test(tc, geometry_non_square, 0, (int)(sizeof geo2_cases / sizeof *geo2_cases));
     tcase_add_test(tc, transpose_range_is_exact);
     tcase_add_loop_test(tc, bad_parameters, 0, (int)(sizeof bad_cases / sizeof *bad_cases));
     tcase_add_test(tc, null_pointers);
