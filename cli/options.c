@@ -26,7 +26,7 @@ static const struct option shared_table[] = {CLI_SHARED_OPTIONS, {NULL, 0, NULL,
 /* Deepest bracket nesting of a list: TensorFlow's [[0,0],[t,b],[l,r],[0,0]] needs 2. */
 #define LIST_MAX_DEPTH 4
 
-static void vreport(const char *cmd, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void vreport(const char *cmd, const char *fmt, va_list ap)
 {
     fprintf(stderr, "tconv%s%s: ", cmd ? " " : "", cmd ? cmd : "");
     vfprintf(stderr, fmt, ap);

@@ -44,29 +44,47 @@ int main(int argc, char **argv)
     static float noise[N * S * S], tmp[N * S * S], x[N * S * S];
     const float box[9] = {1.f / 9, 1.f / 9, 1.f / 9, 1.f / 9, 1.f / 9, 1.f / 9, 1.f / 9, 1.f / 9, 1.f / 9};
     struct tconv_params blur = TCONV_PARAMS_INIT;
-    blur.batch = N, blur.in_h = S, blur.in_w = S, blur.in_channels = 1, blur.out_channels = 1;
-    blur.kernel_h = blur.kernel_w = 3, blur.padding = TCONV_PADDING_SAME;
+    blur.batch = N;
+    blur.in_h = S;
+    blur.in_w = S;
+    blur.in_channels = 1;
+    blur.out_channels = 1;
+    blur.kernel_h = blur.kernel_w = 3;
+    blur.padding = TCONV_PADDING_SAME;
     for (int i = 0; i < N * S * S; i++) noise[i] = uniform(&seed);
     CHECK(tconv_conv2d(&blur, noise, box, NULL, tmp));
     CHECK(tconv_conv2d(&blur, tmp, box, NULL, x));
 
     /* layer 1: conv2d 3x3 s2 SAME, 1 -> C, ReLU fused in the forward pass */
     struct tconv_params p1 = TCONV_PARAMS_INIT;
-    p1.batch = N, p1.in_h = S, p1.in_w = S, p1.in_channels = 1, p1.out_channels = C;
-    p1.kernel_h = p1.kernel_w = 3, p1.stride_h = p1.stride_w = 2, p1.padding = TCONV_PADDING_SAME;
+    p1.batch = N;
+    p1.in_h = S;
+    p1.in_w = S;
+    p1.in_channels = 1;
+    p1.out_channels = C;
+    p1.kernel_h = p1.kernel_w = 3;
+    p1.stride_h = p1.stride_w = 2;
+    p1.padding = TCONV_PADDING_SAME;
     struct tconv_params p1_relu = p1;
     p1_relu.activation = TCONV_ACTIVATION_RELU;
     /* layer 2: conv2d_transpose 4x4 s2, padding 1 (PyTorch's / DCGAN's upsampling), C -> 1 */
     struct tconv_params p2 = TCONV_PARAMS_INIT;
-    p2.batch = N, p2.in_h = S / 2, p2.in_w = S / 2, p2.in_channels = C, p2.out_channels = 1;
-    p2.kernel_h = p2.kernel_w = 4, p2.stride_h = p2.stride_w = 2, p2.padding = TCONV_PADDING_EXPLICIT;
+    p2.batch = N;
+    p2.in_h = S / 2;
+    p2.in_w = S / 2;
+    p2.in_channels = C;
+    p2.out_channels = 1;
+    p2.kernel_h = p2.kernel_w = 4;
+    p2.stride_h = p2.stride_w = 2;
+    p2.padding = TCONV_PADDING_EXPLICIT;
     p2.pad_top = p2.pad_bottom = p2.pad_left = p2.pad_right = 1;
 
     static float w1[9 * C], b1[C], w2[16 * C], b2[1], h[N * 8 * 8 * C], y[N * S * S];
     static float dy[N * S * S], dh[N * 8 * 8 * C], dw1[9 * C], db1[C], dw2[16 * C], db2[1];
     for (int i = 0; i < 9 * C; i++) w1[i] = uniform(&seed) * sqrtf(2.0f / 9.0f); /* He-style scale */
     for (int i = 0; i < 16 * C; i++) w2[i] = uniform(&seed) * sqrtf(1.0f / (4.0f * C));
-    memset(b1, 0, sizeof b1), memset(b2, 0, sizeof b2);
+    memset(b1, 0, sizeof b1);
+    memset(b2, 0, sizeof b2);
 
     double first = 0, last = 0;
     for (int step = 0; step <= steps; step++) {

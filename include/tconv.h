@@ -267,12 +267,12 @@ enum tconv_algorithm {
  * nothing was computed). Resize-convolution's composed filter counts as pack, its upsampling as im2col.
  */
 struct tconv_profile {
-    double total;    /**< wall clock of the call */
-    double pack;     /**< filter packing (layout change, sub-pixel rearrangement) */
-    double im2col;   /**< im2col / column gathering */
-    double gemm;     /**< cblas_sgemm */
-    double col2im;   /**< col2im, depth-to-space, or the direct depthwise loops */
-    double epilogue; /**< bias + activation when not fused into the phase before */
+    double total;                   /**< wall clock of the call */
+    double pack;                    /**< filter packing (layout change, sub-pixel rearrangement) */
+    double im2col;                  /**< im2col / column gathering */
+    double gemm;                    /**< cblas_sgemm */
+    double col2im;                  /**< col2im, depth-to-space, or the direct depthwise loops */
+    double epilogue;                /**< bias + activation when not fused into the phase before */
     enum tconv_algorithm algorithm; /**< the algorithm that ran; TCONV_ALGORITHM_NONE if nothing was computed */
     int threads;                    /**< the threads that ran: the OpenMP team tconv actually got, which can be
                                          fewer than num_threads (OMP_THREAD_LIMIT, OMP_DYNAMIC, a call from inside a
@@ -489,14 +489,14 @@ TCONV_API enum tconv_status tconv_resize_conv2d(const struct tconv_params *p, in
  * or the conv over the upsampled tensor). The workspace holds the composed filter or the upsampled
  * tensor and that convolution's own.
  */
-TCONV_API enum tconv_status tconv_resize_conv2d_ex(const struct tconv_params *p, int64_t scale,
-                                                   enum tconv_resize mode, const float *x, const float *filter,
-                                                   const float *bias, float *y, void *workspace,
-                                                   size_t workspace_bytes, const struct tconv_options *opt);
+TCONV_API enum tconv_status tconv_resize_conv2d_ex(const struct tconv_params *p, int64_t scale, enum tconv_resize mode,
+                                                   const float *x, const float *filter, const float *bias, float *y,
+                                                   void *workspace, size_t workspace_bytes,
+                                                   const struct tconv_options *opt);
 /** Bytes of workspace tconv_resize_conv2d_ex needs for these arguments (opt may be NULL). */
 TCONV_API enum tconv_status tconv_resize_conv2d_workspace_size(const struct tconv_params *p, int64_t scale,
-                                                               enum tconv_resize mode,
-                                                               const struct tconv_options *opt, size_t *bytes);
+                                                               enum tconv_resize mode, const struct tconv_options *opt,
+                                                               size_t *bytes);
 /** The naive two steps (build the upsampled tensor, then tconv_conv2d_reference): the test oracle. */
 TCONV_API enum tconv_status tconv_resize_conv2d_reference(const struct tconv_params *p, int64_t scale,
                                                           enum tconv_resize mode, const float *x, const float *filter,

@@ -317,14 +317,13 @@ static enum tconv_status reference(const struct request *rq)
     const bool empty = forward(rq)          ? c.x_elems == 0 || u->y_elems == 0
                        : rq->what == FILTER ? u->x_elems == 0 || u->y_elems == 0
                                             : u->y_elems == 0;
-    if (empty) {
+    if (out.elems == 0 || empty) {
         nothing_to_compute(rq, &c, &out);
         return TCONV_OK;
     }
     switch (rq->what) {
     case FORWARD: return tconv__reference_run(rq->fn, &c.user, rq->a, rq->b, rq->bias, rq->out);
-    case RESIZE:
-        return tconv__reference_resize(rq->fn, &c.user, rq->scale, rq->mode, rq->a, rq->b, rq->bias, rq->out);
+    case RESIZE: return tconv__reference_resize(rq->fn, &c.user, rq->scale, rq->mode, rq->a, rq->b, rq->bias, rq->out);
     case DATA: return tconv__reference_grad(rq->fn, &c.user, TCONV__GRAD_DATA, rq->a, rq->b, rq->out);
     case FILTER: return tconv__reference_grad(rq->fn, &c.user, TCONV__GRAD_FILTER, rq->a, rq->b, rq->out);
     case BIAS:

@@ -74,7 +74,8 @@ void tconv__im2col_nhwc(const struct tconv__problem *pr, const float *x, int64_t
                 /* ox whose ix = ox*s + kx*d - pb lies in [0, in_w), clipped to the segment */
                 int64_t lo, hi;
                 tconv__tap_range(w, kx, &lo, &hi);
-                lo = tconv__min(tconv__max(lo, ox0), ox0 + n), hi = tconv__max(tconv__min(hi, ox0 + n), lo);
+                lo = tconv__min(tconv__max(lo, ox0), ox0 + n);
+                hi = tconv__max(tconv__min(hi, ox0 + n), lo);
                 zero_rows(dst, width, lo - ox0, run);
                 if (hi > lo) /* (else the source address would lie outside x) */
                     copy_rows(dst + (lo - ox0) * width, width,

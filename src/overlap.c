@@ -21,13 +21,17 @@ static struct lattice lattice_make(int64_t s, int64_t d)
     int64_t a = s, b = d;
     while (b) {
         const int64_t r = a % b;
-        a = b, b = r;
+        a = b;
+        b = r;
     }
     struct lattice L = {a, s / a, d / a, 0};
     i128 r0 = L.d, r1 = L.s % L.d, t0 = 0, t1 = 1; /* extended Euclid: t0 * s = r0 (mod d) */
     while (r1) {
         const i128 q = r0 / r1, r2 = r0 - q * r1, t2 = t0 - q * t1;
-        r0 = r1, r1 = r2, t0 = t1, t1 = t2;
+        r0 = r1;
+        r1 = r2;
+        t0 = t1;
+        t1 = t2;
     }
     L.inv = (int64_t)(((t0 % L.d) + L.d) % L.d); /* r0 == 1: s and d are coprime now */
     return L;

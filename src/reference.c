@@ -222,10 +222,10 @@ enum tconv_status tconv__reference_resize(const char *fn, const struct tconv__pr
                                           const float *bias, float *y)
 {
     const int64_t uh = conv->in_h, uw = conv->in_w, ih = uh / scale, iw = uw / scale;
-    const int64_t rows_bytes = uh * iw; /* doubles of one channel upsampled along h only */
+    const int64_t half_n = uh * iw; /* doubles of one channel upsampled along h only */
     float *up = tconv__alloc((size_t)conv->x_elems * sizeof(float));
     double *col = tconv__alloc((size_t)tconv__max(ih, 1) * sizeof(double));
-    double *half = tconv__alloc((size_t)tconv__max(rows_bytes, 1) * sizeof(double));
+    double *half = tconv__alloc((size_t)tconv__max(half_n, 1) * sizeof(double));
     if (!up || !col || !half) {
         tconv__free(up);
         tconv__free(col);

@@ -97,7 +97,10 @@ START_TEST(every_allocation_can_fail)
 {
     const struct entry *e = &entries[_i];
     struct rng r = rng_make(test_seed(), 77);
-    fill_dyadic(&r, x, CAP), fill_dyadic(&r, w, CAP), fill_dyadic(&r, b, 64), fill_dyadic(&r, dy, CAP);
+    fill_dyadic(&r, x, CAP);
+    fill_dyadic(&r, w, CAP);
+    fill_dyadic(&r, b, 64);
+    fill_dyadic(&r, dy, CAP);
     fill_uniform(&r, before, CAP);
     /* a clean run: how many allocations the call makes */
     tconv__fi_arm(0);

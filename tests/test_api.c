@@ -128,13 +128,16 @@ START_TEST(success_writes_exactly_y)
             const int64_t nx = p.batch * p.in_h * p.in_w * p.in_channels, nf = filter_elems(&p);
             const int64_t ny = p.batch * g.out_h * g.out_w * p.out_channels;
             float *x = malloc(nx * 4), *f = malloc(nf * 4), *y = guarded_alloc(ny);
-            fill_uniform(&r, x, nx), fill_uniform(&r, f, nf);
+            fill_uniform(&r, x, nx);
+            fill_uniform(&r, f, nf);
             for (int64_t i = 0; i < ny; i++) y[i] = NAN;
             ck_assert_int_eq(ops[k].fn(&p, x, f, NULL, y), TCONV_OK);
             for (int64_t i = 0; i < ny; i++)
                 ck_assert_msg(!isnan(y[i]) && y[i] >= 0, "%s: y[%lld] not written", ops[k].name, (long long)i);
             ck_assert_msg(guards_intact(y, ny), "%s wrote outside y", ops[k].name);
-            free(x), free(f), guarded_free(y);
+            free(x);
+            free(f);
+            guarded_free(y);
         }
 }
 END_TEST
@@ -255,15 +258,24 @@ START_TEST(concurrent_calls)
                   .kernel_h = 3 + i % 2, .kernel_w = 3 + i % 2);
         if (i == K_RESIZE) j->p.stride_h = j->p.stride_w = 1;
         struct tconv_params big = j->p; /* resize: the conv runs on the upsampled size */
-        if (i == K_RESIZE) big.in_h *= 2, big.in_w *= 2;
+        if (i == K_RESIZE) {
+            big.in_h *= 2;
+            big.in_w *= 2;
+        }
         struct tconv_geometry g;
         ck_assert_int_eq((tr ? tconv_conv2d_transpose_geometry : tconv_conv2d_geometry)(&big, &g), TCONV_OK);
         const int64_t nx = j->p.batch * j->p.in_h * j->p.in_w * 8, nf = filter_elems(&j->p);
         const int64_t ny = j->p.batch * g.out_h * g.out_w * 6;
         j->nout = i == K_DATA || i == K_TR_DATA ? nx : i == K_FILTER ? nf : i == K_BIAS ? 6 : ny;
-        j->x = malloc(nx * 4), j->f = malloc(nf * 4), j->b = malloc(6 * 4), j->dy = malloc(ny * 4);
+        j->x = malloc(nx * 4);
+        j->f = malloc(nf * 4);
+        j->b = malloc(6 * 4);
+        j->dy = malloc(ny * 4);
         j->alone = malloc(j->nout * 4);
-        fill_uniform(&r, j->x, nx), fill_uniform(&r, j->f, nf), fill_uniform(&r, j->b, 6), fill_uniform(&r, j->dy, ny);
+        fill_uniform(&r, j->x, nx);
+        fill_uniform(&r, j->f, nf);
+        fill_uniform(&r, j->b, 6);
+        fill_uniform(&r, j->dy, ny);
         if (i == K_TR_EX) {
             struct tconv_options o = TCONV_OPTIONS_INIT;
             o.num_threads = 2;
@@ -278,7 +290,12 @@ START_TEST(concurrent_calls)
     for (int i = 0; i < NKINDS; i++) {
         ck_assert_msg(!jobs[i].failed, "thread %d (%s) differed from the call made alone at iteration %d", i,
                       kind_names[i], jobs[i].failed);
-        free(jobs[i].x), free(jobs[i].f), free(jobs[i].b), free(jobs[i].dy), free(jobs[i].alone), free(jobs[i].ws);
+        free(jobs[i].x);
+        free(jobs[i].f);
+        free(jobs[i].b);
+        free(jobs[i].dy);
+        free(jobs[i].alone);
+        free(jobs[i].ws);
     }
 }
 END_TEST
@@ -320,7 +337,9 @@ START_TEST(caller_workspace)
         const int64_t ny = p.batch * g.out_h * g.out_w * p.out_channels;
         float *x = malloc(nx * 4), *f = malloc(nf * 4), *bias = malloc(6 * 4), *y0 = malloc(ny * 4);
         float *y = guarded_alloc(ny);
-        fill_uniform(&r, x, nx), fill_uniform(&r, f, nf), fill_uniform(&r, bias, 6);
+        fill_uniform(&r, x, nx);
+        fill_uniform(&r, f, nf);
+        fill_uniform(&r, bias, 6);
         op_fn plain = tr ? tconv_conv2d_transpose : tconv_conv2d;
         ck_assert_int_eq(plain(&p, x, f, bias, y0), TCONV_OK);
         size_t need;
@@ -351,7 +370,12 @@ START_TEST(caller_workspace)
         ck_assert_int_eq(ex(&p, x, f, bias, y, ws, 16, NULL), TCONV_ERR_INVALID_ARGUMENT);
         ck_assert_msg(strstr(tconv_last_error(), "workspace_bytes = 16 is too small"), "%s", tconv_last_error());
         for (int64_t j = 0; j < ny; j++) ck_assert(y[j] == 7.0f);
-        free(ws), free(x), free(f), free(bias), free(y0), guarded_free(y);
+        free(ws);
+        free(x);
+        free(f);
+        free(bias);
+        free(y0);
+        guarded_free(y);
     }
 }
 END_TEST
@@ -432,7 +456,8 @@ START_TEST(profile_and_names)
     struct tconv_profile prof;
     memset(&prof, 0, sizeof prof);
     struct tconv_options o = TCONV_OPTIONS_INIT;
-    o.profile = &prof, o.num_threads = 2;
+    o.profile = &prof;
+    o.num_threads = 2;
     ck_assert_int_eq(tconv_conv2d_transpose_ex(&p, x, f, NULL, y, NULL, 0, &o), TCONV_OK);
     ck_assert_int_eq(prof.algorithm, TCONV_ALGORITHM_DIRECT); /* depthwise: AUTO takes the direct loops */
     ck_assert(prof.threads >= 1 && prof.threads <= 2 && prof.total > 0);
@@ -491,7 +516,10 @@ START_TEST(fuzz_regressions)
     struct rng r = rng_make(test_seed(), 900 + (uint64_t)_i);
     float *x = malloc((nx + 1) * 4), *w = malloc((nf + 1) * 4), *b = malloc(p->out_channels * 4);
     float *dy = malloc((ny + 1) * 4), *out = malloc(cap * 4), *ref = malloc(cap * 4);
-    fill_dyadic(&r, x, nx), fill_dyadic(&r, w, nf), fill_dyadic(&r, b, p->out_channels), fill_dyadic(&r, dy, ny);
+    fill_dyadic(&r, x, nx);
+    fill_dyadic(&r, w, nf);
+    fill_dyadic(&r, b, p->out_channels);
+    fill_dyadic(&r, dy, ny);
     for (int kind = 0; kind < 4; kind++) { /* forward, data, filter and bias gradients of this op */
         const int op = fc->tr ? (kind ? 4 + kind : 1) : (kind ? 1 + kind : 0);
         size_t bytes = 1;
@@ -529,7 +557,12 @@ START_TEST(fuzz_regressions)
             ck_assert_msg(out[i] == ref[i], "%s: op %d: [%lld] = %g, reference %g", fc->name, op, (long long)i, out[i],
                           ref[i]);
     }
-    free(x), free(w), free(b), free(dy), free(out), free(ref);
+    free(x);
+    free(w);
+    free(b);
+    free(dy);
+    free(out);
+    free(ref);
 }
 END_TEST
 

@@ -113,7 +113,10 @@ START_TEST(finite_differences)
     struct rng r = rng_make(test_seed(), 100 + (uint64_t)_i);
     float *x = malloc(z.nx * 4), *w = malloc(z.nf * 4), *b = malloc(z.nb * 4), *v = malloc(z.ny * 4);
     float *y = malloc(z.ny * 4), *dx = malloc(z.nx * 4), *dw = malloc(z.nf * 4), *db = malloc(z.nb * 4);
-    fill_dyadic(&r, x, z.nx), fill_dyadic(&r, w, z.nf), fill_dyadic(&r, b, z.nb), fill_dyadic(&r, v, z.ny);
+    fill_dyadic(&r, x, z.nx);
+    fill_dyadic(&r, w, z.nf);
+    fill_dyadic(&r, b, z.nb);
+    fill_dyadic(&r, v, z.ny);
     const float h = 0.5f;
     for (int ref = 0; ref < 2; ref++) {
         ck_assert_int_eq((ref ? G[tr].data_ref : G[tr].data)(p, v, w, dx), TCONV_OK);
@@ -137,7 +140,14 @@ START_TEST(finite_differences)
                               ref ? "reference" : "fast", sets[s].name, (long long)i, sets[s].grad[i], fd);
             }
     }
-    free(x), free(w), free(b), free(v), free(y), free(dx), free(dw), free(db);
+    free(x);
+    free(w);
+    free(b);
+    free(v);
+    free(y);
+    free(dx);
+    free(dw);
+    free(db);
 }
 END_TEST
 
@@ -166,16 +176,23 @@ static struct gcase make_case(uint64_t seed, int i)
             p->groups = p->in_channels = p->out_channels = rng_int(&r, 2, 5);
         } else {
             p->groups = kind == 3 ? 3 : kind == 2 ? 2 : 1;
-            p->in_channels = p->groups * rng_int(&r, 1, 4), p->out_channels = p->groups * rng_int(&r, 1, 4);
+            p->in_channels = p->groups * rng_int(&r, 1, 4);
+            p->out_channels = p->groups * rng_int(&r, 1, 4);
         }
-        p->kernel_h = rng_int(&r, 1, 5), p->kernel_w = rng_int(&r, 1, 5);
-        p->stride_h = rng_int(&r, 1, 3), p->stride_w = rng_int(&r, 1, 3);
-        p->dilation_h = rng_int(&r, 0, 2) ? 1 : 2, p->dilation_w = rng_int(&r, 0, 2) ? 1 : 2;
+        p->kernel_h = rng_int(&r, 1, 5);
+        p->kernel_w = rng_int(&r, 1, 5);
+        p->stride_h = rng_int(&r, 1, 3);
+        p->stride_w = rng_int(&r, 1, 3);
+        p->dilation_h = rng_int(&r, 0, 2) ? 1 : 2;
+        p->dilation_w = rng_int(&r, 0, 2) ? 1 : 2;
         p->batch = rng_int(&r, 1, 3);
-        p->in_h = rng_int(&r, 1, c.tr ? 7 : 12), p->in_w = rng_int(&r, 1, c.tr ? 7 : 12);
+        p->in_h = rng_int(&r, 1, c.tr ? 7 : 12);
+        p->in_w = rng_int(&r, 1, c.tr ? 7 : 12);
         if (p->padding == TCONV_PADDING_EXPLICIT) {
-            p->pad_top = rng_int(&r, 0, 2), p->pad_bottom = rng_int(&r, 0, 2);
-            p->pad_left = rng_int(&r, 0, 2), p->pad_right = rng_int(&r, 0, 2);
+            p->pad_top = rng_int(&r, 0, 2);
+            p->pad_bottom = rng_int(&r, 0, 2);
+            p->pad_left = rng_int(&r, 0, 2);
+            p->pad_right = rng_int(&r, 0, 2);
         }
         struct tconv_geometry g;
         if (geometry(c.tr, p, &g) != TCONV_OK) continue;
@@ -208,7 +225,9 @@ static bool check_grad_case(const struct gcase *c, uint64_t stream, char *msg, s
     float *outs[2] = {guarded_alloc(z.nx), guarded_alloc(z.nf)}, *ref = malloc((z.nx + z.nf + z.nb) * 4);
     float *out;
     void (*fill)(struct rng *, float *, int64_t) = c->dyadic ? fill_dyadic : fill_uniform;
-    fill(&r, x, z.nx), fill(&r, w, z.nf), fill(&r, dy, z.ny);
+    fill(&r, x, z.nx);
+    fill(&r, w, z.nf);
+    fill(&r, dy, z.ny);
     char cs[512], what[96];
     case_str(cs, sizeof cs, tr, p);
     bool ok = true;
@@ -255,7 +274,12 @@ static bool check_grad_case(const struct gcase *c, uint64_t stream, char *msg, s
         }
         free(out);
     }
-    free(x), free(w), free(dy), guarded_free(outs[0]), guarded_free(outs[1]), free(ref);
+    free(x);
+    free(w);
+    free(dy);
+    guarded_free(outs[0]);
+    guarded_free(outs[1]);
+    free(ref);
     return ok;
 }
 
@@ -275,9 +299,12 @@ START_TEST(sweep_coverage)
     int tr = 0, layouts[2] = {0}, pads[4] = {0}, dw = 0, dil = 0, groups = 0;
     for (int i = 0; i < GRAD_CASES; i++) {
         struct gcase c = make_case(test_seed(), i);
-        tr += c.tr, layouts[c.p.layout]++, pads[c.p.padding]++;
+        tr += c.tr;
+        layouts[c.p.layout]++;
+        pads[c.p.padding]++;
         dw += c.p.groups > 1 && c.p.groups == c.p.in_channels && c.p.groups == c.p.out_channels;
-        dil += c.p.dilation_h > 1 || c.p.dilation_w > 1, groups += c.p.groups > 1;
+        dil += c.p.dilation_h > 1 || c.p.dilation_w > 1;
+        groups += c.p.groups > 1;
     }
     ck_assert_int_ge(GRAD_CASES, 300);
     ck_assert_int_ge(tr, 150);
@@ -302,7 +329,9 @@ START_TEST(adjoint_identities)
         struct rng r = rng_make(test_seed(), 40000 + (uint64_t)i);
         float *x = malloc(z.nx * 4 + 4), *w = malloc(z.nf * 4), *dy = malloc(z.ny * 4), *y = malloc(z.ny * 4);
         float *dx = malloc(z.nx * 4 + 4), *dw = malloc(z.nf * 4);
-        fill_dyadic(&r, x, z.nx), fill_dyadic(&r, w, z.nf), fill_dyadic(&r, dy, z.ny);
+        fill_dyadic(&r, x, z.nx);
+        fill_dyadic(&r, w, z.nf);
+        fill_dyadic(&r, dy, z.ny);
         ck_assert_int_eq(G[tr].fwd(p, x, w, NULL, y), TCONV_OK);
         ck_assert_int_eq(G[tr].data(p, dy, w, dx), TCONV_OK);
         ck_assert_int_eq(G[tr].filter(p, x, dy, dw), TCONV_OK);
@@ -311,7 +340,12 @@ START_TEST(adjoint_identities)
         case_str(cs, sizeof cs, tr, p);
         ck_assert_msg(a == bx, "%s: <op(x), dy> = %.17g, <x, backward_data(dy)> = %.17g", cs, a, bx);
         ck_assert_msg(a == bw, "%s: <op(x; W), dy> = %.17g, <W, backward_filter(x, dy)> = %.17g", cs, a, bw);
-        free(x), free(w), free(dy), free(y), free(dx), free(dw);
+        free(x);
+        free(w);
+        free(dy);
+        free(y);
+        free(dx);
+        free(dw);
     }
 }
 END_TEST
@@ -325,8 +359,12 @@ static struct tconv_params transpose_of(const struct tconv_params *p)
     struct tconv_geometry g;
     ck_assert_int_eq(tconv_conv2d_geometry(p, &g), TCONV_OK);
     struct tconv_params t = *p;
-    t.in_h = g.out_h, t.in_w = g.out_w, t.out_h = p->in_h, t.out_w = p->in_w;
-    t.in_channels = p->out_channels, t.out_channels = p->in_channels;
+    t.in_h = g.out_h;
+    t.in_w = g.out_w;
+    t.out_h = p->in_h;
+    t.out_w = p->in_w;
+    t.in_channels = p->out_channels;
+    t.out_channels = p->in_channels;
     t.filter_layout = swap_io(p->filter_layout);
     return t;
 }
@@ -344,7 +382,9 @@ START_TEST(shared_paths_bitwise)
         struct rng r = rng_make(test_seed(), 50000 + (uint64_t)i);
         float *x = malloc(z.nx * 4 + 4), *w = malloc(z.nf * 4), *dy = malloc(z.ny * 4);
         float *a = malloc((z.nx + z.ny + z.nf) * 4), *b = malloc((z.nx + z.ny + z.nf) * 4);
-        fill_uniform(&r, x, z.nx), fill_uniform(&r, w, z.nf), fill_uniform(&r, dy, z.ny);
+        fill_uniform(&r, x, z.nx);
+        fill_uniform(&r, w, z.nf);
+        fill_uniform(&r, dy, z.ny);
         char cs[512];
         case_str(cs, sizeof cs, false, p);
         /* conv2d's data gradient is conv2d_transpose of dy */
@@ -359,7 +399,11 @@ START_TEST(shared_paths_bitwise)
         ck_assert_int_eq(tconv_conv2d_backward_filter(p, x, dy, a), TCONV_OK);
         ck_assert_int_eq(tconv_conv2d_transpose_backward_filter(&t, dy, x, b), TCONV_OK);
         ck_assert_msg(memcmp(a, b, z.nf * 4) == 0, "%s: the filter gradients differ", cs);
-        free(x), free(w), free(dy), free(a), free(b);
+        free(x);
+        free(w);
+        free(dy);
+        free(a);
+        free(b);
         tested++;
     }
 }
@@ -375,7 +419,9 @@ START_TEST(accumulate)
         struct rng r = rng_make(test_seed(), 60 + (uint64_t)k);
         float *x = malloc(z.nx * 4), *w = malloc(z.nf * 4), *dy = malloc(z.ny * 4), *g0 = malloc(z.nx * 4 + z.nf * 4);
         float *acc = malloc(z.nx * 4 + z.nf * 4);
-        fill_dyadic(&r, x, z.nx), fill_dyadic(&r, w, z.nf), fill_dyadic(&r, dy, z.ny);
+        fill_dyadic(&r, x, z.nx);
+        fill_dyadic(&r, w, z.nf);
+        fill_dyadic(&r, dy, z.ny);
         struct tconv_options o = TCONV_OPTIONS_INIT;
         o.accumulate = 1;
         for (int f = 0; f < 2; f++)
@@ -402,7 +448,11 @@ START_TEST(accumulate)
                                 : tconv_conv2d_backward_bias_ex)(&c->p, dy, db, NULL, 0, &o),
                          TCONV_OK);
         for (int i = 0; i < z.nb; i++) ck_assert(db[i] == 1.0f + db0[i]);
-        free(x), free(w), free(dy), free(g0), free(acc);
+        free(x);
+        free(w);
+        free(dy);
+        free(g0);
+        free(acc);
     }
 }
 END_TEST
@@ -415,7 +465,10 @@ START_TEST(empty_problems)
     ck_assert_int_eq(tconv_conv2d_geometry(&p, &g), TCONV_OK);
     ck_assert_int_eq(g.out_h, 0);
     float x[2 * 2 * 4 * 2], dx[2 * 2 * 4 * 2], dw[4 * 2 * 2 * 3], db[3];
-    for (int i = 0; i < 32; i++) x[i] = 1.0f, dx[i] = 5.0f;
+    for (int i = 0; i < 32; i++) {
+        x[i] = 1.0f;
+        dx[i] = 5.0f;
+    }
     for (int i = 0; i < 48; i++) dw[i] = 5.0f;
     ck_assert_int_eq(tconv_conv2d_backward_data(&p, NULL, NULL, dx), TCONV_OK);
     ck_assert_int_eq(tconv_conv2d_backward_filter(&p, x, NULL, dw), TCONV_OK);
@@ -466,7 +519,10 @@ START_TEST(bad_input)
 {
     const struct bad *c = &bads[_i];
     static float a[4096], b[4096], out[4096];
-    for (int i = 0; i < 4096; i++) a[i] = b[i] = 1.0f, out[i] = 9.0f;
+    for (int i = 0; i < 4096; i++) {
+        a[i] = b[i] = 1.0f;
+        out[i] = 9.0f;
+    }
     const float *in1 = c->null_arg == 1 ? NULL : a, *in2 = c->null_arg == 2 ? NULL : b;
     float *o = c->null_arg == 3 ? NULL : out;
     for (int ref = 0; ref < 2; ref++) {
@@ -512,7 +568,8 @@ START_TEST(options_and_queries)
     const struct sizes z = sizes_of(false, &p);
     struct rng r = rng_make(test_seed(), 77);
     float *x = malloc(z.nx * 4), *dy = malloc(z.ny * 4), *d1 = malloc(z.nf * 4), *d2 = malloc(z.nf * 4);
-    fill_uniform(&r, x, z.nx), fill_uniform(&r, dy, z.ny);
+    fill_uniform(&r, x, z.nx);
+    fill_uniform(&r, dy, z.ny);
     ck_assert_int_eq(tconv_conv2d_backward_filter(&p, x, dy, d1), TCONV_OK);
     o = (struct tconv_options)TCONV_OPTIONS_INIT;
     ck_assert_int_eq(tconv_workspace_size(TCONV_OP_CONV2D_BACKWARD_FILTER, &p, &o, &bytes), TCONV_OK);
@@ -520,7 +577,11 @@ START_TEST(options_and_queries)
     ck_assert_int_eq(tconv_conv2d_backward_filter_ex(&p, x, dy, d2, ws, bytes, &o), TCONV_OK);
     ck_assert(memcmp(d1, d2, z.nf * 4) == 0);
     ck_assert_int_eq(tconv_conv2d_backward_filter_ex(&p, x, dy, d2, ws, 8, &o), TCONV_ERR_INVALID_ARGUMENT);
-    free(ws), free(x), free(dy), free(d1), free(d2);
+    free(ws);
+    free(x);
+    free(dy);
+    free(d1);
+    free(d2);
 }
 END_TEST
 
@@ -542,7 +603,8 @@ START_TEST(filter_grad_blocks)
         const struct sizes z = sizes_of(c->tr, &c->p);
         struct rng r = rng_make(test_seed(), 95 + (uint64_t)k);
         float *x = malloc(z.nx * 4), *dy = malloc(z.ny * 4), *ref = malloc(z.nf * 4), *dw = guarded_alloc(z.nf);
-        fill_dyadic(&r, x, z.nx), fill_dyadic(&r, dy, z.ny);
+        fill_dyadic(&r, x, z.nx);
+        fill_dyadic(&r, dy, z.ny);
         ck_assert_int_eq(G[c->tr].filter_ref(&c->p, x, dy, ref), TCONV_OK);
         struct tconv__problem user, pr;
         ck_assert_int_eq(tconv__resolve("t", &c->p, c->tr, &user, NULL), TCONV_OK);
@@ -564,7 +626,10 @@ START_TEST(filter_grad_blocks)
                               (long long)blocks[b][0], (long long)blocks[b][1], (long long)blocks[b][2],
                               (long long)blocks[b][3], threads, (long long)bad);
             }
-        free(x), free(dy), free(ref), guarded_free(dw);
+        free(x);
+        free(dy);
+        free(ref);
+        guarded_free(dw);
     }
 }
 END_TEST

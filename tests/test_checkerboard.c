@@ -47,7 +47,8 @@ static void check_map(const struct tconv_params *pp)
     for (int64_t i = 0; i < g.out_h * g.out_w; i++)
         ck_assert_msg(c[i] == want[i], "%s: [%lld] = %d, want %d", case_str(cs, sizeof cs, true, &p), (long long)i,
                       c[i], want[i]);
-    free(c), free(want);
+    free(c);
+    free(want);
 }
 
 START_TEST(overlap_brute_force)
@@ -59,9 +60,12 @@ START_TEST(overlap_brute_force)
                                   .kernel_w = rng_int(&r, 1, 12), .stride_h = rng_int(&r, 1, 4),
                                   .stride_w = rng_int(&r, 1, 4), .dilation_h = rng_int(&r, 1, 2),
                                   .dilation_w = rng_int(&r, 1, 2), .padding = (enum tconv_padding)rng_int(&r, 0, 3));
-        if (p.padding == TCONV_PADDING_EXPLICIT)
-            p.pad_top = rng_int(&r, 0, 12), p.pad_bottom = rng_int(&r, 0, 12), p.pad_left = rng_int(&r, 0, 12),
+        if (p.padding == TCONV_PADDING_EXPLICIT) {
+            p.pad_top = rng_int(&r, 0, 12);
+            p.pad_bottom = rng_int(&r, 0, 12);
+            p.pad_left = rng_int(&r, 0, 12);
             p.pad_right = rng_int(&r, 0, 12);
+        }
         struct tconv_geometry g;
         if (tconv_conv2d_transpose_geometry(&p, &g) != TCONV_OK) continue; /* a crop beyond the result */
         cropped += p.in_h * g.out_h < p.kernel_h || p.in_w * g.out_w < p.kernel_w;
@@ -170,8 +174,10 @@ START_TEST(bilinear_upsampling)
                                 rows_clamp[iy] = interp(plane + iy * w, w, s, ox, true);
                             }
                             float rz[5], rc[5];
-                            for (int64_t iy = 0; iy < h; iy++)
-                                rz[iy] = (float)rows_zero[iy], rc[iy] = (float)rows_clamp[iy];
+                            for (int64_t iy = 0; iy < h; iy++) {
+                                rz[iy] = (float)rows_zero[iy];
+                                rc[iy] = (float)rows_clamp[iy];
+                            }
                             const double zero = interp(rz, h, s, oy, false), clamped = interp(rc, h, s, oy, true);
                             const float v = lay ? y[(ch * s * h + oy) * s * w + ox] : y[(oy * s * w + ox) * c + ch];
                             ck_assert_msg(fabs(v - zero) <= 1e-5, "s %lld: (%lld,%lld) = %g, bilinear with zeros %g",
@@ -218,21 +224,32 @@ START_TEST(resize_sweep)
     for (int it = 0; it < 300; it++) {
         struct tconv_params p = TCONV_PARAMS_INIT;
         const int64_t g = rng_int(&r, 1, 2);
-        p.batch = rng_int(&r, 1, 2), p.in_h = rng_int(&r, 1, 6), p.in_w = rng_int(&r, 1, 6);
-        p.in_channels = g * rng_int(&r, 1, 3), p.out_channels = g * rng_int(&r, 1, 3), p.groups = g;
-        p.kernel_h = rng_int(&r, 1, 4), p.kernel_w = rng_int(&r, 1, 4);
+        p.batch = rng_int(&r, 1, 2);
+        p.in_h = rng_int(&r, 1, 6);
+        p.in_w = rng_int(&r, 1, 6);
+        p.in_channels = g * rng_int(&r, 1, 3);
+        p.out_channels = g * rng_int(&r, 1, 3);
+        p.groups = g;
+        p.kernel_h = rng_int(&r, 1, 4);
+        p.kernel_w = rng_int(&r, 1, 4);
         p.stride_h = p.stride_w = rng_int(&r, 0, 3) ? 1 : 2;
-        p.dilation_h = rng_int(&r, 1, 2), p.dilation_w = rng_int(&r, 1, 2);
+        p.dilation_h = rng_int(&r, 1, 2);
+        p.dilation_w = rng_int(&r, 1, 2);
         p.padding = (enum tconv_padding)rng_int(&r, 0, 3);
-        if (p.padding == TCONV_PADDING_EXPLICIT)
-            p.pad_top = rng_int(&r, 0, 3), p.pad_bottom = rng_int(&r, 0, 3), p.pad_left = rng_int(&r, 0, 3),
+        if (p.padding == TCONV_PADDING_EXPLICIT) {
+            p.pad_top = rng_int(&r, 0, 3);
+            p.pad_bottom = rng_int(&r, 0, 3);
+            p.pad_left = rng_int(&r, 0, 3);
             p.pad_right = rng_int(&r, 0, 3);
-        p.layout = (enum tconv_layout)rng_int(&r, 0, 1), p.filter_layout = (enum tconv_filter_layout)rng_int(&r, 0, 4);
+        }
+        p.layout = (enum tconv_layout)rng_int(&r, 0, 1);
+        p.filter_layout = (enum tconv_filter_layout)rng_int(&r, 0, 4);
         p.activation = (enum tconv_activation)rng_int(&r, 0, 1);
         const int64_t s = rng_int(&r, 1, 3);
         const enum tconv_resize mode = (enum tconv_resize)rng_int(&r, 0, 1);
         struct tconv_params pu = p;
-        pu.in_h *= s, pu.in_w *= s;
+        pu.in_h *= s;
+        pu.in_w *= s;
         struct tconv_geometry geo;
         if (tconv_conv2d_geometry(&pu, &geo) != TCONV_OK || geo.out_h * geo.out_w == 0) continue;
         composed += mode == TCONV_RESIZE_NEAREST && p.stride_h == 1;
@@ -252,7 +269,11 @@ START_TEST(resize_sweep)
         ck_assert_msg(bad < 0 && guards_intact(y, ny), "%s, %s x%lld: y[%lld] = %g, two steps %g",
                       case_str(cs, sizeof cs, false, &p), mode ? "bilinear" : "nearest", (long long)s, (long long)bad,
                       bad < 0 ? 0 : y[bad], bad < 0 ? 0 : ref[bad]);
-        free(x), free(f), free(b), free(ref), guarded_free(y);
+        free(x);
+        free(f);
+        free(b);
+        free(ref);
+        guarded_free(y);
     }
     ck_assert_int_ge(composed, 60); /* the composed-kernel path ran often */
 }

@@ -164,8 +164,8 @@ struct geo2_case {
 static const struct geo2_case geo2_cases[] = {
     /* h: ke 3, (11-3+2)/2 = 5.  w: ke 2*(2-1)+1 = 3, (8-3+3)/3 = 8/3 = 2 (without the dilation: 9/3 = 3). */
     {"conv VALID 11x8 k3x2 s2x3 d1x2", false,
-     P(.in_h = 11, .in_w = 8, .kernel_h = 3, .kernel_w = 2, .stride_h = 2, .stride_w = 3, .dilation_w = 2), 5, 2, 0,
-     0, 0, 0, 5, 5, 2, 2},
+     P(.in_h = 11, .in_w = 8, .kernel_h = 3, .kernel_w = 2, .stride_h = 2, .stride_w = 3, .dilation_w = 2), 5, 2, 0, 0,
+     0, 0, 5, 5, 2, 2},
     /* h: ceil(9/2) = 5, total 4*2+6-9 = 5 -> (5/2, 5-2) = (2, 3).  w: ceil(7/3) = 3, total 2*3+2-7 = 1 -> (0, 1). */
     {"conv SAME 9x7 k6x2 s2x3", false,
      P(.in_h = 9, .in_w = 7, .kernel_h = 6, .kernel_w = 2, .stride_h = 2, .stride_w = 3, .padding = TCONV_PADDING_SAME),
@@ -175,7 +175,8 @@ static const struct geo2_case geo2_cases[] = {
      P(.in_h = 9, .in_w = 7, .kernel_h = 6, .kernel_w = 2, .stride_h = 2, .stride_w = 3,
        .padding = TCONV_PADDING_SAME_LOWER),
      5, 3, 3, 2, 1, 0, 5, 5, 3, 3},
-    /* h: ke 2*2+1 = 5, ceil(8/1) = 8, total 7+5-8 = 4 -> (2, 2).  w: ke 3, ceil(6/2) = 3, total 2*2+3-6 = 1 -> (0, 1). */
+    /* h: ke 2*2+1 = 5, ceil(8/1) = 8, total 7+5-8 = 4 -> (2, 2).  w: ke 3, ceil(6/2) = 3, total 2*2+3-6 = 1 -> (0, 1).
+     */
     {"conv SAME 8x6 k3 s1x2 d2x1", false,
      P(.in_h = 8, .in_w = 6, .stride_w = 2, .dilation_h = 2, .padding = TCONV_PADDING_SAME), 8, 3, 2, 2, 0, 1, 8, 8, 3,
      3},
@@ -189,7 +190,8 @@ static const struct geo2_case geo2_cases[] = {
      P(.in_h = 6, .in_w = 11, .kernel_h = 2, .kernel_w = 5, .stride_w = 2, .dilation_h = 3, .out_h = 3, .out_w = 4), 3,
      4, 0, 0, 0, 0, 3, 3, 4, 4},
     /* h: F = 2*2+5 = 9, range [2*2+1, 3*2] = [5, 6], default 6, total 9-6 = 3 -> pb 1, after 9-1-6 = 2.
-       w: F = 3*3+2 = 11, range [3*3+1, 4*3] = [10, 12], default 12, total max(11-12, 0) = 0 -> pb 0, after 11-12 = -1. */
+       w: F = 3*3+2 = 11, range [3*3+1, 4*3] = [10, 12], default 12, total max(11-12, 0) = 0 -> pb 0, after 11-12 = -1.
+     */
     {"transposed SAME 3x4 k5x2 s2x3 (Keras/TF default in*s)", true,
      P(.in_h = 3, .in_w = 4, .kernel_h = 5, .kernel_w = 2, .stride_h = 2, .stride_w = 3, .padding = TCONV_PADDING_SAME),
      6, 12, 1, 2, 0, -1, 5, 6, 10, 12},
@@ -210,8 +212,8 @@ static const struct geo2_case geo2_cases[] = {
      8, 10},
     /* TF output_shape 12x8 of the row above: after h 11-0-12 = -1, w 8-0-8 = 0. */
     {"transposed VALID 4x3 k3x2 s2x3 d2x1, output_shape 12x8", true,
-     P(.in_h = 4, .in_w = 3, .kernel_w = 2, .stride_h = 2, .stride_w = 3, .dilation_h = 2, .out_h = 12, .out_w = 8),
-     12, 8, 0, -1, 0, 0, 11, 12, 8, 10},
+     P(.in_h = 4, .in_w = 3, .kernel_w = 2, .stride_h = 2, .stride_w = 3, .dilation_h = 2, .out_h = 12, .out_w = 8), 12,
+     8, 0, -1, 0, 0, 11, 12, 8, 10},
     /* PyTorch padding/output_padding, asymmetric (ONNX pads).
        h: ke 3, F = 4*2+3 = 11, lo 11-1-2 = 8, max(s,d) 2 -> [8, 9], out 8+1 = 9, after 11-1-9 = 1.
        w: ke 2*3+1 = 7, F = 3*3+7 = 16, lo 16-3-0 = 13, max(s,d) 3 -> [13, 15], out 13+2 = 15, after 16-3-15 = -2. */
@@ -250,10 +252,10 @@ START_TEST(geometry_non_square)
     memset(&g, 0x55, sizeof g);
     enum tconv_status st = c->tr ? tconv_conv2d_transpose_geometry(&c->p, &g) : tconv_conv2d_geometry(&c->p, &g);
     ck_assert_msg(st == TCONV_OK, "%s: status %d: %s", c->name, st, tconv_last_error());
-    const int64_t got[10] = {g.out_h,      g.out_w,     g.pad_top,   g.pad_bottom, g.pad_left,
-                             g.pad_right,  g.out_h_min, g.out_h_max, g.out_w_min,  g.out_w_max};
-    const int64_t want[10] = {c->out_h,    c->out_w,   c->pad_top, c->pad_bottom, c->pad_left,
-                              c->pad_right, c->h_min,  c->h_max,   c->w_min,      c->w_max};
+    const int64_t got[10] = {g.out_h,     g.out_w,     g.pad_top,   g.pad_bottom, g.pad_left,
+                             g.pad_right, g.out_h_min, g.out_h_max, g.out_w_min,  g.out_w_max};
+    const int64_t want[10] = {c->out_h,     c->out_w, c->pad_top, c->pad_bottom, c->pad_left,
+                              c->pad_right, c->h_min, c->h_max,   c->w_min,      c->w_max};
     static const char *const names[10] = {"out_h",     "out_w",     "pad_top",   "pad_bottom", "pad_left",
                                           "pad_right", "out_h_min", "out_h_max", "out_w_min",  "out_w_max"};
     for (int i = 0; i < 10; i++)
@@ -272,8 +274,10 @@ START_TEST(transpose_range_is_exact)
                                   .stride_w = rng_int(&r, 1, 4), .dilation_h = rng_int(&r, 1, 3),
                                   .dilation_w = rng_int(&r, 1, 3), .padding = (enum tconv_padding)rng_int(&r, 0, 3));
         if (p.padding == TCONV_PADDING_EXPLICIT) {
-            p.pad_top = rng_int(&r, 0, 2), p.pad_bottom = rng_int(&r, 0, 2);
-            p.pad_left = rng_int(&r, 0, 2), p.pad_right = rng_int(&r, 0, 2);
+            p.pad_top = rng_int(&r, 0, 2);
+            p.pad_bottom = rng_int(&r, 0, 2);
+            p.pad_left = rng_int(&r, 0, 2);
+            p.pad_right = rng_int(&r, 0, 2);
         }
         struct tconv_geometry g, g2;
         char buf[512];
@@ -296,7 +300,9 @@ START_TEST(transpose_range_is_exact)
             /* TensorFlow's definition: a conv2d of the output size with the same parameters gives back in_h
                (VALID/SAME; EXPLICIT up to the dilation slack of the output_padding rule) */
             struct tconv_params c = p;
-            c.in_h = o, c.in_w = g2.out_w, c.output_padding_h = c.output_padding_w = 0;
+            c.in_h = o;
+            c.in_w = g2.out_w;
+            c.output_padding_h = c.output_padding_w = 0;
             struct tconv_geometry gc;
             ck_assert_int_eq(tconv_conv2d_geometry(&c, &gc), TCONV_OK);
             if (p.padding != TCONV_PADDING_EXPLICIT || o - g.out_h_min < p.stride_h)

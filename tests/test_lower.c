@@ -111,7 +111,10 @@ START_TEST(im2col_nchw_tiles_and_groups)
 {
     /* 2 channels, groups 2: group 1 reads channel 1 (= 10 + channel 0) */
     float x[18];
-    for (int i = 0; i < 9; i++) x[i] = (float)(i + 1), x[9 + i] = (float)(i + 11);
+    for (int i = 0; i < 9; i++) {
+        x[i] = (float)(i + 1);
+        x[9 + i] = (float)(i + 11);
+    }
     struct tconv__problem pr = mk(false, PV(.layout = TCONV_NCHW, .in_channels = 2, .out_channels = 2, .groups = 2));
     float col[4 * 4];
     /* pixels [1, 4) of group 1: rows are taps (ky,kx), width 3 */

@@ -33,8 +33,17 @@ static enum tconv_status geometry(bool tr, const struct tconv_params *p, struct 
 START_TEST(seeds_fast_path)
 {
     struct tconv_params p = TCONV_PARAMS_INIT;
-    p.batch = 1, p.in_h = 2, p.in_w = 2, p.in_channels = 1, p.out_channels = 1, p.kernel_h = 3, p.kernel_w = 3;
-    p.stride_h = 2, p.stride_w = 2, p.out_h = 5, p.out_w = 5;
+    p.batch = 1;
+    p.in_h = 2;
+    p.in_w = 2;
+    p.in_channels = 1;
+    p.out_channels = 1;
+    p.kernel_h = 3;
+    p.kernel_w = 3;
+    p.stride_h = 2;
+    p.stride_w = 2;
+    p.out_h = 5;
+    p.out_w = 5;
     float y[3 * 8 * 8 * 4];
     for (int nchw = 0; nchw < 2; nchw++) { /* one channel: both layouts hold the same bytes */
         p.layout = nchw ? TCONV_NCHW : TCONV_NHWC;
@@ -44,8 +53,18 @@ START_TEST(seeds_fast_path)
 
     /* seed 002: ones, SAME, 3 images of 4x4x2 -> 8x8x4 */
     p = (struct tconv_params)TCONV_PARAMS_INIT;
-    p.batch = 3, p.in_h = 4, p.in_w = 4, p.in_channels = 2, p.out_channels = 4, p.kernel_h = 3, p.kernel_w = 3;
-    p.stride_h = 2, p.stride_w = 2, p.padding = TCONV_PADDING_SAME, p.out_h = 8, p.out_w = 8;
+    p.batch = 3;
+    p.in_h = 4;
+    p.in_w = 4;
+    p.in_channels = 2;
+    p.out_channels = 4;
+    p.kernel_h = 3;
+    p.kernel_w = 3;
+    p.stride_h = 2;
+    p.stride_w = 2;
+    p.padding = TCONV_PADDING_SAME;
+    p.out_h = 8;
+    p.out_w = 8;
     float x[3 * 4 * 4 * 2], f[3 * 3 * 4 * 2];
     for (int i = 0; i < 96; i++) x[i] = 1;
     for (int i = 0; i < 72; i++) f[i] = 1;
@@ -56,13 +75,20 @@ START_TEST(seeds_fast_path)
     float x0[16], d[32], back[16];
     for (int i = 0; i < 16; i++) x0[i] = (float)seed000_x[i];
     p = (struct tconv_params)TCONV_PARAMS_INIT;
-    p.batch = 1, p.in_h = 4, p.in_w = 4, p.in_channels = 1, p.out_channels = 2, p.kernel_h = 1, p.kernel_w = 1;
+    p.batch = 1;
+    p.in_h = 4;
+    p.in_w = 4;
+    p.in_channels = 1;
+    p.out_channels = 2;
+    p.kernel_h = 1;
+    p.kernel_w = 1;
     ck_assert_int_eq(tconv_conv2d(&p, x0, seed000_kernel, NULL, d), TCONV_OK);
     for (int i = 0; i < SEED000_PIXELS; i++)
         for (int c = 0; c < 2; c++)
             ck_assert_msg(fabs(d[2 * i + c] - seed000_dense[i][c]) <= 5e-7 * fabs(seed000_dense[i][c]),
                           "seed 000 pixel %d", i);
-    p.in_channels = 2, p.out_channels = 1;
+    p.in_channels = 2;
+    p.out_channels = 1;
     ck_assert_int_eq(tconv_conv2d_transpose(&p, d, seed000_kernel, NULL, back), TCONV_OK);
     for (int i = 0; i < 16; i++)
         ck_assert_msg(fabs(back[i] - seed001_transpose[i]) <= 1e-6 * seed001_transpose[i], "seed 001 pixel %d", i);
@@ -71,8 +97,15 @@ START_TEST(seeds_fast_path)
     const float ones[9] = {1, 1, 1, 1, 1, 1, 1, 1, 1};
     float y5[25], y6[36];
     p = (struct tconv_params)TCONV_PARAMS_INIT;
-    p.batch = 1, p.in_h = 2, p.in_w = 2, p.in_channels = 1, p.out_channels = 1, p.kernel_h = 3, p.kernel_w = 3;
-    p.stride_h = 2, p.stride_w = 2;
+    p.batch = 1;
+    p.in_h = 2;
+    p.in_w = 2;
+    p.in_channels = 1;
+    p.out_channels = 1;
+    p.kernel_h = 3;
+    p.kernel_w = 3;
+    p.stride_h = 2;
+    p.stride_w = 2;
     ck_assert_int_eq(tconv_conv2d_transpose(&p, seed004_x, ones, NULL, y5), TCONV_OK);
     p.out_h = p.out_w = 6;
     ck_assert_int_eq(tconv_conv2d_transpose(&p, seed004_x, ones, NULL, y6), TCONV_OK);
@@ -116,15 +149,20 @@ static struct sweep_case make_case(uint64_t seed, int i)
             p->in_channels = p->groups * rng_int(&r, 1, 4);
             p->out_channels = p->groups * rng_int(&r, 1, 4);
         }
-        p->kernel_h = rng_int(&r, 1, 7), p->kernel_w = rng_int(&r, 1, 7);
-        p->stride_h = rng_int(&r, 1, 4), p->stride_w = rng_int(&r, 1, 4);
+        p->kernel_h = rng_int(&r, 1, 7);
+        p->kernel_w = rng_int(&r, 1, 7);
+        p->stride_h = rng_int(&r, 1, 4);
+        p->stride_w = rng_int(&r, 1, 4);
         p->dilation_h = rng_int(&r, 0, 1) ? 1 : rng_int(&r, 2, 3);
         p->dilation_w = rng_int(&r, 0, 1) ? 1 : rng_int(&r, 2, 3);
         p->batch = rng_int(&r, 1, 3);
-        p->in_h = rng_int(&r, 1, c.tr ? 9 : 16), p->in_w = rng_int(&r, 1, c.tr ? 9 : 16);
+        p->in_h = rng_int(&r, 1, c.tr ? 9 : 16);
+        p->in_w = rng_int(&r, 1, c.tr ? 9 : 16);
         if (p->padding == TCONV_PADDING_EXPLICIT) {
-            p->pad_top = rng_int(&r, 0, 3), p->pad_bottom = rng_int(&r, 0, 3);
-            p->pad_left = rng_int(&r, 0, 3), p->pad_right = rng_int(&r, 0, 3);
+            p->pad_top = rng_int(&r, 0, 3);
+            p->pad_bottom = rng_int(&r, 0, 3);
+            p->pad_left = rng_int(&r, 0, 3);
+            p->pad_right = rng_int(&r, 0, 3);
         }
         p->activation = rng_int(&r, 0, 9) < 3 ? TCONV_ACTIVATION_RELU : TCONV_ACTIVATION_NONE;
         struct tconv_geometry g;
@@ -214,7 +252,11 @@ static bool check_case(const struct sweep_case *c, uint64_t stream, char *msg, s
             }
         }
     }
-    free(x), free(f), free(b), guarded_free(y), free(ref);
+    free(x);
+    free(f);
+    free(b);
+    guarded_free(y);
+    free(ref);
     return ok;
 }
 
@@ -241,15 +283,26 @@ START_TEST(sweep_coverage)
         const struct tconv_params *p = &c.p;
         struct tconv_geometry g;
         ck_assert_int_eq(geometry(c.tr, p, &g), TCONV_OK);
-        n_tr += c.tr, layout[p->layout]++, flayout[p->filter_layout]++, pad[p->padding]++;
-        k_lt_s += p->kernel_h<p->stride_h, dil += p->dilation_h> 1 || p->dilation_w > 1;
+        n_tr += c.tr;
+        layout[p->layout]++;
+        flayout[p->filter_layout]++;
+        pad[p->padding]++;
+        k_lt_s += p->kernel_h < p->stride_h;
+        dil += p->dilation_h > 1 || p->dilation_w > 1;
         dw += p->groups > 1 && p->groups == p->in_channels && p->groups == p->out_channels;
-        g23 += p->groups == 2 || p->groups == 3, batch += p->batch > 1, bias += c.bias;
-        relu += p->activation == TCONV_ACTIVATION_RELU, tail += c.tr && (g.pad_bottom < 0 || g.pad_right < 0);
-        given += c.tr && p->out_h != 0, op += p->output_padding_h != 0 || p->output_padding_w != 0;
+        g23 += p->groups == 2 || p->groups == 3;
+        batch += p->batch > 1;
+        bias += c.bias;
+        relu += p->activation == TCONV_ACTIVATION_RELU;
+        tail += c.tr && (g.pad_bottom < 0 || g.pad_right < 0);
+        given += c.tr && p->out_h != 0;
+        op += p->output_padding_h != 0 || p->output_padding_w != 0;
         odd_split += (p->padding == TCONV_PADDING_SAME || p->padding == TCONV_PADDING_SAME_LOWER) &&
                      g.pad_top != g.pad_bottom && g.pad_bottom >= 0;
-        s4 += p->stride_h == 4, k7 += p->kernel_h == 7, d3 += p->dilation_h == 3, uniform += !c.dyadic;
+        s4 += p->stride_h == 4;
+        k7 += p->kernel_h == 7;
+        d3 += p->dilation_h == 3;
+        uniform += !c.dyadic;
         k1 += p->kernel_h == 1 && p->kernel_w == 1;
         size_t bytes;
         struct tconv_options opt = TCONV_OPTIONS_INIT;
@@ -309,8 +362,12 @@ START_TEST(adjoint_identity)
         struct tconv_geometry g;
         ck_assert_int_eq(tconv_conv2d_geometry(&p, &g), TCONV_OK);
         struct tconv_params t = p;
-        t.in_h = g.out_h, t.in_w = g.out_w, t.out_h = p.in_h, t.out_w = p.in_w;
-        t.in_channels = p.out_channels, t.out_channels = p.in_channels;
+        t.in_h = g.out_h;
+        t.in_w = g.out_w;
+        t.out_h = p.in_h;
+        t.out_w = p.in_w;
+        t.in_channels = p.out_channels;
+        t.out_channels = p.in_channels;
         t.filter_layout = swap_io(p.filter_layout);
         char cs[512];
         struct tconv_geometry gt;
@@ -320,7 +377,9 @@ START_TEST(adjoint_identity)
         const int64_t ny = p.batch * g.out_h * g.out_w * p.out_channels;
         struct rng r = rng_make(test_seed(), 9000 + (uint64_t)i);
         float *x = malloc(nx * 4), *f = malloc(nf * 4), *v = malloc(ny * 4), *cx = malloc(ny * 4), *tv = malloc(nx * 4);
-        fill_dyadic(&r, x, nx), fill_dyadic(&r, f, nf), fill_dyadic(&r, v, ny);
+        fill_dyadic(&r, x, nx);
+        fill_dyadic(&r, f, nf);
+        fill_dyadic(&r, v, ny);
         for (int fast = 0; fast < 2; fast++) {
             ck_assert_int_eq((fast ? tconv_conv2d : tconv_conv2d_reference)(&p, x, f, NULL, cx), TCONV_OK);
             ck_assert_int_eq((fast ? tconv_conv2d_transpose : tconv_conv2d_transpose_reference)(&t, v, f, NULL, tv),
@@ -329,7 +388,11 @@ START_TEST(adjoint_identity)
             ck_assert_msg(a == b, "%s: <conv(x), v> = %.17g, <x, conv_transpose(v)> = %.17g (%s)",
                           case_str(cs, sizeof cs, false, &p), a, b, fast ? "fast" : "reference");
         }
-        free(x), free(f), free(v), free(cx), free(tv);
+        free(x);
+        free(f);
+        free(v);
+        free(cx);
+        free(tv);
         tested++;
     }
 }
@@ -487,7 +550,9 @@ START_TEST(tile_edges)
     const int64_t ny = p->batch * g.out_h * g.out_w * p->out_channels;
     float *x = malloc(nx * 4), *f = malloc(nf * 4), *b = malloc(p->out_channels * 4), *ref = malloc(ny * 4);
     float *y = guarded_alloc(ny);
-    fill_dyadic(&r, x, nx), fill_dyadic(&r, f, nf), fill_dyadic(&r, b, p->out_channels);
+    fill_dyadic(&r, x, nx);
+    fill_dyadic(&r, f, nf);
+    fill_dyadic(&r, b, p->out_channels);
     ck_assert_int_eq(ref_op(tc->tr)(p, x, f, b, ref), TCONV_OK);
     /* extents 1 and odd ones put tile edges mid-row, mid-image and mid-phase; 0 = the planner's own */
     const int64_t ext[][3] = {{1, 1, 5}, {3, 2, 1}, {7, 0, 0}, {0, 3, 7}, {2, 5, 2}, {1000, 1000, 1000}, {0, 0, 0}};
@@ -501,7 +566,11 @@ START_TEST(tile_edges)
                           tc->name, case_str(cs, sizeof cs, tc->tr, p), (long long)ext[e][0], (long long)ext[e][1],
                           (long long)ext[e][2], threads, (long long)bad);
         }
-    free(x), free(f), free(b), free(ref), guarded_free(y);
+    free(x);
+    free(f);
+    free(b);
+    free(ref);
+    guarded_free(y);
 }
 END_TEST
 
@@ -536,7 +605,8 @@ static void case_sizes(const struct named_case *n, struct tconv_geometry *g, int
 {
     const struct tconv_params *p = &n->p;
     ck_assert_msg(geometry(n->tr, p, g) == TCONV_OK, "%s: %s", n->name, tconv_last_error());
-    *nx = p->batch * p->in_h * p->in_w * p->in_channels, *nf = filter_elems(p);
+    *nx = p->batch * p->in_h * p->in_w * p->in_channels;
+    *nf = filter_elems(p);
     *ny = p->batch * g->out_h * g->out_w * p->out_channels;
 }
 
@@ -610,13 +680,16 @@ START_TEST(non_finite_inputs)
         for (int pos = 0; pos < 3; pos++) /* first, middle and last element */
             for (int v = 0; v < 3; v++)
                 for (int algo = 0; algo < 4; algo++) {
-                    fill_dyadic(&r, x, nx), fill_dyadic(&r, f, nf), fill_dyadic(&r, b, p->out_channels);
+                    fill_dyadic(&r, x, nx);
+                    fill_dyadic(&r, f, nf);
+                    fill_dyadic(&r, b, p->out_channels);
                     float *t = in_w ? f : x;
                     const int64_t nt = in_w ? nf : nx, at = pos == 0 ? 0 : pos == 1 ? nt / 2 : nt - 1;
                     t[at] = values[v];
                     struct tconv_options o = TCONV_OPTIONS_INIT;
                     struct tconv_profile prof;
-                    o.algorithm = (enum tconv_algorithm)algo, o.profile = &prof;
+                    o.algorithm = (enum tconv_algorithm)algo;
+                    o.profile = &prof;
                     const enum tconv_status st =
                         (n->tr ? tconv_conv2d_transpose_ex : tconv_conv2d_ex)(p, x, f, b, y, NULL, 0, &o);
                     if (st == TCONV_ERR_UNSUPPORTED) continue; /* a forced algorithm that does not apply */
@@ -642,7 +715,11 @@ START_TEST(non_finite_inputs)
                     ck_assert_msg(ref_bad > 0 || (in_w && p->groups > 1), "%s: the %s value reached nothing", n->name,
                                   in_w ? "filter" : "x");
                 }
-    free(x), free(f), free(b), free(y), free(ref);
+    free(x);
+    free(f);
+    free(b);
+    free(y);
+    free(ref);
 }
 END_TEST
 

@@ -74,7 +74,8 @@ START_TEST(seed000_001_dense)
         for (int c = 0; c < 2; c++)
             ck_assert_msg(fabs(y[2 * i + c] - seed000_dense[i][c]) <= 5e-7 * fabs(seed000_dense[i][c]),
                           "pixel %d ch %d: %.8g vs %.8g", i, c, y[2 * i + c], seed000_dense[i][c]);
-    p.in_channels = 2, p.out_channels = 1;
+    p.in_channels = 2;
+    p.out_channels = 1;
     ck_assert_int_eq(tconv_conv2d_transpose_reference(&p, y, seed000_kernel, NULL, back), TCONV_OK);
     for (int i = 0; i < 16; i++)
         ck_assert_msg(fabs(back[i] - seed001_transpose[i]) <= 1e-6 * seed001_transpose[i], "pixel %d: %.8g vs %.8g", i,
@@ -201,7 +202,14 @@ START_TEST(layouts_are_permutations)
                               tr ? "transposed" : "conv", nchw ? "NCHW" : "NHWC", filter_name(q.filter_layout));
             }
         }
-        free(x), free(xc), free(f), free(fl), free(y0), free(y1), free(yc), free(bias);
+        free(x);
+        free(xc);
+        free(f);
+        free(fl);
+        free(y0);
+        free(y1);
+        free(yc);
+        free(bias);
     }
 }
 END_TEST
@@ -217,7 +225,9 @@ START_TEST(groups_are_separate_convs)
                                   .kernel_h = 2, .kernel_w = 3, .stride_h = 2, .stride_w = 1, .layout = TCONV_NCHW,
                                   .filter_layout = tr ? TCONV_FILTER_IOHW : TCONV_FILTER_OIHW);
         struct tconv_params q = p;
-        q.in_channels = cig, q.out_channels = cog, q.groups = 1;
+        q.in_channels = cig;
+        q.out_channels = cog;
+        q.groups = 1;
         struct tconv_geometry geo;
         ck_assert_int_eq(tr ? tconv_conv2d_transpose_geometry(&p, &geo) : tconv_conv2d_geometry(&p, &geo), TCONV_OK);
         const int64_t px = 20, opx = geo.out_h * geo.out_w, fg = 6 * cig * cog;

@@ -55,7 +55,8 @@ struct reader {
 static bool byte(struct reader *r, uint8_t *b)
 {
     if (!r->n) return false;
-    *b = *r->p++, r->n--;
+    *b = *r->p++;
+    r->n--;
     return true;
 }
 
@@ -183,25 +184,41 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     p.layout = (enum tconv_layout)enum_value(&r, 2, 0);
     p.filter_layout = (enum tconv_filter_layout)enum_value(&r, 5, 0);
     p.batch = size_value(&r, 1);
-    p.in_h = size_value(&r, 3), p.in_w = size_value(&r, 3);
-    p.in_channels = size_value(&r, 1), p.out_channels = size_value(&r, 1), p.groups = size_value(&r, 1);
-    p.kernel_h = size_value(&r, 2), p.kernel_w = size_value(&r, 2);
-    p.stride_h = size_value(&r, 1), p.stride_w = size_value(&r, 1);
-    p.dilation_h = size_value(&r, 1), p.dilation_w = size_value(&r, 1);
+    p.in_h = size_value(&r, 3);
+    p.in_w = size_value(&r, 3);
+    p.in_channels = size_value(&r, 1);
+    p.out_channels = size_value(&r, 1);
+    p.groups = size_value(&r, 1);
+    p.kernel_h = size_value(&r, 2);
+    p.kernel_w = size_value(&r, 2);
+    p.stride_h = size_value(&r, 1);
+    p.stride_w = size_value(&r, 1);
+    p.dilation_h = size_value(&r, 1);
+    p.dilation_w = size_value(&r, 1);
     p.padding = (enum tconv_padding)enum_value(&r, 4, 0);
-    if (p.padding == TCONV_PADDING_EXPLICIT || (r.n && r.p[0] == 0xEE)) /* pads on other modes: rejected */
-        p.pad_top = size_value(&r, 0), p.pad_bottom = size_value(&r, 0), p.pad_left = size_value(&r, 0),
+    if (p.padding == TCONV_PADDING_EXPLICIT || (r.n && r.p[0] == 0xEE)) { /* pads on other modes: rejected */
+        p.pad_top = size_value(&r, 0);
+        p.pad_bottom = size_value(&r, 0);
+        p.pad_left = size_value(&r, 0);
         p.pad_right = size_value(&r, 0);
+    }
     uint8_t sel = 0;
     (void)byte(&r, &sel);
-    if (sel & 1) p.out_h = size_value(&r, 0), p.out_w = size_value(&r, 0);
-    if (sel & 2) p.output_padding_h = size_value(&r, 0), p.output_padding_w = size_value(&r, 0);
+    if (sel & 1) {
+        p.out_h = size_value(&r, 0);
+        p.out_w = size_value(&r, 0);
+    }
+    if (sel & 2) {
+        p.output_padding_h = size_value(&r, 0);
+        p.output_padding_w = size_value(&r, 0);
+    }
     p.activation = (enum tconv_activation)enum_value(&r, 2, 0);
     struct tconv_options o = TCONV_OPTIONS_INIT;
     o.num_threads = enum_value(&r, 4, 0);
     o.algorithm = (enum tconv_algorithm)enum_value(&r, 4, 0);
     o.accumulate = (sel & 4) ? enum_value(&r, 2, 0) : 0;
-    cur_p = &p, cur_o = &o;
+    cur_p = &p;
+    cur_o = &o;
     if (getenv("FUZZ_VERBOSE")) describe(); /* to replay a crash- or timeout- input by hand */
 
     /* geometry: untouched on failure */
@@ -259,7 +276,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     float *x = malloc((size_t)(nx > 0 ? nx : 1) * 4), *w = malloc((size_t)(nf > 0 ? nf : 1) * 4);
     float *b = malloc((size_t)nb * 4), *dy = malloc((size_t)(nyy > 0 ? nyy : 1) * 4);
     float *init = malloc((size_t)(cap + nb) * 4);
-    fill(&r, x, nx, 1), fill(&r, w, nf, 2), fill(&r, b, nb, 3), fill(&r, dy, nyy, 4), fill(&r, init, cap + nb, 5);
+    fill(&r, x, nx, 1);
+    fill(&r, w, nf, 2);
+    fill(&r, b, nb, 3);
+    fill(&r, dy, nyy, 4);
+    fill(&r, init, cap + nb, 5);
     const float *bias = sel & 8 ? NULL : b; /* no bias is legal */
     for (int op = 0; op < NOPS; op++) {
         const bool tr = op == TR || op >= TBD;
@@ -293,7 +314,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                       o.num_threads, (int)o.algorithm, o.accumulate, fex[i], want, (long long)i);
             }
         }
-        free(ref), free(fast), free(fex);
+        free(ref);
+        free(fast);
+        free(fex);
     }
     /* resize-convolution: scale 1..3, both modes (nearest is exact; bilinear within rounding) */
     uint8_t rs = 0;
@@ -305,7 +328,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CHECK(tconv_resize_conv2d(&p, scale, mode, x, w, b, &y1) != TCONV_OK && y1 == -777.25f, "scale -1 accepted");
     } else if (p.in_h <= 64 && p.in_w <= 64) {
         struct tconv_params pu = p;
-        pu.in_h *= scale, pu.in_w *= scale;
+        pu.in_h *= scale;
+        pu.in_w *= scale;
         struct tconv_geometry gu;
         const bool up_ok = tconv_conv2d_geometry(&pu, &gu) == TCONV_OK;
         const int64_t nu = up_ok ? elems(p.batch, gu.out_h, gu.out_w, p.out_channels) : 0;
@@ -321,9 +345,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 CHECK(d <= tol && -d <= tol, "resize x%lld mode %d: fast %g != reference %g at %lld", (long long)scale,
                       (int)mode, fast[i], ref[i], (long long)i);
             }
-            free(ref), free(fast);
+            free(ref);
+            free(fast);
         }
     }
-    free(x), free(w), free(b), free(dy), free(init);
+    free(x);
+    free(w);
+    free(b);
+    free(dy);
+    free(init);
     return 0;
 }
