@@ -231,8 +231,10 @@ static bool check_grad_case(const struct gcase *c, uint64_t stream, char *msg, s
     char cs[512], what[96];
     case_str(cs, sizeof cs, tr, p);
     bool ok = true;
-    /* terms per gradient element: data ~ k*k*cog, filter ~ batch*pixels */
-    const int64_t tdata = p->kernel_h * p->kernel_w * p->out_channels, tfilt = z.ny + z.nx;
+    /* the reduction length of each gradient element: dx sums taps x the output channels of its group; dW and
+       dbias sum over the batch and the small side's pixels (conv: y's; transposed: x's) */
+    const int64_t tdata = p->kernel_h * p->kernel_w * (p->out_channels / p->groups);
+    const int64_t tfilt = tr ? z.nx / p->in_channels : z.ny / p->out_channels, tbias = z.ny / p->out_channels;
     ck_assert_int_eq(G[tr].data_ref(p, dy, w, ref), TCONV_OK);
     ck_assert_int_eq(G[tr].filter_ref(p, x, dy, ref + z.nx), TCONV_OK);
     ck_assert_int_eq(G[tr].bias_ref(p, dy, ref + z.nx + z.nf), TCONV_OK);
@@ -268,7 +270,7 @@ static bool check_grad_case(const struct gcase *c, uint64_t stream, char *msg, s
         out = malloc(z.nb * 4);
         ck_assert_int_eq(G[tr].bias(p, dy, out), TCONV_OK);
         char m2[256];
-        if (!close_enough(out, ref + z.nx + z.nf, z.nb, c->dyadic, z.ny, m2, sizeof m2, "dbias")) {
+        if (!close_enough(out, ref + z.nx + z.nf, z.nb, c->dyadic, tbias, m2, sizeof m2, "dbias")) {
             snprintf(msg, len, "%s: %s", cs, m2);
             ok = false;
         }
