@@ -36,48 +36,70 @@ int tconv__threads_requested(int requested)
 #endif
 }
 
-/* The stages on the calling thread alone. */
-static void run_serial(const struct tconv__stages *st, const struct tconv__run *r, char *scratch)
+/* Stages [s0, s1) on the calling thread, charging thread 0's times. */
+static void run_serial(const struct tconv__stages *st, int s0, int s1, const struct tconv__run *r, char *scratch)
 {
     struct tconv__times *t = (struct tconv__times *)(void *)scratch;
     float *buf = (float *)(void *)(scratch + TCONV__SCRATCH_HEADER);
-    memset(t, 0, sizeof *t);
-    for (int s = 0; s < st->n; s++)
+    for (int s = s0; s < s1; s++)
         for (int64_t i = 0; i < st->s[s].ntiles; i++) st->s[s].fn(r, i, buf, t);
 }
+
+#ifdef _OPENMP
+/* Stages [s0, s1) on a team of nthreads; a small stage among them runs on one thread of the team.
+   Returns the team's size. */
+static int run_team(const struct tconv__stages *st, int s0, int s1, const struct tconv__run *r, char *scratch,
+                    size_t scratch_bytes, int nthreads, bool pin)
+{
+    int team = 1;
+#pragma omp parallel num_threads(nthreads)
+    {
+        if (pin) omp_set_num_threads(1); /* this thread's GEMMs: single-threaded (see the top) */
+#pragma omp single
+        team = omp_get_num_threads();
+        char *mine = scratch + (size_t)omp_get_thread_num() * scratch_bytes;
+        struct tconv__times *t = (struct tconv__times *)(void *)mine;
+        float *buf = (float *)(void *)(mine + TCONV__SCRATCH_HEADER);
+        for (int s = s0; s < s1; s++) {
+            const struct tconv__stage stage = st->s[s];
+            if (!stage.parallel) {
+#pragma omp single
+                for (int64_t i = 0; i < stage.ntiles; i++) stage.fn(r, i, buf, t);
+            } else {
+#pragma omp for schedule(dynamic, 1)
+                for (int64_t i = 0; i < stage.ntiles; i++) stage.fn(r, i, buf, t);
+            }
+        }
+    }
+    return team;
+}
+#endif
 
 int tconv__execute(const struct tconv__stages *st, const struct tconv__run *r, char *scratch, size_t scratch_bytes,
                    int nthreads, struct tconv__times *sum)
 {
     int team = 1;
+    for (int t = 0; t < nthreads; t++) memset(scratch + (size_t)t * scratch_bytes, 0, sizeof(struct tconv__times));
 #ifdef _OPENMP
     /* the pthreads build threads each GEMM itself: leave its thread count alone */
     const bool pin = tconv__blas_threading() != BLAS_PTHREADS;
+    const int saved = omp_get_max_threads();
+    if (pin && saved != 1) omp_set_num_threads(1); /* the calling thread's GEMMs, when it runs tiles alone */
     if (nthreads > 1) {
-#pragma omp parallel num_threads(nthreads)
-        {
-            if (pin) omp_set_num_threads(1); /* this thread's GEMMs: single-threaded (see the top) */
-#pragma omp single
-            team = omp_get_num_threads();
-            char *mine = scratch + (size_t)omp_get_thread_num() * scratch_bytes;
-            struct tconv__times *t = (struct tconv__times *)(void *)mine;
-            float *buf = (float *)(void *)(mine + TCONV__SCRATCH_HEADER);
-            memset(t, 0, sizeof *t);
-            for (int s = 0; s < st->n; s++) {
-                const struct tconv__stage stage = st->s[s];
-#pragma omp for schedule(dynamic, 1)
-                for (int64_t i = 0; i < stage.ntiles; i++) stage.fn(r, i, buf, t);
-            }
-        }
+        /* small stages first and last run on the calling thread, outside the region: no barrier for them */
+        int s0 = 0, s1 = st->n;
+        while (s0 < s1 && !st->s[s0].parallel) s0++;
+        while (s1 > s0 && !st->s[s1 - 1].parallel) s1--;
+        run_serial(st, 0, s0, r, scratch);
+        if (s1 > s0) team = run_team(st, s0, s1, r, scratch, scratch_bytes, nthreads, pin);
+        run_serial(st, s1, st->n, r, scratch);
     } else {
-        const int saved = omp_get_max_threads();
-        if (pin && saved != 1) omp_set_num_threads(1);
-        run_serial(st, r, scratch);
-        if (pin && saved != 1) omp_set_num_threads(saved);
+        run_serial(st, 0, st->n, r, scratch);
     }
+    if (pin && saved != 1) omp_set_num_threads(saved);
 #else
     (void)nthreads;
-    run_serial(st, r, scratch);
+    run_serial(st, 0, st->n, r, scratch);
 #endif
     memset(sum, 0, sizeof *sum);
     for (int t = 0; t < team; t++) { /* only the threads that ran wrote their times */

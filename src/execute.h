@@ -44,12 +44,18 @@ struct tconv__run {
 
 typedef void (*tconv__tile_fn)(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t);
 
-/* Stages run one after the other (a barrier between them); each one's tiles are independent. */
+/* Stages run one after the other (a barrier between them); each one's tiles are independent. A stage
+   that is not `parallel` is too small to pay for a barrier: the calling thread runs it, before or after
+   the team's region when it comes first or last. */
 struct tconv__stage {
     tconv__tile_fn fn;
     int64_t ntiles;
+    bool parallel;
 };
-#define TCONV__MAX_STAGES 4 /* resize's prologue, packing, the tiles, the partial-gradient sum */
+/* Elements a filter-sized stage must touch to be worth sharing out (measured: a barrier costs about as
+   much as copying 64K floats). */
+#define TCONV__PARALLEL_ELEMS 65536
+#define TCONV__MAX_STAGES     4 /* resize's prologue, packing, the tiles, the partial-gradient sum */
 struct tconv__stages {
     int n;
     struct tconv__stage s[TCONV__MAX_STAGES];

@@ -568,17 +568,22 @@ static tconv__tile_fn tile_fn(enum tconv__kind k)
 
 void tconv__plan_stages(const struct tconv__plan *pl, const struct tconv__problem *pr, struct tconv__stages *st)
 {
+    const bool big_filter = pr->f_elems > TCONV__PARALLEL_ELEMS;
     switch (pl->pack) {
     case TCONV__PACK_CANONICAL:
-        st->s[st->n++] = (struct tconv__stage){tconv__pack_canonical_tile, tconv__pack_canonical_tiles(pr)};
+        st->s[st->n++] = (struct tconv__stage){tconv__pack_canonical_tile, tconv__pack_canonical_tiles(pr), big_filter};
         break;
     case TCONV__PACK_SUBPIXEL:
-        st->s[st->n++] = (struct tconv__stage){tconv__pack_subpixel_tile, tconv__pack_subpixel_tiles(pl, pr)};
+        st->s[st->n++] = (struct tconv__stage){tconv__pack_subpixel_tile, tconv__pack_subpixel_tiles(pl, pr),
+                                               (int64_t)(pl->shared_bytes / sizeof(float)) > TCONV__PARALLEL_ELEMS};
         break;
-    case TCONV__PACK_DEPTHWISE: st->s[st->n++] = (struct tconv__stage){tconv__pack_depthwise_tile, pr->co}; break;
+    case TCONV__PACK_DEPTHWISE:
+        st->s[st->n++] = (struct tconv__stage){tconv__pack_depthwise_tile, pr->co, big_filter};
+        break;
     case TCONV__PACK_NONE: break;
     }
-    st->s[st->n++] = (struct tconv__stage){tile_fn(pl->kind), pl->ntiles};
+    st->s[st->n++] = (struct tconv__stage){tile_fn(pl->kind), pl->ntiles, true};
     if (pl->kind == TCONV__FILTER_GRAD && pl->u.filter_grad.parts > 1)
-        st->s[st->n++] = (struct tconv__stage){tconv__filter_grad_sum_tile, tconv__filter_grad_sum_tiles(pr)};
+        st->s[st->n++] = (struct tconv__stage){tconv__filter_grad_sum_tile, tconv__filter_grad_sum_tiles(pr),
+                                               pr->f_elems * pl->u.filter_grad.parts > TCONV__PARALLEL_ELEMS};
 }

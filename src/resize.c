@@ -73,11 +73,13 @@ enum tconv_status tconv__resize_plan(const char *fn, const struct tconv__problem
     enum tconv_status st = tconv__plan_forward(fn, &rp->exec, algo, NULL, &rp->plan);
     if (st != TCONV_OK || rp->plan.kind == TCONV__NOTHING) return st;
     if (rp->composed) {
-        rp->prologue = (struct tconv__stage){tconv__resize_compose_tile, rp->exec.h.k * rp->exec.w.k};
+        rp->prologue = (struct tconv__stage){tconv__resize_compose_tile, rp->exec.h.k * rp->exec.w.k,
+                                             rp->exec.f_elems > TCONV__PARALLEL_ELEMS};
         rp->staged_floats = rp->exec.f_elems;
     } else {
         const int64_t planes = conv->layout == TCONV_NHWC ? conv->n : conv->n * conv->ci;
-        rp->prologue = (struct tconv__stage){tconv__resize_upsample_tile, planes * conv->in_h};
+        rp->prologue = (struct tconv__stage){tconv__resize_upsample_tile, planes * conv->in_h,
+                                             conv->x_elems > TCONV__PARALLEL_ELEMS};
         rp->staged_floats = conv->x_elems;
     }
     return TCONV_OK;
