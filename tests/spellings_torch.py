@@ -93,6 +93,8 @@ def draw(rng, tr):
     n, h, w = rng.randint(1, 2), rng.randint(1, 9), rng.randint(1, 9)
     kh, kw = rng.randint(1, 5), rng.randint(1, 5)
     sh, sw = rng.randint(1, 3), rng.randint(1, 3)
+    if rng.random() < 0.1:   # more than 16 admissible sizes: the list steps height and width together
+        sh, sw = rng.randint(4, 6), rng.randint(3, 6)
     dh, dw = rng.choice([1, 1, 1, 2, 3]), rng.choice([1, 1, 1, 2, 3])
     opts = ["--input-shape", join(layout_order(nchw, n, h, w, ci)), "--filters", str(co)]
     opts += ["--kernel-size", str(kh) if kh == kw and rng.random() < 0.5 else join((kh, kw))]
@@ -154,7 +156,8 @@ class Spelling:
 
 
 def parse_shape(out, tr):
-    """The PyTorch spellings of `tconv shape` output, and the admissible range (transposed)."""
+    """The PyTorch spellings of `tconv shape` output, the admissible range (transposed) and how the admissible list
+    was printed."""
     lines = out.splitlines()
     m = RE_Y.match(lines[0]) if lines else None
     if not m or (m.group(1) == "conv2d_transpose") != tr:
@@ -163,7 +166,7 @@ def parse_shape(out, tr):
     nchw = m.group(4) == "NCHW"
     n, co = y[0], (y[1] if nchw else y[3])
     yshape = (n, co, y[2], y[3]) if nchw else (n, co, y[1], y[2])
-    pads, rng_ = None, None
+    pads, rng_, listing = None, None, "none"
     spellings = []
     section = None
     entry = None
@@ -176,6 +179,9 @@ def parse_shape(out, tr):
             section = "call"
         elif line.startswith("every admissible output size"):
             section = "list"
+            listing = "stepped together" if "stepped together" in line else "every size"
+        elif line.startswith("  ... and ") and section == "list":
+            listing += ", cut short"
         elif section == "list" and RE_ENTRY.match(line):
             e = RE_ENTRY.match(line)
             crops = tuple(int(v) for v in RE_PADS.search(e.group(3)).groups())
@@ -189,7 +195,7 @@ def parse_shape(out, tr):
             spellings.append(Spelling(line[len("      PyTorch     "):], entry[0], entry[1], entry[2], entry[3]))
     if pads is None or not spellings or not spellings[0].where == "this configuration":
         raise ValueError("no pads or no PyTorch spelling of the call")
-    return spellings, rng_
+    return spellings, rng_, listing
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -285,7 +291,7 @@ class Config:
                 continue
             if tr:
                 # an output size: Keras's default, TF's output_shape (H,W or N,H,W,C), or PyTorch's output_padding
-                _, rng_ = parse_shape(r.stdout, tr)
+                _, rng_, _ = parse_shape(r.stdout, tr)
                 u = rng.random()
                 if u < 0.4:
                     oh, ow = rng.randint(rng_[0], rng_[1]), rng.randint(rng_[2], rng_[3])
@@ -307,7 +313,7 @@ class Config:
                     self.fail("shape", "tconv shape refuses an output size in its own admissible range: %s" %
                               r.stderr.strip())
                     return None
-            spellings, _ = parse_shape(r.stdout, tr)
+            spellings, _, _ = parse_shape(r.stdout, tr)
             if min(spellings[0].yshape) < 1 and rng.random() < 0.75:   # keep a few empty outputs
                 self.stats["redrawn (empty output)"] += 1
                 continue
@@ -349,8 +355,13 @@ class Config:
         if drawn is None:
             return
         op, opts, f, out = drawn
-        spellings, _ = parse_shape(out, f["tr"])
+        spellings, _, listing = parse_shape(out, f["tr"])
         self.stats["cover"]["op:" + op] += 1
+        if f["tr"]:
+            self.stats["cover"]["admissible list:" + listing] += 1
+        self.stats["cover"]["PyTorch call:" + ("not expressible directly" if spellings[0].text.startswith(
+            "not expressible directly") else "F.pad, then nn.Conv2d" if spellings[0].text.startswith("F.pad")
+            else spellings[0].text.split("(", 1)[0])] += 1
         self.stats["cover"]["padding option:" + f["padding_kind"]] += 1
         if f["tr"]:
             self.stats["cover"]["transposed size:" + f["size"]] += 1

@@ -23,10 +23,10 @@ applicable") on 1 and 2 threads, the naive _reference call, and the three gradie
 with each algorithm and sometimes accumulate = 1, and _reference). Then a set of invalid configurations
 (inadmissible output_shape, output_padding >= max(stride, dilation), ...) must fail with the documented
 status and leave the output buffer untouched. Aliasing (2 in every 40 configurations): each call of the op
-and its gradients (plain, _ex, _reference) with its output overlapping each of its inputs (inside, equal, one element at
-either end), and an _ex caller workspace overlapping the output or an input, must be TCONV_ERR_INVALID_ARGUMENT
-with every buffer untouched; the output right next to an input (no shared byte) must give the bits of separate
-buffers.
+and its gradients (plain, _ex, _reference) with its output overlapping each of its inputs (inside, equal, one
+element at either end), and an _ex caller workspace overlapping the output or an input, must be
+TCONV_ERR_INVALID_ARGUMENT with every buffer untouched; the output right next to an input (no shared byte) must
+give the bits of separate buffers.
 
 Resize-convolution (--resize-cases, default 400): tconv_resize_conv2d against F.interpolate (nearest, or bilinear
 with align_corners=False; checked against our own formulas) in float64 followed by the same oracle conv, for scale
@@ -1292,15 +1292,16 @@ def run_alias(lib, seed, index, cfg, geo, stats, argv0, libpath):
     p = make_params(c)
     data = dict((r, rng.uniform(-1, 1, sizes[r]).astype(np.float32)) for r in ("x", "w", "b", "dy"))
 
+    inputs_of = dict((what, ins) for what, ins, _ in specs)
+
     def call(what, entry, ptrs, ws=None, nbytes=0):
         base = "tconv_%s%s" % (opname, "" if what == "forward" else "_" + what)
         fn = base + {"plain": "", "ex": "_ex", "reference": "_reference"}[entry]
-        args = [ptrs[r] for r in dict(specs_d)[what]] + [ptrs["out"]]
+        args = [ptrs[r] for r in inputs_of[what]] + [ptrs["out"]]
         if entry == "ex":
             args += [ws, nbytes, C.byref(Options(num_threads=1))]
         return fn, getattr(lib, fn)(C.byref(p), *args)
 
-    specs_d = [(what, ins) for what, ins, _ in specs]
     for what, ins, outr in specs:
         nout = sizes[outr]
         # the result on separate buffers (the adjacent controls must reproduce it bit for bit)
