@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """torch_oracle.py - tconv against PyTorch, an oracle that shares no code with the library.
 
-    /usr/bin/python3 tests/torch_oracle.py path/to/libtconv.so [--cases N] [--case I] [--seed S]
+    /usr/bin/python3 tests/torch_oracle.py path/to/libtconv.so [--cases N] [--case I] [--resize-cases R]
+                                           [--resize-case J] [--seed S]
 
 Every other sweep of the suite compares tconv's fast paths with tconv's own naive references, which share
 the geometry resolution and the filter indexing with them. This script does not: it loads the shared
@@ -21,16 +22,29 @@ call, its _ex call with every forced algorithm (GEMM, SUBPIXEL, DIRECT; TCONV_ER
 applicable") on 1 and 2 threads, the naive _reference call, and the three gradients of the op (plain, _ex
 with each algorithm and sometimes accumulate = 1, and _reference). Then a set of invalid configurations
 (inadmissible output_shape, output_padding >= max(stride, dilation), ...) must fail with the documented
-status and leave the output buffer untouched.
+status and leave the output buffer untouched. Aliasing (2 in every 40 configurations): each call of the op
+and its gradients (plain, _ex, _reference) with its output overlapping each of its inputs (inside, equal, one
+element at either end), and an _ex caller workspace overlapping the output or an input, must be
+TCONV_ERR_INVALID_ARGUMENT with every buffer untouched; the output right next to an input (no shared byte) must
+give the bits of separate buffers.
+
+Resize-convolution (--resize-cases, default 400): tconv_resize_conv2d against F.interpolate (nearest, or bilinear
+with align_corners=False; checked against our own formulas) in float64 followed by the same oracle conv, for scale
+1-4, every layout, filter layout and padding: the plain call, _reference, _ex with each forced algorithm on 1 and 2
+threads, and _ex with a caller workspace of exactly the queried size (at an odd address, guarded) and one byte
+less (refused below one thread's share, fewer threads above it); the profile's algorithm and threads. Every 10th
+derives invalid calls: scale 0 and -1, mode 7 and -1, accumulate = 1, y overlapping x or the filter, a workspace
+overlapping y (TCONV_ERR_INVALID_ARGUMENT, buffers untouched), and y right after x (fine).
 
 Seed: TCONV_TEST_SEED (default 20261122, the C tests' default), or --seed. Each configuration draws from
-its own generator seeded by (seed, index), so `--case I` reruns configuration I alone (and the invalid
-configurations derived from it); every failure line prints the seed, the index, every parameter and that
-command. The sweep runs in a worker process (this script with --worker): if tconv crashes it, the running
-configuration is reported as failed and a new worker goes on with the next one.
+its own generator seeded by (seed, index), so `--case I` reruns configuration I alone (and the invalid and
+aliasing configurations derived from it), `--resize-case J` resize-convolution J; every failure line prints the
+seed, the index, every parameter and that command. The sweep runs in a worker process (this script with
+--worker): if tconv crashes it, the running configuration is reported as failed and a new worker goes on with the
+next one.
 Output: one line per failed check, a coverage summary, and the last line `torch oracle: N passed, M failed`
-(N, M count configurations). Exit 0 if all pass, 1 otherwise, 77 (meson's skip) if torch or numpy cannot
-be imported, unless TCONV_REQUIRE_TORCH=1 (then 1).
+(N, M count configurations, invalid and aliasing ones included). Exit 0 if all pass, 1 otherwise, 77 (meson's
+skip) if torch or numpy cannot be imported, unless TCONV_REQUIRE_TORCH=1 (then 1).
 """
 import argparse
 import collections
@@ -75,14 +89,20 @@ NHWC, NCHW = 0, 1
 FILTER_DEFAULT, FILTER_HWIO, FILTER_OIHW, FILTER_HWOI, FILTER_IOHW = 0, 1, 2, 3, 4
 VALID, SAME, SAME_LOWER, EXPLICIT = 0, 1, 2, 3
 ACT_NONE, ACT_RELU = 0, 1
-ALGO_AUTO, ALGO_GEMM, ALGO_SUBPIXEL, ALGO_DIRECT = 0, 1, 2, 3
+ALGO_AUTO, ALGO_GEMM, ALGO_SUBPIXEL, ALGO_DIRECT, ALGO_NONE = 0, 1, 2, 3, 4
 OP_CONV2D, OP_CONV2D_TRANSPOSE = 0, 1
+# enum tconv_op, in order: the forward ops, then the six gradients
+OPS = {(False, "forward"): 0, (True, "forward"): 1, (False, "backward_data"): 2, (False, "backward_filter"): 3,
+       (False, "backward_bias"): 4, (True, "backward_data"): 5, (True, "backward_filter"): 6,
+       (True, "backward_bias"): 7}
+RESIZE_NEAREST, RESIZE_BILINEAR = 0, 1
+RESIZE_NAMES = {RESIZE_NEAREST: "NEAREST", RESIZE_BILINEAR: "BILINEAR"}
 
 LAYOUT_NAMES = {NHWC: "NHWC", NCHW: "NCHW"}
 FILTER_NAMES = {FILTER_DEFAULT: "DEFAULT", FILTER_HWIO: "HWIO", FILTER_OIHW: "OIHW", FILTER_HWOI: "HWOI",
                 FILTER_IOHW: "IOHW"}
 PADDING_NAMES = {VALID: "VALID", SAME: "SAME", SAME_LOWER: "SAME_LOWER", EXPLICIT: "EXPLICIT"}
-ALGO_NAMES = {ALGO_AUTO: "AUTO", ALGO_GEMM: "GEMM", ALGO_SUBPIXEL: "SUBPIXEL", ALGO_DIRECT: "DIRECT"}
+ALGO_NAMES = {ALGO_AUTO: "AUTO", ALGO_GEMM: "GEMM", ALGO_SUBPIXEL: "SUBPIXEL", ALGO_DIRECT: "DIRECT", ALGO_NONE: "NONE"}
 
 PARAM_FIELDS = ["layout", "filter_layout", "batch", "in_h", "in_w", "in_channels", "out_channels", "groups",
                 "kernel_h", "kernel_w", "stride_h", "stride_w", "dilation_h", "dilation_w", "padding", "pad_top",
@@ -144,6 +164,11 @@ def load(path):
         sig(op + "_backward_bias", PP, FP, FP)
         sig(op + "_backward_bias_reference", PP, FP, FP)
         sig(op + "_backward_bias_ex", PP, FP, FP, C.c_void_p, C.c_size_t, OPTP)
+    sig("tconv_workspace_size", C.c_int, PP, OPTP, C.POINTER(C.c_size_t))
+    sig("tconv_resize_conv2d", PP, C.c_int64, C.c_int, FP, FP, FP, FP)
+    sig("tconv_resize_conv2d_reference", PP, C.c_int64, C.c_int, FP, FP, FP, FP)
+    sig("tconv_resize_conv2d_ex", PP, C.c_int64, C.c_int, FP, FP, FP, FP, C.c_void_p, C.c_size_t, OPTP)
+    sig("tconv_resize_conv2d_workspace_size", PP, C.c_int64, C.c_int, OPTP, C.POINTER(C.c_size_t))
     sig("tconv_filter_shape", C.c_int, PP, C.POINTER(C.c_int64 * 4), C.POINTER(C.c_int))
     sig("tconv_filter_index", C.c_int, PP, C.c_int64, C.c_int64, C.c_int64, C.c_int64, C.POINTER(C.c_int64))
     return lib
@@ -327,8 +352,11 @@ def tolerance(K, A, init=None):
 # Drawing configurations
 # ---------------------------------------------------------------------------------------------------------------
 def describe(cfg):
-    """Every parameter of a configuration, as one reproducer string."""
-    parts = ["op=%s" % ("conv2d_transpose" if cfg["tr"] else "conv2d")]
+    """Every parameter of a configuration, as one reproducer string (resize-convolution: in_h, in_w are x's)."""
+    if "scale" in cfg:
+        parts = ["op=resize_conv2d scale=%s mode=%s" % (cfg["scale"], RESIZE_NAMES.get(cfg["mode"], cfg["mode"]))]
+    else:
+        parts = ["op=%s" % ("conv2d_transpose" if cfg["tr"] else "conv2d")]
     for f in PARAM_FIELDS:
         v = cfg[f]
         if f == "layout":
@@ -460,29 +488,34 @@ def padded(a, extra):
 # One configuration
 # ---------------------------------------------------------------------------------------------------------------
 class Case:
+    flag = "case"   # --case I reruns it
+
     def __init__(self, lib, seed, index, cfg, geo, stats, argv0, libpath):
         self.lib, self.seed, self.index, self.cfg, self.geo, self.stats = lib, seed, index, cfg, geo, stats
         self.failures = []
         self.argv0, self.libpath = argv0, libpath
 
     def fail(self, check, msg):
-        self.failures.append("FAIL seed=%d case=%d check=%s: %s | %s | size_mode=%s | rerun: TCONV_TEST_SEED=%d "
-                             "/usr/bin/python3 %s %s --case %d" %
-                             (self.seed, self.index, check, msg, describe(self.cfg), self.cfg["size_mode"],
-                              self.seed, self.argv0, self.libpath, self.index))
+        self.failures.append("FAIL seed=%d %s=%d check=%s: %s | %s | size_mode=%s | rerun: TCONV_TEST_SEED=%d "
+                             "/usr/bin/python3 %s %s --%s %d" %
+                             (self.seed, self.flag, self.index, check, msg, describe(self.cfg), self.cfg["size_mode"],
+                              self.seed, self.argv0, self.libpath, self.flag, self.index))
 
     def last_error(self):
         return self.lib.tconv_last_error().decode(errors="replace")
 
     # -- comparisons ---------------------------------------------------------------------------------------------
-    def compare(self, check, out, ref, K, A, shape, init=None):
-        """out: Out; ref, K, A: float64 arrays in tconv's layout (shape)."""
+    def compare(self, check, out, ref, K, A, shape, init=None, extra=None):
+        """out: Out; ref, K, A: float64 arrays in tconv's layout (shape); extra: a further absolute tolerance per
+        element (resize-convolution's upsampling), same shape."""
         if not out.guard_ok():
             self.fail(check, "wrote past the end of its %d-element output" % out.n)
             return False
         got = out.data.astype(np.float64)
         ref, K, A = ref.ravel(), K.ravel(), A.ravel()
         tol = tolerance(K, A, None if init is None else init.astype(np.float64))
+        if extra is not None:
+            tol = tol + extra.ravel()
         err = np.abs(got - ref)
         bad = ~(err <= tol)    # NaN (an element never written) is bad
         pos = tol > 0
@@ -820,6 +853,567 @@ def run_invalid(lib, seed, index, cfg, geo, label, change, want_st, name, stats,
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# Resize-convolution: upsample x by `scale` (nearest / bilinear), then conv2d with p (include/tconv.h)
+# ---------------------------------------------------------------------------------------------------------------
+DEFAULT_RESIZE_CASES = 400
+# Tolerance of resize-convolution: the conv's own (above), computed on the exact interpolation of |x|
+# (>= |interpolation of x|, as the weights are >= 0), plus the upsampling's roundings, bounded worst-case:
+#   nearest   the upsampled pixels are copies (exact). But nearest + a stride-1 conv may run as one transposed conv
+#             whose composed kernel tap is the float32 sum of up to m = min(k, ceil(s/d)) conv taps per axis
+#             (header: "a composed kernel of (kernel-1)*dilation + scale taps"); such a sum is off by at most
+#             (m_h*m_w - 1)*u*sum|w_t|, and every (x pixel, conv tap) pair appears once in A, so this adds
+#             (m_h*m_w - 1)*u*A.
+#   bilinear  per upsampled coordinate v of an axis with n source pixels, float32 computes the source coordinate
+#             f = fl(fl((v + 0.5)/s) - 0.5): the division rounds once (q = (v + 0.5)/s < n, so by < u*n), the
+#             subtraction of 0.5 from q >= 0.5 is exact, and f_exact is a multiple of 1/(2s), far from an integer
+#             unless it is one, so floor(f) is exact: each weight l = f - floor(f) is off by <= u*n, 1 - l by
+#             <= u*(n + 1) (one more rounding). Then (1-ly)*((1-lx)*a + lx*b) + ly*((1-lx)*c + lx*d): per level
+#             the weights' errors, two products and a sum, (n_w + 3)*u*(|a| + |b|) inside, (n_h + 3)*u*(...) outside,
+#             so the upsampled value is within (n_h + n_w + 6)*u*(|a|+|b|+|c|+|d|) of the exact interpolation (a..d its
+#             four source pixels, counted again where the edge clamps them together; FMA only removes roundings).
+#             Through the conv that adds (in_h + in_w + 6)*u*B, B = the conv of those corner sums with |w|, computed
+#             by the oracle. Both terms get TOL_C's margin of 2. (Without this term scale-3 cases with one tap fail:
+#             1/3 and 2/3 are not float32 numbers.)
+
+
+def resize_up(cfg):
+    """The conv over the upsampled x that p describes (in_h, in_w multiplied by scale)."""
+    up = dict((k, v) for k, v in cfg.items() if k not in ("scale", "mode"))
+    up["in_h"], up["in_w"], up["tr"] = cfg["in_h"] * cfg["scale"], cfg["in_w"] * cfg["scale"], False
+    return up
+
+
+def draw_resize_config(rng):
+    """A resize-convolution: scale 1-4, both modes, x of 1..6 pixels a side, the conv of draw_config (strides set to
+    1 half the time: nearest + a stride-1 conv is the composed path)."""
+    while True:
+        cfg, _ = draw_config(rng, tr=False)
+        cfg.update(scale=rng.randint(1, 4), mode=rng.choice([RESIZE_NEAREST, RESIZE_BILINEAR]),
+                   in_h=rng.randint(1, 6), in_w=rng.randint(1, 6), out_h=0, out_w=0)
+        if rng.random() < 0.5:
+            cfg["stride_h"] = cfg["stride_w"] = 1
+        try:
+            geo = expected_geometry(resize_up(cfg))
+        except AxisError:
+            continue
+        if geo["out_h"] < 1 or geo["out_w"] < 1:
+            continue
+        if cfg["size_mode"] == "out":
+            cfg["out_h"], cfg["out_w"] = geo["out_h"], geo["out_w"]
+        return cfg, geo
+
+
+def draw_resize(seed, r):
+    return draw_resize_config(random.Random("%d:resize:%d" % (seed, r)))
+
+
+def resize_matrices(n, s, mode):
+    """Our own upsampling of one axis of n pixels: (weights, corners), each (n*s) x n. Row v of weights holds the
+    weights of x's pixels in upsampled pixel v (nearest: pixel v // s; bilinear: half-pixel centres, the source
+    coordinate (v + 0.5)/s - 0.5 clamped at 0 and its upper neighbour at n - 1); corners counts each of the two
+    source pixels once (both of them, even where a weight is 0)."""
+    wm, cm = np.zeros((n * s, n)), np.zeros((n * s, n))
+    for v in range(n * s):
+        if mode == RESIZE_NEAREST:
+            wm[v, v // s] = cm[v, v // s] = 1.0
+            continue
+        f = max((2 * v + 1 - s) / (2.0 * s), 0.0)
+        i0 = int(f)
+        i1 = min(i0 + 1, n - 1)
+        lam = f - i0
+        wm[v, i0] += 1.0 - lam
+        wm[v, i1] += lam
+        cm[v, i0] += 1.0
+        cm[v, i1] += 1.0
+    return wm, cm
+
+
+def resize_extra_tolerance(cfg, A, B):
+    """The upsampling's share of the tolerance (see the comment above): float64, the shape of A."""
+    if cfg["mode"] == RESIZE_NEAREST:
+        s = cfg["scale"]
+        m = 1
+        for a in "hw":
+            m *= min(cfg["kernel_" + a], -(-s // cfg["dilation_" + a]))
+        return TOL_C * (m - 1) * U32 * A
+    return TOL_C * (cfg["in_h"] + cfg["in_w"] + 6) * U32 * B
+
+
+def composed_path(cfg, geo):
+    """Whether the composed path should run (coverage only): the header's rule (nearest, a stride-1 conv, padding
+    within the dilated kernel) and, as src/resize.c also requires, no dilation beyond the scale on an axis with
+    more than one tap (the header's list of exceptions does not mention that one)."""
+    return (cfg["mode"] == RESIZE_NEAREST and cfg["stride_h"] == cfg["stride_w"] == 1 and
+            all(geo[pad] <= cfg["dilation_" + a] * (cfg["kernel_" + a] - 1) and
+                (cfg["kernel_" + a] == 1 or cfg["dilation_" + a] <= cfg["scale"])
+                for a, pad in (("h", "pad_top"), ("w", "pad_left"))))
+
+
+class Workspace:
+    """A caller workspace of nbytes at a deliberately odd address (the header: any alignment is fine), between
+    guard bytes that must survive the call."""
+
+    def __init__(self, nbytes, misalign):
+        self.nbytes, self.misalign = nbytes, misalign
+        self.buf = np.full(nbytes + misalign + 256, 0xA5, dtype=np.uint8)
+        self.addr = self.buf.ctypes.data + misalign
+
+    def guards_ok(self):
+        return (np.all(self.buf[:self.misalign] == 0xA5) and
+                np.all(self.buf[self.misalign + self.nbytes:] == 0xA5))
+
+
+class ResizeCase(Case):
+    flag = "resize-case"
+
+    def check_status(self, check, st, want, y, what="the output"):
+        """False (and a failure) unless st == want; on a failure status y (an Out) must be untouched (all NaN)."""
+        if st != want:
+            self.fail(check, "status %d, want %d (%s)" % (st, want, self.last_error()))
+            return False
+        if st != OK and not np.all(np.isnan(y.buf)):
+            self.fail(check, "status %d but %s was written" % (st, what))
+            return False
+        return True
+
+    def run(self):
+        cfg, geo, stats, lib = self.cfg, self.geo, self.stats, self.lib
+        s, mode = cfg["scale"], cfg["mode"]
+        up = resize_up(cfg)
+        nrng = np.random.default_rng([self.seed, 1, self.index])   # streams of their own (not the random cases')
+        rng = random.Random("%d:resize:%d:data" % (self.seed, self.index))
+        # tconv's geometry of the conv over the upsampled x must be the formulas'
+        st, tg = self.tconv_geometry(up)
+        stats["checks"]["resize geometry"] += 1
+        if st != OK or tg != geo:
+            self.fail("resize/geometry", "tconv_conv2d_geometry of the upsampled conv: status %d, %s; want %s" %
+                      (st, tg, geo))
+            return
+        n, ci, co, g = cfg["batch"], cfg["in_channels"], cfg["out_channels"], cfg["groups"]
+        kh, kw, ih, iw = cfg["kernel_h"], cfg["kernel_w"], cfg["in_h"], cfg["in_w"]
+        oh, ow = geo["out_h"], geo["out_w"]
+        self.wshape_base = (co, ci // g, kh, kw)
+        self.perm = filter_perm(False, cfg["filter_layout"])
+
+        def rnd(*shape):
+            return torch.from_numpy(nrng.uniform(-1, 1, size=shape).astype(np.float32).astype(np.float64))
+
+        x = rnd(n, ci, ih, iw)
+        w = rnd(*self.wshape_base)
+        b = rnd(co) if cfg["bias"] else None
+        relu = cfg["activation"] == ACT_RELU
+        nchw = cfg["layout"] == NCHW
+        size = (ih * s, iw * s)
+
+        def upsample(t):   # PyTorch's own resize, float64
+            if mode == RESIZE_NEAREST:
+                return F.interpolate(t, size=size, mode="nearest")
+            return F.interpolate(t, size=size, mode="bilinear", align_corners=False)
+
+        def to_layout(t):
+            t = t.detach()
+            return (t if nchw else t.permute(0, 2, 3, 1)).contiguous().numpy()
+
+        with torch.no_grad():
+            xu = upsample(x)
+            wh, chm = resize_matrices(ih, s, mode)
+            ww, cwm = resize_matrices(iw, s, mode)
+            th, tw = torch.from_numpy(wh), torch.from_numpy(ww)
+            own = torch.einsum("nchw,Hh,Ww->ncHW", x, th, tw)
+            stats["checks"]["resize: F.interpolate = our formulas"] += 1
+            if not torch.allclose(xu, own, rtol=0, atol=1e-12):
+                self.fail("oracle-self-check", "F.interpolate(mode=%s) differs from our own upsampling by %.3g" %
+                          (RESIZE_NAMES[mode], (xu - own).abs().max().item()))
+            ref = oracle_forward(up, geo, xu, w, b, relu)
+            A = oracle_forward(up, geo, upsample(x.abs()), w.abs(), None if b is None else b.abs(), False)
+            K = oracle_forward(up, geo, torch.ones(n, ci, size[0], size[1], dtype=torch.float64),
+                               torch.ones_like(w), None, False)
+            B = None
+            if mode == RESIZE_BILINEAR:
+                corners = torch.einsum("nchw,Hh,Ww->ncHW", x.abs(), torch.from_numpy(chm), torch.from_numpy(cwm))
+                B = to_layout(oracle_forward(up, geo, corners, w.abs(), None, False))
+        ref_l, A_l, K_l = to_layout(ref), to_layout(A), to_layout(K)
+        extra = resize_extra_tolerance(cfg, A_l, B)
+        yshape = ref_l.shape
+        ny = n * co * oh * ow
+        xbuf = padded(to_layout(x), 0)
+        wbuf = padded(w.permute(*self.perm).contiguous().numpy(), 0)
+        bbuf = padded(b.numpy(), 0) if b is not None else None
+        x0, w0 = xbuf.copy(), wbuf.copy()
+        p = make_params(cfg)
+        key = RESIZE_NAMES[mode]
+
+        def count(call, st):
+            stats["resize calls"]["%s|%s|%s" % (key, call, "OK" if st == OK else "UNSUPPORTED" if st == ERR_UNSUPPORTED
+                                                 else "status %d" % st)] += 1
+
+        def check_profile(check, prof, algo, th):
+            if algo != ALGO_AUTO and prof.algorithm != algo:
+                self.fail(check, "the profile says %s ran" % ALGO_NAMES.get(prof.algorithm, prof.algorithm))
+            elif prof.algorithm not in (ALGO_GEMM, ALGO_SUBPIXEL, ALGO_DIRECT):
+                self.fail(check, "the profile's algorithm is %d (%s), not one that computes" %
+                          (prof.algorithm, ALGO_NAMES.get(prof.algorithm, "?")))
+            if not 1 <= prof.threads <= th:
+                self.fail(check, "the profile says %d threads ran (asked %d)" % (prof.threads, th))
+            if not (prof.total >= 0 and all(getattr(prof, f) >= 0 for f in ("pack", "im2col", "gemm", "col2im",
+                                                                              "epilogue"))):
+                self.fail(check, "negative times in the profile")
+
+        # the plain call, the reference, _ex with each forced algorithm on 1 and 2 threads
+        calls = [("plain", None, None), ("reference", None, None)]
+        for algo in (ALGO_GEMM, ALGO_SUBPIXEL, ALGO_DIRECT):
+            for th in (1, 2):
+                calls.append(("ex[%s,threads=%d]" % (ALGO_NAMES[algo], th), algo, th))
+        for name, algo, th in calls:
+            check = "resize/" + name
+            y = Out(ny)
+            prof = Profile()
+            if name == "plain":
+                st = lib.tconv_resize_conv2d(C.byref(p), s, mode, fptr(xbuf), fptr(wbuf), fptr(bbuf), y.ptr())
+            elif name == "reference":
+                st = lib.tconv_resize_conv2d_reference(C.byref(p), s, mode, fptr(xbuf), fptr(wbuf), fptr(bbuf),
+                                                       y.ptr())
+            else:
+                opt = Options(num_threads=th, algorithm=algo, profile=C.pointer(prof), accumulate=0)
+                st = lib.tconv_resize_conv2d_ex(C.byref(p), s, mode, fptr(xbuf), fptr(wbuf), fptr(bbuf), y.ptr(),
+                                                None, 0, C.byref(opt))
+            count(name.split("[")[0] if algo is None else ALGO_NAMES[algo], st)
+            if algo is not None and st == ERR_UNSUPPORTED:
+                if not np.all(np.isnan(y.buf)):
+                    self.fail(check, "TCONV_ERR_UNSUPPORTED but the output was written")
+                continue
+            if st != OK:
+                self.fail(check, "status %d: %s" % (st, self.last_error()))
+                continue
+            if algo is not None:
+                check_profile(check, prof, algo, th)
+            self.compare(check, y, ref_l, K_l, A_l, yshape, extra=extra)
+
+        # a caller workspace of exactly the queried size (at an odd address), and one byte too few
+        sizes = {}
+        for th in (1, 2):
+            opt = Options(num_threads=th, algorithm=ALGO_AUTO, profile=None, accumulate=0)
+            nb = C.c_size_t(0)
+            st = lib.tconv_resize_conv2d_workspace_size(C.byref(p), s, mode, C.byref(opt), C.byref(nb))
+            count("workspace_size", st)
+            if st != OK:
+                self.fail("resize/workspace_size", "threads=%d: status %d: %s" % (th, st, self.last_error()))
+                return
+            sizes[th] = nb.value
+        if sizes[2] < sizes[1]:
+            self.fail("resize/workspace_size", "2 threads need %d bytes, fewer than 1 thread's %d" %
+                      (sizes[2], sizes[1]))
+        for th in (1, 2):
+            for short in (0, 1):
+                nbytes = sizes[th] - short
+                if nbytes < 0:
+                    continue
+                check = "resize/ex[workspace %s%d bytes,threads=%d]" % ("queried-1 = " if short else "", nbytes, th)
+                ws = Workspace(nbytes, rng.randrange(1, 8))
+                y = Out(ny)
+                prof = Profile()
+                opt = Options(num_threads=th, algorithm=ALGO_AUTO, profile=C.pointer(prof), accumulate=0)
+                st = lib.tconv_resize_conv2d_ex(C.byref(p), s, mode, fptr(xbuf), fptr(wbuf), fptr(bbuf), y.ptr(),
+                                                C.c_void_p(ws.addr), nbytes, C.byref(opt))
+                count("ex[workspace%s]" % (" short" if short else ""), st)
+                if not ws.guards_ok():
+                    self.fail(check, "wrote outside its %d-byte workspace" % nbytes)
+                # one byte short of one thread's share: refused; short of 2 threads' only: fewer threads, same result
+                if short and nbytes < sizes[1]:
+                    if self.check_status(check, st, ERR_INVALID_ARGUMENT, y) and "workspace" not in self.last_error():
+                        self.fail(check, "the message does not name the workspace: %s" % self.last_error())
+                    continue
+                if st != OK:
+                    self.fail(check, "status %d: %s" % (st, self.last_error()))
+                    continue
+                check_profile(check, prof, ALGO_AUTO, 1 if short else th)
+                self.compare(check, y, ref_l, K_l, A_l, yshape, extra=extra)
+        if not (np.array_equal(xbuf, x0) and np.array_equal(wbuf, w0)):
+            self.fail("resize", "an input was modified")
+        stats["checks"]["resize_conv2d"] += 1
+
+
+def resize_invalid_variants(cfg):
+    """(label, scale, mode, opt accumulate, how y is placed, expected status, what the message must name)."""
+    s, m = cfg["scale"], cfg["mode"]
+    return [("scale 0", 0, m, 0, "apart", ERR_INVALID_ARGUMENT, "scale"),
+            ("scale -1", -1, m, 0, "apart", ERR_INVALID_ARGUMENT, "scale"),
+            ("mode 7", s, 7, 0, "apart", ERR_INVALID_ARGUMENT, "mode"),
+            ("mode -1", s, -1, 0, "apart", ERR_INVALID_ARGUMENT, "mode"),
+            ("accumulate 1", s, m, 1, "apart", ERR_INVALID_ARGUMENT, "accumulate"),
+            ("y overlaps x (y inside x)", s, m, 0, "inside", ERR_INVALID_ARGUMENT, "overlaps"),
+            ("y overlaps x (y == x)", s, m, 0, "same", ERR_INVALID_ARGUMENT, "overlaps"),
+            ("y overlaps x (y ends inside x)", s, m, 0, "before", ERR_INVALID_ARGUMENT, "overlaps"),
+            ("y overlaps the filter", s, m, 0, "filter", ERR_INVALID_ARGUMENT, "overlaps"),
+            ("workspace overlaps y", s, m, 0, "workspace", ERR_INVALID_ARGUMENT, "overlaps"),
+            ("y right after x (no overlap: OK)", s, m, 0, "adjacent", OK, "")]
+
+
+def run_resize_invalid(lib, seed, r, cfg, geo, variant, stats, argv0, libpath):
+    """One invalid resize-convolution call, on every entry point it applies to: the documented status, a message
+    naming the function and the parameter, every buffer untouched. Returns the failure lines."""
+    label, scale, mode, acc, place, want_st, name = variant
+    c = dict(cfg)
+    c["size_mode"] = "invalid: " + label
+    case = ResizeCase(lib, seed, r, c, geo, stats, argv0, libpath)
+    rng = np.random.default_rng([seed, 2, r])
+    n, ci, co = c["batch"], c["in_channels"], c["out_channels"]
+    nx = n * ci * c["in_h"] * c["in_w"]
+    ny = n * co * geo["out_h"] * geo["out_w"]
+    nw = c["kernel_h"] * c["kernel_w"] * ci // c["groups"] * co
+    p = make_params(c)
+    bbuf = rng.uniform(-1, 1, co + GUARD).astype(np.float32) if c["bias"] else None
+    if place == "workspace":
+        entries = ["ex"]
+    elif acc:
+        entries = ["ex", "workspace_size"]   # accumulate is an option: of _ex and of the query
+    elif place == "apart":
+        entries = ["plain", "ex", "reference", "workspace_size"]
+    else:
+        entries = ["plain", "ex", "reference"]
+
+    def invoke(entry, xv, wv, yv, ws=None, nbytes=0):
+        opt = Options(num_threads=1, algorithm=ALGO_AUTO, profile=None, accumulate=acc)
+        if entry == "plain":
+            return lib.tconv_resize_conv2d(C.byref(p), scale, mode, xv, wv, fptr(bbuf), yv)
+        if entry == "reference":
+            return lib.tconv_resize_conv2d_reference(C.byref(p), scale, mode, xv, wv, fptr(bbuf), yv)
+        if entry == "ex":
+            return lib.tconv_resize_conv2d_ex(C.byref(p), scale, mode, xv, wv, fptr(bbuf), yv, ws, nbytes,
+                                              C.byref(opt))
+        qb = C.c_size_t(12345)
+        st = lib.tconv_resize_conv2d_workspace_size(C.byref(p), scale, mode, C.byref(opt), C.byref(qb))
+        if st != OK and qb.value != 12345:
+            case.fail("resize-invalid/workspace_size", "%s: failed but wrote *bytes" % label)
+        return st
+
+    for entry in entries:
+        # one buffer holding x and y, y where `place` says (apart: after x, no overlap)
+        pos_x, pos_y = 0, nx + 64
+        if place == "inside":
+            pos_y = nx // 2
+        elif place == "same":
+            pos_y = 0
+        elif place == "before":
+            pos_x, pos_y = ny - 1, 0    # y's last element on x's first
+        elif place == "adjacent":
+            pos_y = nx
+        big = rng.uniform(-1, 1, max(pos_x + nx, pos_y + ny) + GUARD).astype(np.float32)
+        wbig = rng.uniform(-1, 1, nw + ny + GUARD).astype(np.float32)
+        xv, yv, wv = fptr(big[pos_x:]), fptr(big[pos_y:]), fptr(wbig)
+        if place == "filter":
+            yv = fptr(wbig[nw // 2:])
+        ws, nbytes, extra = None, 0, []
+        if place == "workspace":
+            qb = C.c_size_t(0)
+            if lib.tconv_resize_conv2d_workspace_size(C.byref(p), scale, mode, C.byref(Options(num_threads=1)),
+                                                      C.byref(qb)) != OK:
+                case.fail("resize-invalid/" + entry, "%s: the workspace query failed: %s" % (label, case.last_error()))
+                continue
+            nbytes = qb.value
+            if nbytes == 0:
+                stats["checks"]["resize invalid: workspace checks skipped (none needed)"] += 1
+                continue
+            ybig = np.full(ny + nbytes // 4 + 2 + GUARD, np.nan, dtype=np.float32)   # y, the workspace from its middle
+            yv = fptr(ybig)
+            ws = C.c_void_p(ybig.ctypes.data + (ny // 2) * 4)
+            extra = [ybig]
+        snap = [(a, a.copy()) for a in [big, wbig] + extra + ([bbuf] if bbuf is not None else [])]
+        st = invoke(entry, xv, wv, yv, ws, nbytes)
+        msg = case.last_error()
+        stats["invalid calls"]["resize: " + label] += 1
+        check = "resize-invalid/" + entry
+        fn = "tconv_resize_conv2d" + ("" if entry == "plain" else "_" + entry)
+        if st != want_st:
+            case.fail(check, "%s: status %d, want %d (%s)" % (label, st, want_st, msg))
+            continue
+        if want_st == OK:   # the control: adjacent buffers are fine, and give the result of separate ones
+            y_sep = Out(ny)
+            invoke(entry, fptr(snap[0][1][pos_x:]), wv, y_sep.ptr())
+            if not np.array_equal(big[pos_y:pos_y + ny].view(np.uint32), y_sep.data.view(np.uint32)):
+                case.fail(check, "%s: y differs from the same call on separate buffers" % label)
+            if not np.array_equal(big[pos_x:pos_x + nx], snap[0][1][pos_x:pos_x + nx]):
+                case.fail(check, "%s: x was modified" % label)
+            continue
+        if name not in msg or not msg.startswith(fn + ": "):
+            case.fail(check, "%s: the message does not name %s / %s: %s" % (label, fn, name, msg))
+        for a, before in snap:
+            if not np.array_equal(a.view(np.uint32), before.view(np.uint32)):
+                case.fail(check, "%s: a buffer was written on failure" % label)
+                break
+    return case.failures
+
+
+def resize_coverage_key(cfg, geo):
+    keys = ["resize mode:" + RESIZE_NAMES[cfg["mode"]], "resize scale:%d" % cfg["scale"],
+            "resize layout:" + LAYOUT_NAMES[cfg["layout"]], "resize filter:" + FILTER_NAMES[cfg["filter_layout"]],
+            "resize padding:" + PADDING_NAMES[cfg["padding"]]]
+    g, ci, co = cfg["groups"], cfg["in_channels"], cfg["out_channels"]
+    keys.append("resize groups:" + ("1" if g == 1 else "depthwise" if g == ci == co else "grouped"))
+    keys.append("resize stride:" + (">1" if cfg["stride_h"] > 1 or cfg["stride_w"] > 1 else "1"))
+    keys.append("resize dilation:" + (">1" if cfg["dilation_h"] > 1 or cfg["dilation_w"] > 1 else "1"))
+    ns = cfg["in_h"] != cfg["in_w"] or cfg["kernel_h"] != cfg["kernel_w"] or geo["out_h"] != geo["out_w"]
+    keys.append("resize non-square:" + ("yes" if ns else "no"))
+    keys.append("resize path:" + ("composed" if composed_path(cfg, geo) else "upsampled"))
+    keys.append("resize bias/relu:" + ("bias" if cfg["bias"] else "no bias") + "+" +
+                ("RELU" if cfg["activation"] == ACT_RELU else "NONE"))
+    return keys
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Aliasing: no call computes in place (include/tconv.h): an output sharing memory with an input, or a caller's
+# workspace sharing memory with any tensor, is TCONV_ERR_INVALID_ARGUMENT with every buffer untouched; outputs
+# right next to an input (no shared byte) are fine and give the result of separate buffers.
+# ---------------------------------------------------------------------------------------------------------------
+ALIAS_EVERY = 40   # aliasing checks derive from two of every 40 random configurations (a conv2d, a transposed)
+
+
+def alias_specs(cfg, geo):
+    """The calls of cfg's op, each as (call, input roles, output role) with the roles' element counts."""
+    n, ci, co = cfg["batch"], cfg["in_channels"], cfg["out_channels"]
+    xe = n * ci * cfg["in_h"] * cfg["in_w"]
+    ye = n * co * geo["out_h"] * geo["out_w"]
+    fe = cfg["kernel_h"] * cfg["kernel_w"] * ci * co // cfg["groups"]
+    sizes = dict(x=xe, w=fe, b=co, y=ye, dy=ye, dx=xe, dw=fe, db=co)
+    specs = [("forward", ["x", "w", "b"], "y"), ("backward_data", ["dy", "w"], "dx"),
+             ("backward_filter", ["x", "dy"], "dw"), ("backward_bias", ["dy"], "db")]
+    return sizes, specs
+
+
+def run_alias(lib, seed, index, cfg, geo, stats, argv0, libpath):
+    """Outputs overlapping each input of each call (plain, _ex, _reference), a caller workspace overlapping each
+    tensor, and the adjacent controls. Returns the failure lines."""
+    c = dict(cfg, activation=ACT_NONE, size_mode="aliasing")   # ACT_NONE: the gradients take the forward's p
+    case = Case(lib, seed, index, c, geo, stats, argv0, libpath)
+    tr = c["tr"]
+    opname = "conv2d_transpose" if tr else "conv2d"
+    rng = np.random.default_rng([seed, 3, index])
+    sizes, specs = alias_specs(c, geo)
+    p = make_params(c)
+    data = dict((r, rng.uniform(-1, 1, sizes[r]).astype(np.float32)) for r in ("x", "w", "b", "dy"))
+
+    inputs_of = dict((what, ins) for what, ins, _ in specs)
+
+    def call(what, entry, ptrs, ws=None, nbytes=0):
+        base = "tconv_%s%s" % (opname, "" if what == "forward" else "_" + what)
+        fn = base + {"plain": "", "ex": "_ex", "reference": "_reference"}[entry]
+        args = [ptrs[r] for r in inputs_of[what]] + [ptrs["out"]]
+        if entry == "ex":
+            args += [ws, nbytes, C.byref(Options(num_threads=1))]
+        return fn, getattr(lib, fn)(C.byref(p), *args)
+
+    for what, ins, outr in specs:
+        nout = sizes[outr]
+        # the result on separate buffers (the adjacent controls must reproduce it bit for bit)
+        sep = {}
+        for entry in ("plain", "ex", "reference"):
+            bufs = dict((r, padded(data[r], 0)) for r in ins)
+            out = Out(nout)
+            ptrs = dict((r, fptr(bufs[r])) for r in ins)
+            ptrs["out"] = out.ptr()
+            fn, st = call(what, entry, ptrs)
+            if st != OK:
+                case.fail("alias/" + what, "%s on separate buffers: status %d (%s)" % (fn, st, case.last_error()))
+                return case.failures
+            sep[entry] = out.data.copy()
+        # (partner input, placement of the output relative to it, expected status)
+        layouts = []
+        for r in ins:
+            nr = sizes[r]
+            layouts += [(r, nr // 2, ERR_INVALID_ARGUMENT, "%s inside %s" % (outr, r)),
+                        (r, 0, ERR_INVALID_ARGUMENT, "%s == %s" % (outr, r)),
+                        (r, -(nout - 1), ERR_INVALID_ARGUMENT, "%s ends on %s's first element" % (outr, r)),
+                        (r, nr - 1, ERR_INVALID_ARGUMENT, "%s starts on %s's last element" % (outr, r)),
+                        (r, nr, OK, "%s right after %s" % (outr, r)),
+                        (r, -nout, OK, "%s right before %s" % (outr, r))]
+        for partner, off, want, label in layouts:
+            for entry in ("plain", "ex", "reference"):
+                pa = max(0, -off)
+                po = pa + off
+                shared = rng.uniform(-1, 1, max(pa + sizes[partner], po + nout) + GUARD).astype(np.float32)
+                shared[pa:pa + sizes[partner]] = data[partner]
+                bufs = dict((r, padded(data[r], 0)) for r in ins if r != partner)
+                ptrs = dict((r, fptr(bufs[r])) for r in bufs)
+                ptrs[partner] = fptr(shared[pa:])
+                ptrs["out"] = fptr(shared[po:])
+                snap = [(a, a.copy()) for a in list(bufs.values()) + [shared]]
+                fn, st = call(what, entry, ptrs)
+                msg = case.last_error()
+                check = "alias/%s" % fn
+                stats["alias calls"]["%s %s|%s" % (what, entry, "refused" if st == ERR_INVALID_ARGUMENT else
+                                                   "OK" if st == OK else "status %d" % st)] += 1
+                if st != want:
+                    case.fail(check, "%s: status %d, want %d (%s)" % (label, st, want, msg))
+                    continue
+                if want == OK:
+                    got = shared[po:po + nout]
+                    if not np.array_equal(got.view(np.uint32), sep[entry].view(np.uint32)):
+                        case.fail(check, "%s: the result differs from the same call on separate buffers" % label)
+                    if not np.array_equal(shared[pa:pa + sizes[partner]], data[partner]):
+                        case.fail(check, "%s: the input %s was modified" % (label, partner))
+                    continue
+                if not msg.startswith(fn + ": ") or "overlaps" not in msg:
+                    case.fail(check, "%s: the message does not say %s overlaps: %s" % (label, fn, msg))
+                for a, before in snap:
+                    if not np.array_equal(a.view(np.uint32), before.view(np.uint32)):
+                        case.fail(check, "%s: a buffer was written on failure" % label)
+                        break
+        # a caller workspace over the output or over an input (of exactly the queried size)
+        op = OPS[(tr, what)]
+        qb = C.c_size_t(0)
+        if lib.tconv_workspace_size(op, C.byref(p), C.byref(Options(num_threads=1)), C.byref(qb)) != OK:
+            case.fail("alias/workspace_size", "%s: status != OK (%s)" % (what, case.last_error()))
+            continue
+        nbytes = qb.value
+        if nbytes == 0:
+            stats["checks"]["alias: workspace checks skipped (none needed)"] += 1
+            continue
+        wsf = -(-nbytes // 4)
+        for target in [outr] + ins:
+            nt = sizes[target]
+            for off, want, label in ((nt // 2, ERR_INVALID_ARGUMENT, "workspace inside %s" % target),
+                                     (-(wsf - 1), ERR_INVALID_ARGUMENT, "workspace ends on %s's first element"
+                                      % target),
+                                     (nt, OK, "workspace right after %s" % target)):
+                pa = max(0, -off)
+                pw = pa + off
+                shared = np.full(max(pa + nt, pw + wsf) + GUARD, np.nan, dtype=np.float32)
+                if target != outr:
+                    shared[pa:pa + nt] = data[target]
+                bufs = dict((r, padded(data[r], 0)) for r in ins if r != target)
+                ptrs = dict((r, fptr(bufs[r])) for r in bufs)
+                out = None
+                if target == outr:
+                    ptrs["out"] = fptr(shared[pa:])
+                else:
+                    ptrs[target] = fptr(shared[pa:])
+                    out = Out(nout)
+                    ptrs["out"] = out.ptr()
+                snap = [(a, a.copy()) for a in list(bufs.values()) + [shared] + ([out.buf] if out else [])]
+                # the workspace's last float may be partial: nbytes exactly
+                fn, st = call(what, "ex", ptrs, C.c_void_p(shared[pw:].ctypes.data), nbytes)
+                msg = case.last_error()
+                check = "alias/%s" % fn
+                stats["alias calls"]["%s ex workspace|%s" % (what, "refused" if st == ERR_INVALID_ARGUMENT else
+                                                             "OK" if st == OK else "status %d" % st)] += 1
+                if st != want:
+                    case.fail(check, "%s (%d bytes): status %d, want %d (%s)" % (label, nbytes, st, want, msg))
+                    continue
+                if want == OK:
+                    got = shared[pa:pa + nt] if target == outr else out.data
+                    if not np.array_equal(got.view(np.uint32), sep["ex"].view(np.uint32)):
+                        case.fail(check, "%s: the result differs from the same call without a workspace" % label)
+                    continue
+                if not msg.startswith(fn + ": ") or "workspace" not in msg or "overlaps" not in msg:
+                    case.fail(check, "%s: the message does not say the workspace overlaps: %s" % (label, msg))
+                for a, before in snap:
+                    if not np.array_equal(a.view(np.uint32), before.view(np.uint32)):
+                        case.fail(check, "%s: a buffer was written on failure" % label)
+                        break
+    return case.failures
+
+
+# ---------------------------------------------------------------------------------------------------------------
 def coverage_key(cfg, geo):
     keys = ["op:" + ("conv2d_transpose" if cfg["tr"] else "conv2d"),
             "layout:" + LAYOUT_NAMES[cfg["layout"]],
@@ -855,40 +1449,79 @@ def parse_args():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("lib", help="path to libtconv.so")
     ap.add_argument("--cases", type=int, default=DEFAULT_CASES, help="random configurations (default %(default)s)")
+    ap.add_argument("--resize-cases", type=int, default=DEFAULT_RESIZE_CASES,
+                    help="random resize-convolutions (default %(default)s)")
     ap.add_argument("--case", type=int, default=None, help="run only configuration I of this seed (and the invalid "
-                    "configurations derived from it)")
+                    "and aliasing configurations derived from it)")
+    ap.add_argument("--resize-case", type=int, default=None, help="run only resize-convolution R of this seed (and "
+                    "the invalid calls derived from it)")
     ap.add_argument("--seed", type=lambda s: int(s, 0), default=None, help="overrides TCONV_TEST_SEED")
     ap.add_argument("--verbose", action="store_true", help="print each configuration before running it")
-    ap.add_argument("--worker", type=str, default=None, help=argparse.SUPPRESS)   # "first_case,first_invalid"
+    ap.add_argument("--worker", type=int, default=None, help=argparse.SUPPRESS)   # the first job to run
     args = ap.parse_args()
     if args.seed is None:
         env = os.environ.get("TCONV_TEST_SEED", "")
         args.seed = int(env, 0) if env else DEFAULT_SEED
     args.argv0 = sys.argv[0] if os.path.isabs(sys.argv[0]) else os.path.relpath(os.path.abspath(sys.argv[0]))
-    args.indices = [args.case] if args.case is not None else list(range(args.cases))
+    one = args.case is not None or args.resize_case is not None
+    args.indices = [args.case] if args.case is not None else [] if one else list(range(args.cases))
+    args.resize_indices = ([args.resize_case] if args.resize_case is not None else [] if one
+                           else list(range(args.resize_cases)))
     return args
 
 
 def new_stats():
-    return {"passed": 0, "failed": 0, "random": 0, "invalid": 0, "cover": collections.Counter(),
-            "checks": collections.Counter(), "forward calls": collections.Counter(),
+    return {"passed": 0, "failed": 0, "random": 0, "invalid": 0, "alias": 0, "resize": 0, "resize invalid": 0,
+            "cover": collections.Counter(), "checks": collections.Counter(), "forward calls": collections.Counter(),
             "gradient ex calls": collections.Counter(), "invalid calls": collections.Counter(),
+            "resize calls": collections.Counter(), "alias calls": collections.Counter(),
             "worst_ratio": [0.0, ""], "worst_ratio_K16": [0.0, ""]}
+
+
+COUNTERS = ("cover", "checks", "forward calls", "gradient ex calls", "invalid calls", "resize calls", "alias calls")
+TALLIES = ("passed", "failed", "random", "invalid", "alias", "resize", "resize invalid")
 
 
 def draw(seed, i):
     return draw_config(random.Random("%d:%d" % (seed, i)), tr=i % 2 == 1)
 
 
-def invalid_jobs(args):
-    """The invalid configurations, in order: derived from every 15th random one (alternately conv2d and
-    conv2d_transpose), or from the one --case names."""
-    jobs = []
+def jobs_of(args):
+    """Every job of the run, in order, as (kind, index, variant): the random configurations; the invalid ones
+    derived from every 15th (alternately conv2d and conv2d_transpose); the aliasing checks of 2 in ALIAS_EVERY;
+    the resize-convolutions; the invalid resize calls of every 10th. --case / --resize-case: that one and what
+    derives from it."""
+    jobs = [("case", i, None) for i in args.indices]
     for i in args.indices:
         if i % 15 == 0 or args.case is not None:
             cfg, geo = draw(args.seed, i)
-            jobs += [(i, cfg, geo, v) for v in invalid_variants(cfg, geo)]
+            jobs += [("invalid", i, v) for v in invalid_variants(cfg, geo)]
+    jobs += [("alias", i, None) for i in args.indices if i % ALIAS_EVERY < 2 or args.case is not None]
+    jobs += [("resize", r, None) for r in args.resize_indices]
+    for r in args.resize_indices:
+        if r % 10 == 0 or args.resize_case is not None:
+            cfg, _ = draw_resize(args.seed, r)
+            jobs += [("resize invalid", r, v) for v in resize_invalid_variants(cfg)]
     return jobs
+
+
+def job_config(args, job):
+    """(cfg, geo, label) of a job, for the coverage and a crash report."""
+    kind, i, v = job
+    if kind.startswith("resize"):
+        cfg, geo = draw_resize(args.seed, i)
+        cfg = dict(cfg)
+        if kind == "resize invalid":
+            cfg["size_mode"] = "invalid: " + v[0]
+        return cfg, geo, "resize-case"
+    cfg, geo = draw(args.seed, i)
+    cfg = dict(cfg)
+    if kind == "invalid":
+        cfg.update(v[1])
+        cfg["size_mode"] = "invalid: " + v[0]
+    elif kind == "alias":
+        cfg["size_mode"] = "aliasing"
+    return cfg, geo, "case"
 
 
 def report(failures, index):
@@ -897,14 +1530,57 @@ def report(failures, index):
         print(line)
     if len(failures) > len(shown):
         more = [f.split(" check=", 1)[1].split(":", 1)[0] for f in failures[len(shown):]]
-        print("     (case %d: %d more failed checks: %s)" % (index, len(more), "; ".join(more)))
+        print("     (%d: %d more failed checks: %s)" % (index, len(more), "; ".join(more)))
+
+
+def run_job(lib, args, job, stats):
+    """Runs one job; returns its failure lines."""
+    kind, i, v = job
+    a = (stats, args.argv0, args.lib)
+    if kind == "case":
+        cfg, geo = draw(args.seed, i)
+        if args.verbose:
+            print("case %d: %s size_mode=%s" % (i, describe(cfg), cfg["size_mode"]), flush=True)
+        case = Case(lib, args.seed, i, cfg, geo, *a)
+        try:
+            case.run()
+        except Exception as e:  # an oracle bug must not pass silently
+            case.fail("exception", "%s: %s" % (type(e).__name__, e))
+        stats["random"] += 1
+        stats["cover"].update(coverage_key(cfg, geo))
+        return case.failures
+    if kind == "invalid":
+        cfg, geo = draw(args.seed, i)
+        label, change, want_st, name = v
+        stats["invalid"] += 1
+        stats["cover"]["invalid:" + label] += 1
+        return run_invalid(lib, args.seed, i, cfg, geo, label, change, want_st, name, *a)
+    if kind == "alias":
+        cfg, geo = draw(args.seed, i)
+        stats["alias"] += 1
+        stats["cover"]["aliasing:" + ("conv2d_transpose" if cfg["tr"] else "conv2d")] += 1
+        return run_alias(lib, args.seed, i, cfg, geo, *a)
+    cfg, geo = draw_resize(args.seed, i)
+    if kind == "resize":
+        if args.verbose:
+            print("resize case %d: %s size_mode=%s" % (i, describe(cfg), cfg["size_mode"]), flush=True)
+        case = ResizeCase(lib, args.seed, i, cfg, geo, *a)
+        try:
+            case.run()
+        except Exception as e:
+            case.fail("exception", "%s: %s" % (type(e).__name__, e))
+        stats["resize"] += 1
+        stats["cover"].update(resize_coverage_key(cfg, geo))
+        return case.failures
+    stats["resize invalid"] += 1
+    stats["cover"]["resize invalid:" + v[0]] += 1
+    return run_resize_invalid(lib, args.seed, i, cfg, geo, v, *a)
 
 
 def worker(args):
-    """Runs the configurations from args.worker = "first_case,first_invalid" on; prints "@case I" / "@invalid J"
-    before each, its failure lines, "@result JSON" (its counts) after each, and "@end"."""
+    """Runs the jobs from number args.worker on; prints "@job K" before each, its failure lines, "@result JSON" (its
+    counts) after each, and "@end"."""
     import_torch()
-    first_case, first_invalid = (int(v) for v in args.worker.split(","))
     try:
         lib = load(args.lib)
     except OSError as e:
@@ -914,46 +1590,23 @@ def worker(args):
     faulthandler.enable()   # a crash inside tconv prints the Python stack: which call
     warnings.filterwarnings("ignore", message=".*padding='same'.*")
     versions = "torch %s, numpy %s" % (torch.__version__, np.__version__)
-
-    def result(stats):
+    jobs = jobs_of(args)
+    for k in range(args.worker, len(jobs)):
+        print("@job %d" % k, flush=True)
+        stats = new_stats()
+        fails = run_job(lib, args, jobs[k], stats)
+        stats["failed" if fails else "passed"] += 1
+        report(fails, jobs[k][1])
         stats["versions"] = versions
         print("@result " + json.dumps(stats, default=lambda c: dict(c)), flush=True)
-
-    for i in args.indices[args.indices.index(first_case):] if first_case in args.indices else []:
-        cfg, geo = draw(args.seed, i)
-        print("@case %d" % i, flush=True)
-        stats = new_stats()
-        if args.verbose:
-            print("case %d: %s size_mode=%s" % (i, describe(cfg), cfg["size_mode"]), flush=True)
-        case = Case(lib, args.seed, i, cfg, geo, stats, args.argv0, args.lib)
-        try:
-            case.run()
-        except Exception as e:  # an oracle bug must not pass silently
-            case.fail("exception", "%s: %s" % (type(e).__name__, e))
-        stats["random"] += 1
-        stats["cover"].update(coverage_key(cfg, geo))
-        stats["failed" if case.failures else "passed"] += 1
-        report(case.failures, i)
-        result(stats)
-    for j, (i, cfg, geo, (label, change, want_st, name)) in enumerate(invalid_jobs(args)):
-        if j < first_invalid:
-            continue
-        print("@invalid %d" % j, flush=True)
-        stats = new_stats()
-        fails = run_invalid(lib, args.seed, i, cfg, geo, label, change, want_st, name, stats, args.argv0, args.lib)
-        stats["invalid"] += 1
-        stats["cover"]["invalid:" + label] += 1
-        stats["failed" if fails else "passed"] += 1
-        report(fails, i)
-        result(stats)
     print("@end", flush=True)
     return 0
 
 
 def merge(total, part):
-    for k in ("passed", "failed", "random", "invalid"):
+    for k in TALLIES:
         total[k] += part[k]
-    for k in ("cover", "checks", "forward calls", "gradient ex calls", "invalid calls"):
+    for k in COUNTERS:
         total[k].update(part[k])
     for k in ("worst_ratio", "worst_ratio_K16"):
         if part[k][0] > total[k][0]:
@@ -962,22 +1615,22 @@ def merge(total, part):
 
 
 def main():
-    """The parent: runs the sweep in a worker process (python3 this-file --worker ...), so that a crash inside
-    tconv (a heap overflow, say) is reported as the failure of the configuration that was running, and the
-    sweep goes on in a new worker from the next one."""
+    """The parent: runs the sweep in a worker process (python3 this-file --worker K ...), so that a crash inside
+    tconv (a heap overflow, say) is reported as the failure of the job that was running, and the sweep goes on in a
+    new worker from the next one."""
     args = parse_args()
     if args.worker is not None:
         return worker(args)
-    print("torch oracle: seed %d (TCONV_TEST_SEED overrides), %d configurations, %s" %
-          (args.seed, len(args.indices), args.lib), flush=True)
+    print("torch oracle: seed %d (TCONV_TEST_SEED overrides), %d configurations + %d resize-convolutions, %s" %
+          (args.seed, len(args.indices), len(args.resize_indices), args.lib), flush=True)
     t0 = time.time()
     total = new_stats()
-    n_invalid = len(invalid_jobs(args))
-    first_case, first_invalid = args.indices[0], 0
+    jobs = jobs_of(args)
+    first = 0
     passthrough = [a for a in sys.argv[1:] if a != "--verbose"]
-    while True:
+    while first < len(jobs):
         cmd = [sys.executable, os.path.abspath(__file__)] + passthrough + \
-              ["--seed", str(args.seed), "--worker", "%d,%d" % (first_case, first_invalid)]
+              ["--seed", str(args.seed), "--worker", str(first)]
         if args.verbose:
             cmd.append("--verbose")
         # OpenMP threads that sleep instead of spinning between regions: the 2-thread calls otherwise crawl
@@ -987,10 +1640,8 @@ def main():
         child = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env)
         current, ended = None, False
         for line in child.stdout:
-            if line.startswith("@case "):
-                current = ("case", int(line.split()[1]))
-            elif line.startswith("@invalid "):
-                current = ("invalid", int(line.split()[1]))
+            if line.startswith("@job "):
+                current = int(line.split()[1])
             elif line.startswith("@result "):
                 merge(total, json.loads(line[len("@result "):]))
                 current = None
@@ -1004,45 +1655,34 @@ def main():
         rc = child.wait()
         if rc == 0 and ended:
             break
-        if current is None:   # no configuration running: the worker could not start (77: no torch)
+        if current is None:   # no job running: the worker could not start (77: no torch)
             if rc != 77:
                 print("torch oracle: the worker failed (exit status %d) outside any configuration" % rc)
                 print("torch oracle: %d passed, %d failed" % (total["passed"], total["failed"] + 1))
             return 77 if rc == 77 else 1
-        # the worker died inside a configuration: that configuration failed; go on after it
-        what, k = current
-        if what == "case":
-            cfg, geo = draw(args.seed, k)
-            detail, index = "", k
-        else:
-            index, cfg, geo, v = invalid_jobs(args)[k]
-            cfg = dict(cfg, **v[1])
-            cfg["size_mode"] = "invalid: " + v[0]
-            detail = " (invalid configuration %d: %s)" % (k, v[0])
-        print("FAIL seed=%d case=%d check=crash: the process died (exit status %d%s) while running this "
-              "configuration%s | %s | size_mode=%s | rerun: TCONV_TEST_SEED=%d /usr/bin/python3 %s %s --case %d" %
-              (args.seed, index, rc, " = signal %d" % -rc if rc < 0 else "", detail, describe(cfg),
-               cfg["size_mode"], args.seed, args.argv0, args.lib, index), flush=True)
+        # the worker died inside a job: that job failed; go on after it
+        kind, index, v = jobs[current]
+        cfg, geo, flag = job_config(args, jobs[current])
+        detail = "" if kind in ("case", "resize") else " (%s: %s)" % (kind, "aliasing" if v is None else v[0])
+        print("FAIL seed=%d %s=%d check=crash: the process died (exit status %d%s) while running this "
+              "configuration%s | %s | size_mode=%s | rerun: TCONV_TEST_SEED=%d /usr/bin/python3 %s %s --%s %d" %
+              (args.seed, flag, index, rc, " = signal %d" % -rc if rc < 0 else "", detail, describe(cfg),
+               cfg["size_mode"], args.seed, args.argv0, args.lib, flag, index), flush=True)
         total["failed"] += 1
         total["crashed"] = total.get("crashed", 0) + 1
-        if what == "case":
-            total["random"] += 1
+        tally = {"case": "random", "resize": "resize"}.get(kind, kind)
+        total[tally] += 1
+        if kind == "case":
             total["cover"].update(coverage_key(cfg, geo))
-            pos = args.indices.index(k) + 1
-            if pos < len(args.indices):
-                first_case = args.indices[pos]
-            else:
-                first_case, first_invalid = -1, 0
-        else:
-            total["invalid"] += 1
-            first_case, first_invalid = -1, k + 1
-        if first_case == -1 and first_invalid >= n_invalid:
-            break
+        elif kind == "resize":
+            total["cover"].update(resize_coverage_key(cfg, geo))
+        first = current + 1
     elapsed = time.time() - t0
 
     # coverage summary
-    print("coverage (configurations: %d random + %d invalid; %s; %.1f s):" %
-          (total["random"], total["invalid"], total.get("versions", "?"), elapsed))
+    print("coverage (configurations: %d random + %d invalid + %d aliasing; resize-convolutions: %d random + %d "
+          "invalid; %s; %.1f s):" % (total["random"], total["invalid"], total["alias"], total["resize"],
+                                     total["resize invalid"], total.get("versions", "?"), elapsed))
     groups = collections.OrderedDict()
     for k in sorted(total["cover"]):
         head, item = k.split(":", 1)
@@ -1054,10 +1694,15 @@ def main():
     for key, c in sorted(total["forward calls"].items()):
         op, algo, st = key.split("|")
         fw[op].append("%s %s %d" % (algo, st, c))
+    for key, c in sorted(total["resize calls"].items()):
+        mode, call, st = key.split("|")
+        fw["resize " + mode].append("%s %s %d" % (call, st, c))
     for op, items in fw.items():
         print("  %-18s %s" % ("calls " + op, ", ".join(items)))
     print("  %-18s %s" % ("gradient _ex", ", ".join("%s %d" % (k.replace("|", " "), c) for k, c in
                                                     sorted(total["gradient ex calls"].items()))))
+    print("  %-18s %s" % ("aliasing calls", ", ".join("%s %d" % (k.replace("|", " "), c) for k, c in
+                                                      sorted(total["alias calls"].items()))))
     for key, what in (("worst_ratio", "largest |err|"), ("worst_ratio_K16", "  ... with K >= 16")):
         r, where = total[key]
         print("  %-18s %.3g of the tolerance (%s)" % (what, r, where))
