@@ -207,8 +207,30 @@ static void torch_tail(struct text *t, const struct tconv_params *p)
         (long long)p->groups);
 }
 
+/* PyTorch's conv modules refuse to compute an empty output: pad the input up to one window on an empty
+   axis, then slice the result back to nothing. */
+static void torch_conv_empty(struct text *t, const struct tconv_params *p, const struct tconv_geometry *g)
+{
+    const int64_t keh = p->dilation_h * (p->kernel_h - 1) + 1, kew = p->dilation_w * (p->kernel_w - 1) + 1;
+    const int64_t short_h = keh - (p->in_h + g->pad_top + g->pad_bottom);
+    const int64_t short_w = kew - (p->in_w + g->pad_left + g->pad_right);
+    put(t, "not expressible directly: PyTorch refuses an empty output; ");
+    put(t, "F.pad(x, (%lld, %lld, %lld, %lld)), then ", (long long)g->pad_left,
+        (long long)g->pad_right + (g->out_w == 0 ? max0(short_w) : 0), (long long)g->pad_top,
+        (long long)g->pad_bottom + (g->out_h == 0 ? max0(short_h) : 0));
+    put(t, "nn.Conv2d(%lld, %lld, (%lld,%lld), stride=(%lld,%lld), padding=(0,0)", (long long)p->in_channels,
+        (long long)p->out_channels, (long long)p->kernel_h, (long long)p->kernel_w, (long long)p->stride_h,
+        (long long)p->stride_w);
+    torch_tail(t, p);
+    put(t, ", then y[:, :, 0:%lld, 0:%lld]", (long long)g->out_h, (long long)g->out_w);
+}
+
 static void torch_conv(struct text *t, const struct tconv_params *p, const struct tconv_geometry *g)
 {
+    if (g->out_h == 0 || g->out_w == 0) {
+        torch_conv_empty(t, p, g);
+        return;
+    }
     const bool symmetric = g->pad_top == g->pad_bottom && g->pad_left == g->pad_right;
     if (!symmetric) /* F.pad takes (left, right, top, bottom) */
         put(t, "F.pad(x, (%lld, %lld, %lld, %lld)), then ", (long long)g->pad_left, (long long)g->pad_right,
@@ -237,19 +259,29 @@ static void torch_transpose(struct text *t, const struct tconv_params *p, const 
     const int64_t oph = g->pad_top - g->pad_bottom, opw = g->pad_left - g->pad_right;
     const int64_t limh = p->stride_h > p->dilation_h ? p->stride_h : p->dilation_h;
     const int64_t limw = p->stride_w > p->dilation_w ? p->stride_w : p->dilation_w;
-    if (oph >= 0 && oph < limh && opw >= 0 && opw < limw) {
+    const bool empty = g->out_h == 0 || g->out_w == 0; /* PyTorch refuses to compute an empty output */
+    if (!empty && oph >= 0 && oph < limh && opw >= 0 && opw < limw) {
         torch_transpose_call(t, p, (long long)g->pad_top, (long long)g->pad_left, (long long)oph, (long long)opw);
         return;
     }
-    /* padding c = min(begin, max(end, 0)) keeps full[c, F - c + op) with op = max(-end, 0); y starts begin - c in */
-    const long long ch = g->pad_top < max0(g->pad_bottom) ? (long long)g->pad_top : max0(g->pad_bottom);
-    const long long cw = g->pad_left < max0(g->pad_right) ? (long long)g->pad_left : max0(g->pad_right);
+    /* padding c = min(begin, max(end, 0)) keeps full[c, F - c + op) with op = max(-end, 0); y starts begin - c in.
+       An empty axis crops nothing (c = 0, op = 0): the full result, sliced to nothing. */
+    const long long ch = g->out_h == 0                      ? 0
+                         : g->pad_top < max0(g->pad_bottom) ? (long long)g->pad_top
+                                                            : max0(g->pad_bottom);
+    const long long cw = g->out_w == 0                      ? 0
+                         : g->pad_left < max0(g->pad_right) ? (long long)g->pad_left
+                                                            : max0(g->pad_right);
     const long long ah = (long long)g->pad_top - ch, aw = (long long)g->pad_left - cw;
-    put(t,
-        "not expressible directly: the crop is %lld/%lld (top/bottom), %lld/%lld (left/right) and PyTorch crops "
-        "at least as much at the start; ",
-        (long long)g->pad_top, (long long)g->pad_bottom, (long long)g->pad_left, (long long)g->pad_right);
-    torch_transpose_call(t, p, ch, cw, max0(-g->pad_bottom), max0(-g->pad_right));
+    if (empty)
+        put(t, "not expressible directly: PyTorch refuses an empty output; ");
+    else
+        put(t,
+            "not expressible directly: the crop is %lld/%lld (top/bottom), %lld/%lld (left/right) and PyTorch crops "
+            "at least as much at the start; ",
+            (long long)g->pad_top, (long long)g->pad_bottom, (long long)g->pad_left, (long long)g->pad_right);
+    torch_transpose_call(t, p, ch, cw, g->out_h == 0 ? 0 : max0(-g->pad_bottom),
+                         g->out_w == 0 ? 0 : max0(-g->pad_right));
     put(t, ", then y[:, :, %lld:%lld, %lld:%lld]", ah, ah + (long long)g->out_h, aw, aw + (long long)g->out_w);
 }
 

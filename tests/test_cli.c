@@ -104,6 +104,25 @@ START_TEST(conv_explicit)
 }
 END_TEST
 
+/* An empty output: VALID with a 5x5 kernel over 3x5 (TF: (3 - 5 + 3) / 3 = 0 rows). PyTorch's Conv2d refuses
+   an input smaller than the kernel, so the input is padded to one window (2 more rows) and the result sliced
+   to nothing. Transposed: in 3x2, k 1, s 3: F 7x4, crops 0/0 and 3/1 give out 7x0; no crop, then sliced [3:3]. */
+START_TEST(pytorch_empty_output)
+{
+    check_spell(SPELL_PYTORCH, false,
+                L(.in_h = 3, .in_w = 5, .kernel_h = 5, .kernel_w = 5, .stride_h = 3, .stride_w = 3),
+                "not expressible directly: PyTorch refuses an empty output; F.pad(x, (0, 0, 0, 2)), then "
+                "nn.Conv2d(1, 1, (5,5), stride=(3,3), padding=(0,0), dilation=(1,1), groups=1), then "
+                "y[:, :, 0:0, 0:1]");
+    check_spell(SPELL_PYTORCH, true,
+                L(.in_h = 3, .in_w = 2, .kernel_h = 1, .kernel_w = 1, .stride_h = 3, .stride_w = 3,
+                  .padding = TCONV_PADDING_EXPLICIT, .pad_left = 3, .pad_right = 1),
+                "not expressible directly: PyTorch refuses an empty output; nn.ConvTranspose2d(1, 1, (1,1), "
+                "stride=(3,3), padding=(0,0), output_padding=(0,0), dilation=(1,1), groups=1), then "
+                "y[:, :, 0:7, 3:3]");
+}
+END_TEST
+
 START_TEST(conv_dilation_groups_nchw)
 {
     /* NCHW data: TF's lists in data_format order [1,1,h,w]; Keras channels_first. d 2x3: ke 5x7 */
@@ -517,6 +536,7 @@ int main(void)
     tcase_add_test(sp, conv_same_lower);
     tcase_add_test(sp, conv_explicit);
     tcase_add_test(sp, conv_dilation_groups_nchw);
+    tcase_add_test(sp, pytorch_empty_output);
     tcase_add_test(sp, transpose_valid_default);
     tcase_add_test(sp, transpose_valid_output_shape);
     tcase_add_test(sp, transpose_same_seed002);
