@@ -478,8 +478,9 @@ enum tconv_resize {
  * size tconv_conv2d_geometry gives for those. Filter, bias and activation as tconv_conv2d.
  * Nearest upsampling followed by a stride-1 conv is itself a stride-`scale` transposed conv with a
  * composed kernel of (kernel-1)*dilation + scale taps: that is how it runs, without building the
- * upsampled tensor and with fewer flops. Otherwise (bilinear, a strided conv, or padding beyond the
- * dilated kernel) the upsampled tensor is built first.
+ * upsampled tensor and with fewer flops. Otherwise (bilinear, a strided conv, padding beyond the dilated
+ * kernel, a dilation larger than the scale on an axis with more than one tap, where composing would cost
+ * more, or a composed kernel beyond the BLAS's int) the upsampled tensor is built first.
  */
 TCONV_API enum tconv_status tconv_resize_conv2d(const struct tconv_params *p, int64_t scale, enum tconv_resize mode,
                                                 const float *x, const float *filter, const float *bias, float *y);
