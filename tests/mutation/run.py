@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """run.py - the mutation run: proves the test suite catches real bugs.
 
-    /usr/bin/python3 tests/mutation/run.py [--only ID[,ID...]] [--list] [--keep] [--verbose]
+    /usr/bin/python3 tests/mutation/run.py [--only ID[,ID...]] [--list] [--mutants FILE] [--keep] [--verbose]
 
 Copies the source tree (the files git tracks, plus untracked ones it does not ignore) into a scratch
 directory, configures one build there (-Dperf=false, tests on), builds it and checks that the unmutated
@@ -13,7 +13,8 @@ mutation, rebuild incrementally, and run the suites that matter, fastest first, 
 Exit status 0 when every mutant is killed; 1 on any survivor, on a stale mutant (its snippet does not occur
 exactly once: fix the mutant), on a mutant that does not compile, and when the unmutated suite fails.
 The torch oracle runs with TCONV_REQUIRE_TORCH=1: it needs /usr/bin/python3 with torch and numpy
-(Debian 12: apt-get install python3-torch python3-numpy). Python standard library only.
+(Debian 12: apt-get install python3-torch python3-numpy). The tests run with the default seed and with
+OMP_WAIT_POLICY=PASSIVE unless set (results do not depend on it). Python standard library only.
 """
 import argparse
 import json
@@ -31,9 +32,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 MUTANTS = os.path.join(HERE, "mutants.txt")
 
-# Meson test names in the order they run, fastest first; one `meson test` call per stage. The other tests
-# (ABI, pkg-config, the example, the OpenMP environment variants of `threads`) never run library code a
-# mutant changes in a way these miss.
+# Meson test names in the order they run, fastest first; one `meson test` call per stage. Left out: the ABI
+# and pkg-config tests and the example (the interface and the packaging), and the two reruns of `threads`'
+# limits case under OpenMP environment variables (they guard against a hang in OpenBLAS).
 STAGES = [
     ["geometry", "lower", "blas", "reference", "checkerboard", "api", "alloc", "backward"],
     ["ops"],
