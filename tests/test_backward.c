@@ -636,6 +636,64 @@ START_TEST(filter_grad_blocks)
 }
 END_TEST
 
+/* Reductions AUTO splits, through the public calls, plain and accumulated (exact on dyadic data): filter
+   gradients over 2048 pixels with a small filter (the plan: 2 parts of pixels, then the sum stage), and bias
+   gradients of 150 channels (NHWC: channel blocks of 64, the last one partial). */
+START_TEST(split_reductions)
+{
+    const struct named cases[] = {
+        {"conv NHWC, 2 parts", false, Q(.in_h = 32, .in_w = 32, .stride_h = 1, .padding = TCONV_PADDING_SAME)},
+        {"conv NCHW, 2 parts", false,
+         Q(.in_h = 32, .in_w = 32, .stride_h = 1, .padding = TCONV_PADDING_SAME, .layout = TCONV_NCHW)},
+        {"transposed NHWC, 2 parts", true, Q(.in_h = 32, .in_w = 32, .stride_h = 1, .padding = TCONV_PADDING_SAME)},
+        {"conv NHWC, 150 channels", false, Q(.out_channels = 150)},
+        {"transposed NCHW, 150 channels", true, Q(.out_channels = 150, .layout = TCONV_NCHW)},
+    };
+    for (int k = 0; k < (int)(sizeof cases / sizeof *cases); k++) {
+        const struct named *c = &cases[k];
+        const struct sizes z = sizes_of(c->tr, &c->p);
+        if (k < 3) { /* the reduction this case is for: 2 parts */
+            struct tconv__problem user, pr;
+            struct tconv__plan pl;
+            ck_assert_int_eq(tconv__resolve("t", &c->p, c->tr, &user, NULL), TCONV_OK);
+            if (c->tr)
+                tconv__adjoint(&user, &pr);
+            else
+                pr = user;
+            ck_assert_int_eq(tconv__plan_filter_grad("t", &pr, TCONV_ALGORITHM_AUTO, NULL, &pl), TCONV_OK);
+            ck_assert_msg(pl.kind == TCONV__FILTER_GRAD && pl.u.filter_grad.parts == 2, "%s: %lld parts", c->name,
+                          (long long)pl.u.filter_grad.parts);
+        }
+        struct rng r = rng_make(test_seed(), 97 + (uint64_t)k);
+        float *x = malloc(z.nx * 4), *dy = malloc(z.ny * 4), *ref = malloc((z.nf + z.nb) * 4);
+        float *out = guarded_alloc(z.nf + z.nb);
+        fill_dyadic(&r, x, z.nx);
+        fill_dyadic(&r, dy, z.ny);
+        ck_assert_int_eq(G[c->tr].filter_ref(&c->p, x, dy, ref), TCONV_OK);
+        ck_assert_int_eq(G[c->tr].bias_ref(&c->p, dy, ref + z.nf), TCONV_OK);
+        for (int acc = 0; acc < 2; acc++) {
+            struct tconv_options o = TCONV_OPTIONS_INIT;
+            o.accumulate = acc;
+            for (int64_t i = 0; i < z.nf + z.nb; i++) out[i] = acc ? (float)(i % 5) - 2.0f : NAN;
+            ck_assert_int_eq(G[c->tr].filter_ex(&c->p, x, dy, out, NULL, 0, &o), TCONV_OK);
+            ck_assert_int_eq((c->tr ? tconv_conv2d_transpose_backward_bias_ex
+                                    : tconv_conv2d_backward_bias_ex)(&c->p, dy, out + z.nf, NULL, 0, &o),
+                             TCONV_OK);
+            ck_assert(guards_intact(out, z.nf + z.nb));
+            for (int64_t i = 0; i < z.nf + z.nb; i++) {
+                const float want = ref[i] + (acc ? (float)(i % 5) - 2.0f : 0.0f);
+                ck_assert_msg(out[i] == want, "%s%s: %s[%lld] = %g, want %g", c->name, acc ? ", accumulate" : "",
+                              i < z.nf ? "dfilter" : "dbias", (long long)(i < z.nf ? i : i - z.nf), out[i], want);
+            }
+        }
+        free(x);
+        free(dy);
+        free(ref);
+        guarded_free(out);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("backward");
@@ -651,6 +709,7 @@ int main(void)
     tcase_add_loop_test(tc, bad_input, 0, (int)(sizeof bads / sizeof *bads));
     tcase_add_test(tc, options_and_queries);
     tcase_add_test(tc, filter_grad_blocks);
+    tcase_add_test(tc, split_reductions);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
