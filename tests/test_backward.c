@@ -1,6 +1,6 @@
 /*
- * test_backward.c - the gradients (src/backward.c, and the data gradients through the adjoint
- * forward paths):
+ * test_backward.c - the gradients (src/filter_grad.c, bias_grad.c, depthwise.c, and the data gradients
+ * through the adjoint forward paths):
  *   - finite differences: the loss L = <v, op(x, W) + b> is linear in x, in W and in b, so with
  *     dyadic values and a power-of-two step the central difference is the exact gradient; every
  *     element of dx, dW and db of small cases is checked against it, for both ops;
@@ -9,7 +9,7 @@
  *     applies) against the references;
  *   - the shared code paths bit for bit: conv2d_backward_data == conv2d_transpose,
  *     conv2d_transpose_backward_data == conv2d, and the two filter gradients with x and dy exchanged;
- *   - accumulate, empty problems, bad input (threads: test_threads.c).
+ *   - accumulate, split reductions, empty problems, bad input (threads: test_threads.c).
  */
 #include "common.h"
 #include "internals.h"
