@@ -286,7 +286,8 @@ struct tconv_profile {
  * with a single-threaded sgemm. Called from inside an active OpenMP parallel region, it runs on the
  * calling thread only; next to the pthreads build of OpenBLAS it runs its tiles on the calling thread
  * and lets OpenBLAS thread each GEMM. It never hangs when OpenMP delivers fewer threads than asked
- * (OMP_THREAD_LIMIT, OMP_DYNAMIC): each thread tconv runs pins its own OpenBLAS calls to one thread.
+ * (OMP_THREAD_LIMIT, OMP_DYNAMIC): for the call, its threads' OpenMP thread count is 1 (restored
+ * afterwards), so OpenBLAS never threads one of its GEMMs.
  */
 struct tconv_options {
     int num_threads;                /**< >= 0; 0 = omp_get_max_threads() (1 without OpenMP), at most 1024 */

@@ -9,8 +9,9 @@
  * sgemm uses from the calling thread's OpenMP state: 1 inside an active parallel region, else
  * omp_get_max_threads(). If it then threads a GEMM while OpenMP hands it fewer threads than it
  * asked for (OMP_THREAD_LIMIT=1, OMP_DYNAMIC=true, a team of one), it waits for the missing threads
- * forever. So every thread that runs tiles sets its own nthreads-var to 1 first (a per-thread
- * setting, restored on the calling thread): each GEMM is single-threaded whatever team OpenMP gave.
+ * forever. So the calling thread sets its nthreads-var to 1 for the call (restored afterwards; the
+ * num_threads clause still sizes the team) and the team's threads inherit it, as every parallel
+ * region's implicit tasks do: each GEMM is single-threaded whatever team OpenMP gave.
  */
 #include <string.h>
 #ifdef _OPENMP
@@ -49,12 +50,11 @@ static void run_serial(const struct tconv__stages *st, int s0, int s1, const str
 /* Stages [s0, s1) on a team of nthreads; a small stage among them runs on one thread of the team.
    Returns the team's size. */
 static int run_team(const struct tconv__stages *st, int s0, int s1, const struct tconv__run *r, char *scratch,
-                    size_t scratch_bytes, int nthreads, bool pin)
+                    size_t scratch_bytes, int nthreads)
 {
     int team = 1;
 #pragma omp parallel num_threads(nthreads)
     {
-        if (pin) omp_set_num_threads(1); /* this thread's GEMMs: single-threaded (see the top) */
 #pragma omp single
         team = omp_get_num_threads();
         char *mine = scratch + (size_t)omp_get_thread_num() * scratch_bytes;
@@ -84,14 +84,14 @@ int tconv__execute(const struct tconv__stages *st, const struct tconv__run *r, c
     /* the pthreads build threads each GEMM itself: leave its thread count alone */
     const bool pin = tconv__blas_threading() != BLAS_PTHREADS;
     const int saved = omp_get_max_threads();
-    if (pin && saved != 1) omp_set_num_threads(1); /* the calling thread's GEMMs, when it runs tiles alone */
+    if (pin && saved != 1) omp_set_num_threads(1); /* its GEMMs single-threaded, and the team's (see the top) */
     if (nthreads > 1) {
         /* small stages first and last run on the calling thread, outside the region: no barrier for them */
         int s0 = 0, s1 = st->n;
         while (s0 < s1 && !st->s[s0].parallel) s0++;
         while (s1 > s0 && !st->s[s1 - 1].parallel) s1--;
         run_serial(st, 0, s0, r, scratch);
-        if (s1 > s0) team = run_team(st, s0, s1, r, scratch, scratch_bytes, nthreads, pin);
+        if (s1 > s0) team = run_team(st, s0, s1, r, scratch, scratch_bytes, nthreads);
         run_serial(st, s1, st->n, r, scratch);
     } else {
         run_serial(st, 0, st->n, r, scratch);

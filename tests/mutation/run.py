@@ -33,12 +33,13 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 MUTANTS = os.path.join(HERE, "mutants.txt")
 
 # Meson test names in the order they run, fastest first; one `meson test` call per stage. Left out: the ABI
-# and pkg-config tests and the example (the interface and the packaging), and the two reruns of `threads`'
-# limits case under OpenMP environment variables (they guard against a hang in OpenBLAS).
+# and pkg-config tests and the example (the interface and the packaging), and spellings-torch (the CLI's
+# spellings, checked by cli-units too). The reruns of `threads`' limits case under OMP_THREAD_LIMIT=1 and
+# OMP_DYNAMIC=true are in: a mutant that hangs there is killed by the timeout.
 STAGES = [
-    ["geometry", "lower", "blas", "reference", "checkerboard", "api", "alloc", "backward"],
+    ["geometry", "lower", "blas", "reference", "checkerboard", "contract", "api", "alloc", "backward"],
     ["ops"],
-    ["threads"],
+    ["threads", "threads-omp_thread_limit", "threads-omp_dynamic"],
     ["torch-oracle"],
     ["cli-units", "cli", "cli-png"],
 ]
