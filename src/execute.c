@@ -55,7 +55,7 @@ static int run_team(const struct tconv__stages *st, int s0, int s1, const struct
     int team = 1;
 #pragma omp parallel num_threads(nthreads)
     {
-#pragma omp single
+#pragma omp single nowait /* no barrier: the first threads start on tiles while the others wake */
         team = omp_get_num_threads();
         char *mine = scratch + (size_t)omp_get_thread_num() * scratch_bytes;
         struct tconv__times *t = (struct tconv__times *)(void *)mine;
