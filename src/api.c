@@ -59,8 +59,7 @@ static enum tconv_status resolve(const struct request *rq, struct call *c)
     enum tconv_status st;
     memset(c, 0, sizeof *c);
     if (rq->what == RESIZE) {
-        if (!rq->p) return tconv__fail(TCONV_ERR_NULL_POINTER, rq->fn, "p (the parameters) must not be NULL");
-        if ((st = tconv__check_resize(rq->fn, rq->scale, rq->mode)) != TCONV_OK) return st;
+        if ((st = tconv__check_resize(rq->fn, rq->p, rq->scale, rq->mode)) != TCONV_OK) return st;
         if ((st = tconv__resize_problem(rq->fn, rq->p, rq->scale, &c->user)) != TCONV_OK) return st;
         c->x_elems = c->user.n * rq->p->in_h * rq->p->in_w * c->user.ci; /* partial products of the upsampled */
         return TCONV_OK;
@@ -830,11 +829,7 @@ TCONV_API enum tconv_status tconv_overlap_map(const struct tconv_params *p, int3
     struct tconv__problem pr;
     enum tconv_status st = tconv__resolve(fn, p, true, &pr, NULL);
     if (st != TCONV_OK) return st;
-    int64_t taps;
-    if (!tconv__mul(pr.h.k, pr.w.k, &taps) || taps > INT32_MAX)
-        return tconv__fail(TCONV_ERR_UNSUPPORTED, fn,
-                           "kernel_h x kernel_w = %lld x %lld exceeds INT32_MAX, the largest count the map holds",
-                           (long long)pr.h.k, (long long)pr.w.k);
+    if ((st = tconv__check_overlap_map(fn, &pr)) != TCONV_OK) return st;
     const struct tconv__tensor out = {"counts", counts, pr.out_h * pr.out_w, true};
     if ((st = tconv__check_tensors(fn, NULL, 0, &out)) != TCONV_OK || out.elems == 0) return st;
     return tconv__overlap_counts(fn, &pr, counts);
@@ -846,17 +841,7 @@ TCONV_API enum tconv_status tconv_bilinear_filter(const struct tconv_params *p, 
     struct tconv__problem pr;
     enum tconv_status st = tconv__resolve(fn, p, true, &pr, NULL);
     if (st != TCONV_OK) return st;
-    const bool depthwise = pr.g == pr.ci && pr.g == pr.co, diagonal = pr.g == 1 && pr.ci == pr.co;
-    if (!depthwise && !diagonal)
-        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
-                           "the bilinear filter upsamples each channel on its own: it needs groups == in_channels == "
-                           "out_channels, or groups == 1 with in_channels == out_channels; here groups = %lld, "
-                           "in_channels = %lld, out_channels = %lld",
-                           (long long)pr.g, (long long)pr.ci, (long long)pr.co);
-    if (pr.h.d != 1 || pr.w.d != 1)
-        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
-                           "dilation %lldx%lld: the bilinear kernel is dense, dilation must be 1", (long long)pr.h.d,
-                           (long long)pr.w.d);
+    if ((st = tconv__check_bilinear(fn, &pr)) != TCONV_OK) return st;
     const struct tconv__tensor out = {"filter", filter, pr.f_elems, true};
     if ((st = tconv__check_tensors(fn, NULL, 0, &out)) != TCONV_OK) return st;
     tconv__bilinear_fill(&pr, filter);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "problem.h"
+#include "validate.h"
 
 static const char *padding_name(enum tconv_padding m)
 {
@@ -299,7 +300,7 @@ enum tconv_status tconv__resolve(const char *fn, const struct tconv_params *p, b
                                  struct tconv_geometry *g)
 {
     enum tconv_status st;
-    if (!p) return tconv__fail(TCONV_ERR_NULL_POINTER, fn, "p (the parameters) must not be NULL");
+    if ((st = tconv__check_params(fn, p)) != TCONV_OK) return st;
     if ((st = check_enums(fn, p)) != TCONV_OK) return st;
     if ((st = check_scalars(fn, p, tr)) != TCONV_OK) return st;
 

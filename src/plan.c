@@ -302,12 +302,12 @@ static struct sizes tile_col2im_nhwc(const struct tconv__problem *pr, const stru
     const int64_t ncol = pr->h.k * pr->w.k * pr->cog, in_px = pr->in_h * pr->in_w;
     const int64_t per_image = tconv__smul(in_px, ncol); /* col floats of one image */
     pl->pack = pack_if_needed(pr);
-    /* forced: rows > 0 asks for blocks of that many whole images, cols > 0 for bands of that many rows */
-    if (fo->rows > 0 || (fo->cols <= 0 && per_image <= BAND_BYTES / 4 && pr->n * pr->g >= MIN_TILES / 2)) {
+    /* forced: images > 0 asks for blocks of that many whole images, band_rows > 0 for bands of that many rows */
+    if (fo->images > 0 || (fo->band_rows <= 0 && per_image <= BAND_BYTES / 4 && pr->n * pr->g >= MIN_TILES / 2)) {
         struct tconv__images_plan *ip = &pl->u.images;
         const int64_t fit = tconv__max(1, BAND_BYTES / tconv__smul(4, tconv__max(per_image, 1)));
         pl->kind = TCONV__TR_COL2IM_IMAGES;
-        ip->images = pick(fo->rows, even(pr->n, tconv__min(fit, tconv__cdiv(pr->n * pr->g, MIN_TILES)), 1), pr->n);
+        ip->images = pick(fo->images, even(pr->n, tconv__min(fit, tconv__cdiv(pr->n * pr->g, MIN_TILES)), 1), pr->n);
         ip->blocks = tconv__cdiv(pr->n, ip->images);
         pl->ntiles = pr->g * ip->blocks;
         return (struct sizes){tconv__smul(ip->images, per_image), 0};
@@ -325,7 +325,7 @@ static struct sizes tile_col2im_nhwc(const struct tconv__problem *pr, const stru
     if (rows_out < halo) /* huge rows: trade memory for less recomputation */
         rows_out = tconv__min(halo, tconv__max(1, tconv__sadd(tconv__smul(fit_max - 1, h->s) - span, 1)));
     pl->kind = TCONV__TR_COL2IM_BANDS;
-    bp->rows_out = pick(fo->cols, even(pr->out_h, rows_out, 1), pr->out_h);
+    bp->rows_out = pick(fo->band_rows, even(pr->out_h, rows_out, 1), pr->out_h);
     bp->rows_in = tconv__min(pr->in_h, tconv__sadd(bp->rows_out - 1, span) / h->s + 1);
     bp->bands = tconv__cdiv(pr->out_h, bp->rows_out);
     pl->ntiles = pr->g * pr->n * bp->bands;
@@ -341,7 +341,7 @@ static struct sizes tile_col2im_nchw(const struct tconv__problem *pr, const stru
     pl->kind = TCONV__TR_COL2IM_PLANES;
     pl->pack = pack_if_needed(pr);
     pp->channels =
-        pick(fo->rows, even(pr->cog, tconv__min(fit, tconv__cdiv(pr->cog * pr->n * pr->g, MIN_TILES)), 1), pr->cog);
+        pick(fo->channels, even(pr->cog, tconv__min(fit, tconv__cdiv(pr->cog * pr->n * pr->g, MIN_TILES)), 1), pr->cog);
     pp->blocks = tconv__cdiv(pr->cog, pp->channels);
     pl->ntiles = pr->n * pr->g * pp->blocks;
     return (struct sizes){tconv__smul(pp->channels, per_channel), 0};
@@ -388,8 +388,9 @@ static struct sizes tile_depthwise(const struct tconv__problem *pr, const struct
     pl->pack = TCONV__PACK_DEPTHWISE;
     if (pr->layout == TCONV_NHWC) { /* bands of output rows of one image */
         const int64_t fit = tconv__max(1, DW_BAND_FLOATS / tconv__max(1, pr->out_w * pr->co));
-        dp->rows_out = pick(fo->rows, even(pr->out_h, tconv__min(fit, tconv__cdiv(pr->out_h * pr->n, DW_MIN_TILES)), 1),
-                            pr->out_h);
+        dp->rows_out =
+            pick(fo->band_rows, even(pr->out_h, tconv__min(fit, tconv__cdiv(pr->out_h * pr->n, DW_MIN_TILES)), 1),
+                 pr->out_h);
         dp->bands = tconv__cdiv(pr->out_h, dp->rows_out);
         pl->ntiles = pr->n * dp->bands;
     } else { /* one channel plane */
@@ -479,7 +480,7 @@ enum tconv_status tconv__plan_filter_grad(const char *fn, const struct tconv__pr
         pl->algorithm = TCONV_ALGORITHM_DIRECT;
         pl->kind = TCONV__FILTER_GRAD_DEPTHWISE;
         if (pr->layout == TCONV_NHWC) { /* (tap, channel block) */
-            cp->channels = pick(fo->oblock, tconv__min(pr->co, GRAD_CHANNELS), pr->co);
+            cp->channels = pick(fo->channels, tconv__min(pr->co, GRAD_CHANNELS), pr->co);
             cp->blocks = tconv__cdiv(pr->co, cp->channels);
             pl->ntiles = taps * cp->blocks;
             z.scratch_floats = cp->channels;

@@ -117,11 +117,15 @@ struct tconv__plan {
     } u;
 };
 
-/* Forced tile extents (tests put tile edges everywhere with them); 0 = the planner's choice. Each
-   applies where a plan has that extent: rows (GEMM rows, images, output rows of a band, channel
-   blocks of planes), cols (GEMM columns, pixels, phases), kblock, oblock, chunk, parts. */
+/* Forced tile extents (tests put tile edges everywhere with them); 0 = the planner's choice. Each field
+   means one thing, wherever a plan has it. */
 struct tconv__force {
-    int64_t rows, cols, kblock, oblock, chunk, parts;
+    int64_t rows;      /* GEMM rows (or sub-pixel positions, or images of the GEMM into y) per tile */
+    int64_t cols;      /* GEMM columns (or pixels, or phases) per tile */
+    int64_t images;    /* whole images per tile: col2im over image blocks */
+    int64_t band_rows; /* output rows per band: col2im bands, depthwise NHWC */
+    int64_t channels;  /* channels per tile: col2im planes, depthwise filter and bias gradients */
+    int64_t kblock, oblock, chunk, parts; /* the filter gradient's K rows, output channels, pixels, parts */
 };
 
 /* ---- plan.c ---- */

@@ -18,8 +18,7 @@
 enum tconv_status tconv__resize_problem(const char *fn, const struct tconv_params *p, int64_t scale,
                                         struct tconv__problem *conv)
 {
-    if (!p) return tconv__fail(TCONV_ERR_NULL_POINTER, fn, "p (the parameters) must not be NULL");
-    struct tconv_params pu = *p;
+    struct tconv_params pu = *p; /* not NULL: tconv__check_resize */
     if (!tconv__mul(p->in_h, scale, &pu.in_h) || !tconv__mul(p->in_w, scale, &pu.in_w))
         return tconv__fail(TCONV_ERR_SIZE_OVERFLOW, fn,
                            "in_h x scale = %lld x %lld or in_w x scale = %lld x %lld overflows int64_t",

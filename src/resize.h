@@ -17,8 +17,8 @@ struct tconv__resize_plan {
     int64_t staged_floats;        /* what the prologue writes */
 };
 
-/* Validate p with x's size multiplied by scale (scale and mode already checked): the conv that reads the
-   upsampled tensor. */
+/* Validate p with x's size multiplied by scale (p, scale and mode already checked: tconv__check_resize): the
+   conv that reads the upsampled tensor. */
 enum tconv_status tconv__resize_problem(const char *fn, const struct tconv_params *p, int64_t scale,
                                         struct tconv__problem *conv);
 /* Plan it for an x of xh x xw (AUTO or a forced algorithm for the conv that runs). */

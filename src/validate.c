@@ -44,8 +44,17 @@ enum tconv_status tconv__check_op(const char *fn, enum tconv_op op)
                        (int)op);
 }
 
-enum tconv_status tconv__check_resize(const char *fn, int64_t scale, enum tconv_resize mode)
+enum tconv_status tconv__check_params(const char *fn, const struct tconv_params *p)
 {
+    if (p) return TCONV_OK;
+    return tconv__fail(TCONV_ERR_NULL_POINTER, fn, "p (the parameters) must not be NULL");
+}
+
+enum tconv_status tconv__check_resize(const char *fn, const struct tconv_params *p, int64_t scale,
+                                      enum tconv_resize mode)
+{
+    const enum tconv_status st = tconv__check_params(fn, p);
+    if (st != TCONV_OK) return st;
     if (scale < 1)
         return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn, "scale = %lld is invalid: it must be >= 1",
                            (long long)scale);
@@ -104,5 +113,30 @@ enum tconv_status tconv__check_workspace(const char *fn, const void *ws, size_t 
     for (int i = 0; i < ntensors; i++)
         if (overlap(ws, bytes, tensors[i].ptr, bytes_of(&tensors[i])))
             return shared_memory(fn, "workspace", ws, bytes, tensors[i].name, tensors[i].ptr, bytes_of(&tensors[i]));
+    return TCONV_OK;
+}
+
+enum tconv_status tconv__check_overlap_map(const char *fn, const struct tconv__problem *pr)
+{
+    int64_t taps;
+    if (tconv__mul(pr->h.k, pr->w.k, &taps) && taps <= INT32_MAX) return TCONV_OK;
+    return tconv__fail(TCONV_ERR_UNSUPPORTED, fn,
+                       "kernel_h x kernel_w = %lld x %lld exceeds INT32_MAX, the largest count the map holds",
+                       (long long)pr->h.k, (long long)pr->w.k);
+}
+
+enum tconv_status tconv__check_bilinear(const char *fn, const struct tconv__problem *pr)
+{
+    const bool depthwise = pr->g == pr->ci && pr->g == pr->co, diagonal = pr->g == 1 && pr->ci == pr->co;
+    if (!depthwise && !diagonal)
+        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
+                           "the bilinear filter upsamples each channel on its own: it needs groups == in_channels == "
+                           "out_channels, or groups == 1 with in_channels == out_channels; here groups = %lld, "
+                           "in_channels = %lld, out_channels = %lld",
+                           (long long)pr->g, (long long)pr->ci, (long long)pr->co);
+    if (pr->h.d != 1 || pr->w.d != 1)
+        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
+                           "dilation %lldx%lld: the bilinear kernel is dense, dilation must be 1", (long long)pr->h.d,
+                           (long long)pr->w.d);
     return TCONV_OK;
 }

@@ -24,7 +24,13 @@ enum tconv_status tconv__check_options(const char *fn, const struct tconv_option
 /* The gradients are those of the linear op: activation must be NONE. */
 enum tconv_status tconv__check_linear(const char *fn, const struct tconv__problem *pr);
 enum tconv_status tconv__check_op(const char *fn, enum tconv_op op);
-enum tconv_status tconv__check_resize(const char *fn, int64_t scale, enum tconv_resize mode);
+/* p is not NULL (the same message as geometry.c's resolve gives). */
+enum tconv_status tconv__check_params(const char *fn, const struct tconv_params *p);
+enum tconv_status tconv__check_resize(const char *fn, const struct tconv_params *p, int64_t scale,
+                                      enum tconv_resize mode);
+/* The overlap map counts in int32_t; the bilinear filter is per channel and dense. */
+enum tconv_status tconv__check_overlap_map(const char *fn, const struct tconv__problem *pr);
+enum tconv_status tconv__check_bilinear(const char *fn, const struct tconv__problem *pr);
 /* NULL rules for every tensor, then the output must share no byte with any input. */
 enum tconv_status tconv__check_tensors(const char *fn, const struct tconv__tensor *inputs, int ninputs,
                                        const struct tconv__tensor *output);

@@ -617,8 +617,11 @@ START_TEST(filter_grad_blocks)
         for (size_t b = 0; b < sizeof blocks / sizeof *blocks; b++)
             for (int threads = 1; threads <= 3; threads += 2) {
                 struct tconv__plan pl;
-                const struct tconv__force force = {
-                    .kblock = blocks[b][0], .oblock = blocks[b][1], .chunk = blocks[b][2], .parts = blocks[b][3]};
+                const struct tconv__force force = {.kblock = blocks[b][0],
+                                                   .oblock = blocks[b][1],
+                                                   .channels = blocks[b][1],
+                                                   .chunk = blocks[b][2],
+                                                   .parts = blocks[b][3]};
                 ck_assert_int_eq(tconv__plan_filter_grad("t", &pr, TCONV_ALGORITHM_AUTO, &force, &pl), TCONV_OK);
                 for (int64_t i = 0; i < z.nf; i++) dw[i] = NAN;
                 run_plan(&pr, &pl, (struct tconv__run){.x = c->tr ? dy : x, .dy = c->tr ? x : dy, .dw = dw}, threads);

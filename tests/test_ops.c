@@ -477,7 +477,9 @@ static void run_tiled(bool tr, const struct tconv_params *p, enum tconv_algorith
 {
     struct tconv__problem pr;
     struct tconv__plan pl;
-    const struct tconv__force force = {.rows = rows, .cols = cols, .kblock = kblock};
+    /* the first extent forces whatever counts rows, images or channels; the second columns or band rows */
+    const struct tconv__force force = {
+        .rows = rows, .images = rows, .channels = rows, .cols = cols, .band_rows = cols, .kblock = kblock};
     ck_assert_int_eq(tconv__resolve("t", p, tr, &pr, NULL), TCONV_OK);
     ck_assert_msg(tconv__plan_forward("t", &pr, algo, &force, &pl) == TCONV_OK, "%s", tconv_last_error());
     run_plan(&pr, &pl, (struct tconv__run){.x = x, .filter = f, .bias = b, .y = y, .timed = true}, nthreads);

@@ -12,7 +12,8 @@ echo "$(basename "$fuzzer"): ${FUZZ_SECONDS:-60} s, seed ${FUZZ_SEED:-1}, seed c
 st=$?
 grep -v -e '	NEW ' -e '	REDUCE ' -e '	pulse ' "$work/log" | tail -40
 if [ "$st" -ne 0 ]; then
-  echo "fuzzer exit status $st; input(s):"; ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-* 2>/dev/null
+  echo "fuzzer exit status $st; input(s):"
+  ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-* 2>/dev/null
   echo "0 passed, 1 failed"; exit 1
 fi
 echo "1 passed, 0 failed"
