@@ -30,20 +30,14 @@ static enum tconv_status geometry(bool tr, const struct tconv_params *p, struct 
 
 /* ---------------------------------------------------------------- seeds, fast path */
 
+/* The seeds' calls: TCONV_PARAMS_INIT's defaults and the fields given. */
+#define SEED(...)                                                                                                      \
+    ((struct tconv_params){.groups = 1, .stride_h = 1, .stride_w = 1, .dilation_h = 1, .dilation_w = 1, __VA_ARGS__})
+
 START_TEST(seeds_fast_path)
 {
-    struct tconv_params p = TCONV_PARAMS_INIT;
-    p.batch = 1;
-    p.in_h = 2;
-    p.in_w = 2;
-    p.in_channels = 1;
-    p.out_channels = 1;
-    p.kernel_h = 3;
-    p.kernel_w = 3;
-    p.stride_h = 2;
-    p.stride_w = 2;
-    p.out_h = 5;
-    p.out_w = 5;
+    struct tconv_params p = SEED(.batch = 1, .in_h = 2, .in_w = 2, .in_channels = 1, .out_channels = 1, .kernel_h = 3,
+                                 .kernel_w = 3, .stride_h = 2, .stride_w = 2, .out_h = 5, .out_w = 5);
     float y[3 * 8 * 8 * 4];
     for (int nchw = 0; nchw < 2; nchw++) { /* one channel: both layouts hold the same bytes */
         p.layout = nchw ? TCONV_NCHW : TCONV_NHWC;
@@ -52,19 +46,8 @@ START_TEST(seeds_fast_path)
     }
 
     /* seed 002: ones, SAME, 3 images of 4x4x2 -> 8x8x4 */
-    p = (struct tconv_params)TCONV_PARAMS_INIT;
-    p.batch = 3;
-    p.in_h = 4;
-    p.in_w = 4;
-    p.in_channels = 2;
-    p.out_channels = 4;
-    p.kernel_h = 3;
-    p.kernel_w = 3;
-    p.stride_h = 2;
-    p.stride_w = 2;
-    p.padding = TCONV_PADDING_SAME;
-    p.out_h = 8;
-    p.out_w = 8;
+    p = SEED(.batch = 3, .in_h = 4, .in_w = 4, .in_channels = 2, .out_channels = 4, .kernel_h = 3, .kernel_w = 3,
+             .stride_h = 2, .stride_w = 2, .padding = TCONV_PADDING_SAME, .out_h = 8, .out_w = 8);
     float x[3 * 4 * 4 * 2], f[3 * 3 * 4 * 2];
     for (int i = 0; i < 96; i++) x[i] = 1;
     for (int i = 0; i < 72; i++) f[i] = 1;
@@ -74,14 +57,7 @@ START_TEST(seeds_fast_path)
     /* seed 000 / 001: dense == 1x1 conv, and back (the pointwise GEMM paths) */
     float x0[16], d[32], back[16];
     for (int i = 0; i < 16; i++) x0[i] = (float)seed000_x[i];
-    p = (struct tconv_params)TCONV_PARAMS_INIT;
-    p.batch = 1;
-    p.in_h = 4;
-    p.in_w = 4;
-    p.in_channels = 1;
-    p.out_channels = 2;
-    p.kernel_h = 1;
-    p.kernel_w = 1;
+    p = SEED(.batch = 1, .in_h = 4, .in_w = 4, .in_channels = 1, .out_channels = 2, .kernel_h = 1, .kernel_w = 1);
     ck_assert_int_eq(tconv_conv2d(&p, x0, seed000_kernel, NULL, d), TCONV_OK);
     for (int i = 0; i < SEED000_PIXELS; i++)
         for (int c = 0; c < 2; c++)
@@ -96,16 +72,8 @@ START_TEST(seeds_fast_path)
     /* seed 004: 5x5 and 6x6; the 6th row and column hold no input */
     const float ones[9] = {1, 1, 1, 1, 1, 1, 1, 1, 1};
     float y5[25], y6[36];
-    p = (struct tconv_params)TCONV_PARAMS_INIT;
-    p.batch = 1;
-    p.in_h = 2;
-    p.in_w = 2;
-    p.in_channels = 1;
-    p.out_channels = 1;
-    p.kernel_h = 3;
-    p.kernel_w = 3;
-    p.stride_h = 2;
-    p.stride_w = 2;
+    p = SEED(.batch = 1, .in_h = 2, .in_w = 2, .in_channels = 1, .out_channels = 1, .kernel_h = 3, .kernel_w = 3,
+             .stride_h = 2, .stride_w = 2);
     ck_assert_int_eq(tconv_conv2d_transpose(&p, seed004_x, ones, NULL, y5), TCONV_OK);
     p.out_h = p.out_w = 6;
     ck_assert_int_eq(tconv_conv2d_transpose(&p, seed004_x, ones, NULL, y6), TCONV_OK);
