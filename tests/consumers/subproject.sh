@@ -16,25 +16,38 @@ proj=$tmp/project
 cp -R "$src/tests/consumers/meson_project" "$proj"
 mkdir "$proj/subprojects"
 ln -s "$(cd "$src" && pwd -P)" "$proj/subprojects/tconv"
-# --force-fallback-for: the subproject even where a tconv is installed on the system.
+# Configure $tmp/build-NAME with -Dform=FORM and assert that tconv comes from the subproject.
+# usage: setup FORM NAME [MESON_ARGS...]
 setup() {
-  logged "setup-$1" env CC="$cc" meson setup "$tmp/build-$1" "$proj" --wrap-mode=nodownload \
-    --force-fallback-for=tconv -Dform="$1" -Dtconv:dnnl=disabled
-  line=$(grep '^Dependency tconv .*found: YES' "$tmp/setup-$1.log" | head -n 1)
-  if [ -z "$line" ] || ! grep -q '^Executing subproject tconv' "$tmp/setup-$1.log"; then
-    cat "$tmp/setup-$1.log"
-    fail "-Dform=$1: tconv was not taken from the subproject"
+  form=$1 name=$2
+  shift 2
+  logged "setup-$name" env CC="$cc" meson setup "$tmp/build-$name" "$proj" --wrap-mode=nodownload \
+    -Dform="$form" -Dtconv:dnnl=disabled "$@"
+  line=$(grep '^Dependency tconv .*found: YES' "$tmp/setup-$name.log" | head -n 1)
+  if [ -z "$line" ] || ! grep -q '^Executing subproject tconv' "$tmp/setup-$name.log"; then
+    cat "$tmp/setup-$name.log"
+    fail "-Dform=$form: tconv was not taken from the subproject"
   fi
   echo "$line"
 }
 
-# The other two spellings: configured (resolved from the subproject), not built.
+# Where no tconv is installed, the plain form falls back to subprojects/tconv unforced (a directory there
+# provides the dependency of its name).
+if pkg-config --exists tconv 2>/dev/null; then
+  echo "a tconv is installed on the system ($(pkg-config --modversion tconv)): the unforced fallback is not checked"
+else
+  setup plain implicit
+  ok "-Dform=plain, unforced: dependency('tconv') falls back to subprojects/tconv"
+fi
+
+# --force-fallback-for: the subproject even where a tconv is installed on the system. The other two
+# spellings are configured (resolved from the subproject), not built.
 for form in fallback variable; do
-  setup $form
+  setup $form $form --force-fallback-for=tconv
   ok "-Dform=$form resolves tconv from subprojects/tconv"
 done
 
-setup plain
+setup plain plain --force-fallback-for=tconv
 ok "-Dform=plain: dependency('tconv') resolves tconv from subprojects/tconv"
 b=$tmp/build-plain
 # 'auto' means off in a subproject: the options say auto, and the subproject has library targets only.
