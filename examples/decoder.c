@@ -160,9 +160,13 @@ static int run_layer(int i, const struct tconv_params *p, const float *x, uint32
         else
             rc = check(l, p, x, nx, w, nw, b, *y, ny, &worst);
     }
-    if (rc != 2)
-        printf("layer %d  %-44s -> 1x%lldx%lldx%lld  |tconv - reference| <= %.3f x tolerance%s\n", i + 1, l->op,
-               (long long)g->out_h, (long long)g->out_w, (long long)p->out_channels, worst, rc ? "  MISMATCH" : "");
+    if (rc != 2) {
+        char shape[64];
+        snprintf(shape, sizeof shape, "1x%lldx%lldx%lld", (long long)g->out_h, (long long)g->out_w,
+                 (long long)p->out_channels);
+        printf("layer %d  %-44s -> %-10s  |tconv - reference| <= %.3f x tolerance%s\n", i + 1, l->op, shape, worst,
+               rc ? "  MISMATCH" : "");
+    }
     free(w);
     free(b);
     return rc;
