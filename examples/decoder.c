@@ -151,7 +151,7 @@ static int run_layer(int i, const struct tconv_params *p, const float *x, uint32
     if (!w || !b || !*y) {
         fprintf(stderr, "decoder: out of memory\n");
     } else {
-        /* Weights of about 1/sqrt(K) keep each output, a sum of K products, of order 1 layer after layer. */
+        /* Weights of about 1/sqrt(K): a sum of K products then does not grow with K, layer after layer. */
         fill(w, nw, 1.0f / sqrtf((float)reduction_length(l, p)), state);
         fill(b, p->out_channels, BIAS_SCALE, state);
         /* The plain call: tconv allocates its scratch and picks the algorithm and the threads itself. */
@@ -185,7 +185,7 @@ int main(void)
     int status = 0;
     for (int i = 0; i < LAYERS && status != 2; i++) {
         const struct tconv_params p = layer_params(&decoder[i], side, channels);
-        struct tconv_geometry g;
+        struct tconv_geometry g = {0};
         float *y = NULL;
         const int rc = run_layer(i, &p, x, &state, &y, &g);
         status = rc > status ? rc : status;
