@@ -70,9 +70,25 @@ extern "C" {
 /** @{ */
 /** Library version; tconv_version() returns the same as a "MAJOR.MINOR.PATCH" string. */
 #define TCONV_VERSION_MAJOR 0
-#define TCONV_VERSION_MINOR 1
+#define TCONV_VERSION_MINOR 2
 #define TCONV_VERSION_PATCH 0
 /** @} */
+
+/*
+ * ABI rules (checked on every build by tests/abi/: abidiff against the stored 0.2.0 ABI).
+ * - libtconv.so.0 keeps every function and every struct layout of 0.2.0; functions are only added,
+ *   enumerators only appended. A change that breaks this bumps the soname (and the Debian package).
+ * - struct tconv_params, tconv_geometry: fixed layouts; a new parameter goes into tconv_options or a
+ *   new struct.
+ * - struct tconv_options and tconv_profile grow at their end only. Their first field, struct_size, is
+ *   sizeof the struct as the caller's header declared it; TCONV_OPTIONS_INIT / TCONV_PROFILE_INIT and
+ *   tconv_options_init() / tconv_profile_init() set it. The library reads or writes only the fields that
+ *   struct_size covers: fields a caller's older header lacks take their defaults (options) or are not
+ *   written (profile); bytes beyond the library's own struct must be zero in options (a newer header's
+ *   option this library cannot honour is an error, not ignored) and are zeroed in a profile.
+ * - The _init functions initialise this header's (0.2.0) layout, forever: a version that grows a struct
+ *   adds a new initialiser and points the name at it, so programs built against this header keep working.
+ */
 
 /** Status of every call. Values are fixed; new ones are only ever appended. */
 enum tconv_status {
@@ -150,9 +166,9 @@ enum tconv_activation {
 };
 
 /**
- * Parameters of one convolution or transposed convolution. Start from TCONV_PARAMS_INIT and set
- * what you need; every field of the same struct means the same thing for both ops (in_* is
- * always the tensor x the op reads, out_* the tensor y it writes).
+ * Parameters of one convolution or transposed convolution. Start from tconv_params_init() or
+ * TCONV_PARAMS_INIT and set what you need; every field of the same struct means the same thing for
+ * both ops (in_* is always the tensor x the op reads, out_* the tensor y it writes).
  *
  * Limits: every size is an int64_t. The element counts of x, y and the filter are products of their
  * dimensions formed left to right, and every partial product must stay below 2^61, so that byte
@@ -194,11 +210,23 @@ struct tconv_params {
     enum tconv_activation activation; /**< fused after bias; default NONE */
 };
 
-/** Defaults: NHWC, default filter layout, groups 1, stride 1, dilation 1, VALID, no activation. */
+/**
+ * Defaults: NHWC, default filter layout, groups 1, stride 1, dilation 1, VALID, no activation, every
+ * size 0. Positional and complete, so valid C89/C99 and C++ with every warning on.
+ */
 #define TCONV_PARAMS_INIT                                                                                              \
     {                                                                                                                  \
-        .groups = 1, .stride_h = 1, .stride_w = 1, .dilation_h = 1, .dilation_w = 1                                    \
+        TCONV_NHWC, TCONV_FILTER_DEFAULT,    /* layout, filter_layout */                                               \
+            0, 0, 0, 0, 0,                   /* batch, in_h, in_w, in_channels, out_channels */                        \
+            1, 0, 0,                         /* groups, kernel_h, kernel_w */                                          \
+            1, 1, 1, 1,                      /* stride_h, stride_w, dilation_h, dilation_w */                          \
+            TCONV_PADDING_VALID, 0, 0, 0, 0, /* padding, pad_top, pad_bottom, pad_left, pad_right */                   \
+            0, 0, 0, 0,                      /* out_h, out_w, output_padding_h, output_padding_w */                    \
+            TCONV_ACTIVATION_NONE                                                                                      \
     }
+
+/** Set *p to the defaults of TCONV_PARAMS_INIT (for C++ and any C standard). p must not be NULL. */
+TCONV_API void tconv_params_init(struct tconv_params *p);
 
 /**
  * The resolved geometry of a call.
@@ -315,6 +343,8 @@ enum tconv_algorithm {
  * nothing was computed). Resize-convolution's composed filter counts as pack, its upsampling as im2col.
  */
 struct tconv_profile {
+    size_t struct_size;             /**< sizeof(struct tconv_profile) as the caller compiled it (set by the
+                                         initialisers; the library writes only what it covers) */
     double total;                   /**< wall clock of the call */
     double pack;                    /**< filter packing (layout change, sub-pixel rearrangement) */
     double im2col;                  /**< im2col / column gathering */
@@ -327,8 +357,18 @@ struct tconv_profile {
                                          parallel region, the tiles of a small problem); 0 if nothing was computed */
 };
 
+/** A profile to pass in tconv_options.profile: struct_size set, every measurement 0. */
+#define TCONV_PROFILE_INIT                                                                                             \
+    {                                                                                                                  \
+        sizeof(struct tconv_profile), 0, 0, 0, 0, 0, 0, TCONV_ALGORITHM_NONE, 0                                        \
+    }
+
+/** Set *pr to TCONV_PROFILE_INIT (for C++ and any C standard). pr must not be NULL. */
+TCONV_API void tconv_profile_init(struct tconv_profile *pr);
+
 /**
- * Options of the _ex calls. Start from TCONV_OPTIONS_INIT; NULL means all defaults.
+ * Options of the _ex calls. Start from tconv_options_init() or TCONV_OPTIONS_INIT; NULL means all
+ * defaults. struct_size must be set (see the ABI rules at the top), also in a profile passed here.
  *
  * Threads. One level of parallelism at a time: tconv runs its tiles on an OpenMP team, each tile
  * with a single-threaded sgemm. Called from inside an active OpenMP parallel region, it runs on the
@@ -338,6 +378,8 @@ struct tconv_profile {
  * afterwards), so OpenBLAS never threads one of its GEMMs.
  */
 struct tconv_options {
+    size_t struct_size;             /**< sizeof(struct tconv_options) as the caller compiled it (set by the
+                                         initialisers); at least the 0.2.0 size */
     int num_threads;                /**< >= 0; 0 = omp_get_max_threads() (1 without OpenMP), at most 1024 */
     enum tconv_algorithm algorithm; /**< default AUTO; TCONV_ALGORITHM_NONE is not a request */
     struct tconv_profile *profile;  /**< if not NULL, filled on success */
@@ -345,11 +387,14 @@ struct tconv_options {
                                          (beta = 1, for gradient accumulation); 0 = overwrite. Must be 0
                                          for the forward calls. */
 };
-/** Defaults: the default thread count, AUTO, no profile, overwrite. */
+/** Defaults: struct_size set, the default thread count, AUTO, no profile, overwrite. */
 #define TCONV_OPTIONS_INIT                                                                                             \
     {                                                                                                                  \
-        0, TCONV_ALGORITHM_AUTO, 0, 0                                                                                  \
+        sizeof(struct tconv_options), 0, TCONV_ALGORITHM_AUTO, 0, 0                                                    \
     }
+
+/** Set *o to TCONV_OPTIONS_INIT (for C++ and any C standard). o must not be NULL. */
+TCONV_API void tconv_options_init(struct tconv_options *o);
 
 /** @{ */
 /**
