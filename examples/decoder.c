@@ -81,7 +81,8 @@ static struct tconv_params layer_params(const struct layer *l, int64_t side, int
 {
     /* Everything not set here keeps its default: NHWC, the default filter layout, groups 1, dilation 1, and
        out_h = out_w = 0, which lets tconv compute the output size (SAME: in * stride for a transposed conv). */
-    struct tconv_params p = TCONV_PARAMS_INIT;
+    struct tconv_params p;
+    tconv_params_init(&p);
     p.batch = 1;
     p.in_h = side;
     p.in_w = side;
