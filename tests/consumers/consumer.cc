@@ -1,5 +1,5 @@
 // A C++11 program outside the tree, built with `pkg-config --cflags --libs tconv` only: seed 003 through
-// the expert call, with the options and a profile, from the initialiser functions (C++11 has no
+// the expert call, with the options and a profile, all from the initialiser functions (C++11 has no
 // designated initialisers for TCONV_PARAMS_INIT).
 #include <tconv.h>
 
@@ -16,11 +16,11 @@ int main()
     std::vector<float> y(25, -1.0f);
 
     tconv_profile profile;
+    tconv_profile_init(&profile);
     tconv_options o;
     tconv_options_init(&o);
     o.num_threads = 1;
     o.profile = &profile;
-    profile.algorithm = TCONV_ALGORITHM_NONE;
     if (tconv_conv2d_transpose_ex(&p, x.data(), f.data(), nullptr, y.data(), nullptr, 0, &o) != TCONV_OK) {
         std::fprintf(stderr, "%s\n", tconv_last_error());
         return 1;
