@@ -80,6 +80,8 @@ apt-get install -y --no-install-recommends --reinstall "${debs[@]}" >"$work/inst
   { cat "$work/install.log"; exit 1; }
 grep -E '^(  |The following NEW)' "$work/install.log" | grep -v '^  [0-9]' || true
 dpkg-query -W -f '${Package} ${Version}\n' libtconv0 libtconv-dev tconv
+blas=$(ldd "/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/libtconv.so.0" | awk '/libopenblas/ { print $3 }')
+echo "libtconv.so.0 loads $(readlink -f "$blas") ($(dpkg -S "$(readlink -f "$blas")" | cut -d: -f1))"
 
 step "debian/tests/consumers"
 debian/tests/consumers
