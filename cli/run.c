@@ -456,7 +456,7 @@ static void print_time(struct run *r)
     const int64_t small = p->batch * (r->op->transposed ? p->in_h * p->in_w : r->g.out_h * r->g.out_w);
     const double flops = 2.0 * (double)small * (double)(p->kernel_h * p->kernel_w) *
                          (double)(p->in_channels / p->groups) * (double)p->out_channels;
-    struct tconv_profile prof;
+    struct tconv_profile prof = TCONV_PROFILE_INIT;
     r->opt.profile = &prof;
     call(r);
     r->opt.profile = NULL;

@@ -1,5 +1,6 @@
-/*
- * tconv.h - 2-D convolution and transposed convolution ("deconvolution") on the CPU,
+/**
+ * @file
+ * @brief tconv.h - 2-D convolution and transposed convolution ("deconvolution") on the CPU,
  * with TensorFlow's exact semantics and every PyTorch / ONNX spelling.
  *
  * One header, plain C (compiles as C99 and as C++). Every entry point returns an
@@ -8,19 +9,23 @@
  * between them: any number of threads may call any function at once.
  *
  * Notation used in the comments below, per spatial axis:
+ * @code{.unparsed}
  *   k  kernel size, s stride, d dilation (1 = dense), ke = d*(k-1) + 1 the dilated extent;
  *   pb, pa  padding before (top/left) and after (bottom/right).
+ * @endcode
  *
  * Tensor shapes are written as C array declarators, row-major, last index fastest:
+ * @code{.unparsed}
  *   layout TCONV_NHWC:  x[batch][in_h][in_w][in_channels],   y[batch][out_h][out_w][out_channels]
  *   layout TCONV_NCHW:  x[batch][in_channels][in_h][in_w],   y[batch][out_channels][out_h][out_w]
+ * @endcode
  * The filter layout is independent of the data layout (TensorFlow keeps HWIO with NCHW data).
  *
  * Filter layouts: the letters name the axes, I = the op's input channels, O = its output
  * channels. The axis split by groups is I for conv2d and O for conv2d_transpose, because a
  * transposed convolution takes the very filter tensor of the convolution it transposes
  * (g = groups, KH = kernel_h, KW = kernel_w):
- *
+ * @code{.unparsed}
  *                  conv2d                                  conv2d_transpose
  *   HWIO  w[KH][KW][in_channels/g][out_channels]    w[KH][KW][in_channels][out_channels/g]
  *   OIHW  w[out_channels][in_channels/g][KH][KW]    w[out_channels/g][in_channels][KH][KW]
@@ -29,18 +34,21 @@
  *
  *   TensorFlow tf.nn.conv2d: HWIO.  tf.nn.conv2d_transpose / Keras Conv2DTranspose: HWOI.
  *   PyTorch / ONNX / Caffe Conv: OIHW.  ConvTranspose: IOHW.
+ * @endcode
  *
  * Groups: output channel o of conv2d reads input channels [G*in_channels/g, (G+1)*in_channels/g)
  * where G = o / (out_channels/g); conv2d_transpose is its adjoint. groups == in_channels ==
  * out_channels is a depthwise convolution.
  *
  * Definitions (b = batch index, c = channel, per axis shown for one axis; both axes alike):
+ * @code{.unparsed}
  *   conv2d:            y[b][o][i] = act(bias[o] + sum_{c, t} x[b][c][i*s + t*d - pb] * w(o, c, t))
  *                      where x outside [0, in) reads as 0 (zero padding).
  *   conv2d_transpose:  the adjoint of conv2d (the gradient of conv2d with respect to its input,
  *                      TensorFlow's Conv2DBackpropInput): every input pixel i times the whole
  *                      kernel is added into a "full" result of size F = (in-1)*s + ke at
  *                      i*s + t*d, and y[o] = act(bias + full[o + pb]), 0 where o + pb >= F.
+ * @endcode
  */
 #ifndef TCONV_H
 #define TCONV_H
@@ -52,16 +60,35 @@
 extern "C" {
 #endif
 
+/** Marks the library's exported functions (default symbol visibility under GCC and clang). */
 #if defined(__GNUC__) || defined(__clang__)
 #define TCONV_API __attribute__((visibility("default")))
 #else
 #define TCONV_API
 #endif
 
+/** @{ */
 /** Library version; tconv_version() returns the same as a "MAJOR.MINOR.PATCH" string. */
 #define TCONV_VERSION_MAJOR 0
-#define TCONV_VERSION_MINOR 1
+#define TCONV_VERSION_MINOR 2
 #define TCONV_VERSION_PATCH 0
+/** @} */
+
+/*
+ * ABI rules (checked on every build by tests/abi/: abidiff against the stored 0.2.0 ABI).
+ * - libtconv.so.0 keeps every function and every struct layout of 0.2.0; functions are only added,
+ *   enumerators only appended. A change that breaks this bumps the soname (and the Debian package).
+ * - struct tconv_params, tconv_geometry: fixed layouts; a new parameter goes into tconv_options or a
+ *   new struct.
+ * - struct tconv_options and tconv_profile grow at their end only. Their first field, struct_size, is
+ *   sizeof the struct as the caller's header declared it; TCONV_OPTIONS_INIT / TCONV_PROFILE_INIT and
+ *   tconv_options_init() / tconv_profile_init() set it. The library reads or writes only the fields that
+ *   struct_size covers: fields a caller's older header lacks take their defaults (options) or are not
+ *   written (profile); bytes beyond the library's own struct must be zero in options (a newer header's
+ *   option this library cannot honour is an error, not ignored) and are zeroed in a profile.
+ * - The _init functions initialise this header's (0.2.0) layout, forever: a version that grows a struct
+ *   adds a new initialiser and points the name at it, so programs built against this header keep working.
+ */
 
 /** Status of every call. Values are fixed; new ones are only ever appended. */
 enum tconv_status {
@@ -88,20 +115,24 @@ TCONV_API const char *tconv_status_string(enum tconv_status s);
 TCONV_API const char *tconv_last_error(void);
 
 /** Data layout of x and y (see the declarators above). */
-enum tconv_layout { TCONV_NHWC = 0, TCONV_NCHW = 1 };
+enum tconv_layout {
+    TCONV_NHWC = 0, /**< x[batch][in_h][in_w][in_channels], y alike: channels last (TensorFlow's default) */
+    TCONV_NCHW = 1  /**< x[batch][in_channels][in_h][in_w], y alike: channels first (PyTorch, ONNX) */
+};
 
 /** Filter layout (see the table above). DEFAULT is TensorFlow's: HWIO for conv2d, HWOI for conv2d_transpose. */
 enum tconv_filter_layout {
-    TCONV_FILTER_DEFAULT = 0,
-    TCONV_FILTER_HWIO,
-    TCONV_FILTER_OIHW,
-    TCONV_FILTER_HWOI,
-    TCONV_FILTER_IOHW
+    TCONV_FILTER_DEFAULT = 0, /**< TensorFlow's for the op: HWIO for conv2d, HWOI for conv2d_transpose */
+    TCONV_FILTER_HWIO,        /**< w[KH][KW][I][O]: tf.nn.conv2d */
+    TCONV_FILTER_OIHW,        /**< w[O][I][KH][KW]: PyTorch, ONNX and Caffe Conv */
+    TCONV_FILTER_HWOI,        /**< w[KH][KW][O][I]: tf.nn.conv2d_transpose, Keras Conv2DTranspose */
+    TCONV_FILTER_IOHW         /**< w[I][O][KH][KW]: PyTorch and ONNX ConvTranspose */
 };
 
 /**
  * Padding mode, per spatial axis.
  *
+ * @code{.unparsed}
  * conv2d (in = in_h or in_w):
  *   VALID     pb = pa = 0, out = (in - ke + s) / s   (TensorFlow's formula, C division; < 0 is an error)
  *   SAME      out = ceil(in / s), total = max((out-1)*s + ke - in, 0), pb = total/2, pa = total - pb:
@@ -119,16 +150,25 @@ enum tconv_filter_layout {
  *             0 <= output_padding < max(s, d); or a given out in [F - pb - pa, F - pb - pa + max(s, d) - 1]
  *             (TensorFlow's explicit paddings with output_shape); if both are given they must agree.
  *   Positions o with o + pb >= F receive no input (bias only).
+ * @endcode
  */
-enum tconv_padding { TCONV_PADDING_VALID = 0, TCONV_PADDING_SAME, TCONV_PADDING_SAME_LOWER, TCONV_PADDING_EXPLICIT };
+enum tconv_padding {
+    TCONV_PADDING_VALID = 0,  /**< no padding (conv2d); no crop of the full result (conv2d_transpose) */
+    TCONV_PADDING_SAME,       /**< TensorFlow's SAME (ONNX SAME_UPPER): the odd pixel of padding or crop at the end */
+    TCONV_PADDING_SAME_LOWER, /**< as SAME with the odd pixel first (ONNX SAME_LOWER) */
+    TCONV_PADDING_EXPLICIT    /**< pad_top, pad_bottom, pad_left, pad_right (and output_padding) as given */
+};
 
 /** Activation applied after the bias, fused into the final write. */
-enum tconv_activation { TCONV_ACTIVATION_NONE = 0, TCONV_ACTIVATION_RELU };
+enum tconv_activation {
+    TCONV_ACTIVATION_NONE = 0, /**< y = the sum + bias */
+    TCONV_ACTIVATION_RELU      /**< y = max(0, the sum + bias) */
+};
 
 /**
- * Parameters of one convolution or transposed convolution. Start from TCONV_PARAMS_INIT and set
- * what you need; every field of the same struct means the same thing for both ops (in_* is
- * always the tensor x the op reads, out_* the tensor y it writes).
+ * Parameters of one convolution or transposed convolution. Start from tconv_params_init() or
+ * TCONV_PARAMS_INIT and set what you need; every field of the same struct means the same thing for
+ * both ops (in_* is always the tensor x the op reads, out_* the tensor y it writes).
  *
  * Limits: every size is an int64_t. The element counts of x, y and the filter are products of their
  * dimensions formed left to right, and every partial product must stay below 2^61, so that byte
@@ -142,39 +182,73 @@ struct tconv_params {
     enum tconv_layout layout;               /**< of x and y; default TCONV_NHWC */
     enum tconv_filter_layout filter_layout; /**< DEFAULT = TensorFlow's: HWIO for conv, HWOI for transposed */
     int64_t batch;                          /**< images in x and y, >= 0; 0 makes the call a successful no-op */
-    int64_t in_h, in_w;                     /**< spatial size of x, >= 0 */
-    int64_t in_channels;                    /**< channels of x, >= 1, divisible by groups */
-    int64_t out_channels;                   /**< channels of y, >= 1, divisible by groups */
-    int64_t groups;                         /**< >= 1; default 1; groups == in_channels == out_channels is depthwise */
-    int64_t kernel_h, kernel_w;             /**< >= 1 */
-    int64_t stride_h, stride_w;             /**< >= 1; default 1 */
-    int64_t dilation_h, dilation_w;         /**< >= 1; 1 = dense (default); 0 is rejected (not oneDNN's convention) */
-    enum tconv_padding padding;             /**< default TCONV_PADDING_VALID (TCONV_PARAMS_INIT's zero) */
+    /** @{ */
+    int64_t in_h, in_w; /**< spatial size of x, >= 0 */
+    /** @} */
+    int64_t in_channels;  /**< channels of x, >= 1, divisible by groups */
+    int64_t out_channels; /**< channels of y, >= 1, divisible by groups */
+    int64_t groups;       /**< >= 1; default 1; groups == in_channels == out_channels is depthwise */
+    /** @{ */
+    int64_t kernel_h, kernel_w; /**< >= 1 */
+    /** @} */
+    /** @{ */
+    int64_t stride_h, stride_w; /**< >= 1; default 1 */
+    /** @} */
+    /** @{ */
+    int64_t dilation_h, dilation_w; /**< >= 1; 1 = dense (default); 0 is rejected (not oneDNN's convention) */
+    /** @} */
+    enum tconv_padding padding; /**< default TCONV_PADDING_VALID (TCONV_PARAMS_INIT's zero) */
+    /** @{ */
     int64_t pad_top, pad_bottom, pad_left, pad_right; /**< EXPLICIT only (>= 0); must be 0 otherwise */
+    /** @} */
+    /** @{ */
     int64_t out_h, out_w; /**< 0 = computed; else must be admissible. Transposed: TF's output_shape */
+    /** @} */
+    /** @{ */
     int64_t output_padding_h, output_padding_w; /**< transposed + EXPLICIT only (PyTorch/ONNX); else 0 */
-    enum tconv_activation activation;           /**< fused after bias; default NONE */
+    /** @} */
+    enum tconv_activation activation; /**< fused after bias; default NONE */
 };
 
-/** Defaults: NHWC, default filter layout, groups 1, stride 1, dilation 1, VALID, no activation. */
+/**
+ * Defaults: NHWC, default filter layout, groups 1, stride 1, dilation 1, VALID, no activation, every
+ * size 0. Positional and complete, so valid C89/C99 and C++ with every warning on.
+ */
 #define TCONV_PARAMS_INIT                                                                                              \
     {                                                                                                                  \
-        .groups = 1, .stride_h = 1, .stride_w = 1, .dilation_h = 1, .dilation_w = 1                                    \
+        TCONV_NHWC, TCONV_FILTER_DEFAULT,    /* layout, filter_layout */                                               \
+            0, 0, 0, 0, 0,                   /* batch, in_h, in_w, in_channels, out_channels */                        \
+            1, 0, 0,                         /* groups, kernel_h, kernel_w */                                          \
+            1, 1, 1, 1,                      /* stride_h, stride_w, dilation_h, dilation_w */                          \
+            TCONV_PADDING_VALID, 0, 0, 0, 0, /* padding, pad_top, pad_bottom, pad_left, pad_right */                   \
+            0, 0, 0, 0,                      /* out_h, out_w, output_padding_h, output_padding_w */                    \
+            TCONV_ACTIVATION_NONE                                                                                      \
     }
+
+/** Set *p to the defaults of TCONV_PARAMS_INIT (for C++ and any C standard). p must not be NULL. */
+TCONV_API void tconv_params_init(struct tconv_params *p);
 
 /**
  * The resolved geometry of a call.
+ * @code{.unparsed}
  *   out_h, out_w                    the size y will have
  *   pad_top .. pad_right            conv: the zero padding applied to x (SAME split resolved).
  *                                   transposed: the crop of the full result, y[o] = full[o + pad_top];
  *                                   pad_bottom = F - pad_top - out_h may be < 0 (trailing bias-only rows).
  *   out_h_min .. out_w_max          transposed: every output size this padding admits (the range a
  *                                   given out_h/out_w must fall in); conv: equal to out_h / out_w.
+ * @endcode
  */
 struct tconv_geometry {
-    int64_t out_h, out_w;
-    int64_t pad_top, pad_bottom, pad_left, pad_right;
-    int64_t out_h_min, out_h_max, out_w_min, out_w_max;
+    /** @{ */
+    int64_t out_h, out_w; /**< the size y will have */
+    /** @} */
+    /** @{ */
+    int64_t pad_top, pad_bottom, pad_left, pad_right; /**< conv: the padding of x; transposed: the crop (see above) */
+    /** @} */
+    /** @{ */
+    int64_t out_h_min, out_h_max, out_w_min, out_w_max; /**< transposed: the admissible output sizes; conv: out_h/w */
+    /** @} */
 };
 
 /** Validate p for conv2d and resolve its geometry into *g. Touches nothing else. */
@@ -233,6 +307,7 @@ TCONV_API enum tconv_status tconv_conv2d_transpose_reference(const struct tconv_
  * The lowering a call uses. AUTO picks by a cost model; forcing one that cannot run the problem
  * returns TCONV_ERR_UNSUPPORTED with the reason. Whether one can run depends on the parameters only,
  * so a forced algorithm is checked the same way when the call has nothing to compute.
+ * @code{.unparsed}
  *   GEMM      conv2d: im2col + sgemm (a 1x1, stride-1, unpadded kernel reads x in place);
  *             conv2d_transpose: sgemm + col2im (a gather: no atomics, bias and activation fused).
  *             Runs every problem. The filter gradients' algorithm (im2col + sgemm reductions).
@@ -251,13 +326,14 @@ TCONV_API enum tconv_status tconv_conv2d_transpose_reference(const struct tconv_
  *             The bias gradients' only algorithm (AUTO or DIRECT; GEMM and SUBPIXEL are refused).
  *   NONE      never requested: the profile's algorithm of a call that had nothing to compute (an empty
  *             output, or an input with no elements, so y is the bias or the gradient is zero).
+ * @endcode
  */
 enum tconv_algorithm {
-    TCONV_ALGORITHM_AUTO = 0,
-    TCONV_ALGORITHM_GEMM,
-    TCONV_ALGORITHM_SUBPIXEL,
-    TCONV_ALGORITHM_DIRECT,
-    TCONV_ALGORITHM_NONE /**< reported only: the call had nothing to compute (see tconv_profile) */
+    TCONV_ALGORITHM_AUTO = 0, /**< the cost model picks (the default) */
+    TCONV_ALGORITHM_GEMM,     /**< im2col + sgemm, or sgemm + col2im: runs every problem */
+    TCONV_ALGORITHM_SUBPIXEL, /**< conv2d_transpose as one stride-1 GEMM plus depth-to-space (conditions above) */
+    TCONV_ALGORITHM_DIRECT,   /**< direct loops, one input and one output channel per group (depthwise) */
+    TCONV_ALGORITHM_NONE      /**< reported only: the call had nothing to compute (see tconv_profile) */
 };
 
 /**
@@ -267,6 +343,8 @@ enum tconv_algorithm {
  * nothing was computed). Resize-convolution's composed filter counts as pack, its upsampling as im2col.
  */
 struct tconv_profile {
+    size_t struct_size;             /**< sizeof(struct tconv_profile) as the caller compiled it (set by the
+                                         initialisers; the library writes only what it covers) */
     double total;                   /**< wall clock of the call */
     double pack;                    /**< filter packing (layout change, sub-pixel rearrangement) */
     double im2col;                  /**< im2col / column gathering */
@@ -279,8 +357,18 @@ struct tconv_profile {
                                          parallel region, the tiles of a small problem); 0 if nothing was computed */
 };
 
+/** A profile to pass in tconv_options.profile: struct_size set, every measurement 0. */
+#define TCONV_PROFILE_INIT                                                                                             \
+    {                                                                                                                  \
+        sizeof(struct tconv_profile), 0, 0, 0, 0, 0, 0, TCONV_ALGORITHM_NONE, 0                                        \
+    }
+
+/** Set *pr to TCONV_PROFILE_INIT (for C++ and any C standard). pr must not be NULL. */
+TCONV_API void tconv_profile_init(struct tconv_profile *pr);
+
 /**
- * Options of the _ex calls. Start from TCONV_OPTIONS_INIT; NULL means all defaults.
+ * Options of the _ex calls. Start from tconv_options_init() or TCONV_OPTIONS_INIT; NULL means all
+ * defaults. struct_size must be set (see the ABI rules at the top), also in a profile passed here.
  *
  * Threads. One level of parallelism at a time: tconv runs its tiles on an OpenMP team, each tile
  * with a single-threaded sgemm. Called from inside an active OpenMP parallel region, it runs on the
@@ -290,6 +378,8 @@ struct tconv_profile {
  * afterwards), so OpenBLAS never threads one of its GEMMs.
  */
 struct tconv_options {
+    size_t struct_size;             /**< sizeof(struct tconv_options) as the caller compiled it (set by the
+                                         initialisers); at least the 0.2.0 size */
     int num_threads;                /**< >= 0; 0 = omp_get_max_threads() (1 without OpenMP), at most 1024 */
     enum tconv_algorithm algorithm; /**< default AUTO; TCONV_ALGORITHM_NONE is not a request */
     struct tconv_profile *profile;  /**< if not NULL, filled on success */
@@ -297,23 +387,32 @@ struct tconv_options {
                                          (beta = 1, for gradient accumulation); 0 = overwrite. Must be 0
                                          for the forward calls. */
 };
+/** Defaults: struct_size set, the default thread count, AUTO, no profile, overwrite. */
 #define TCONV_OPTIONS_INIT                                                                                             \
     {                                                                                                                  \
-        0, TCONV_ALGORITHM_AUTO, 0, 0                                                                                  \
+        sizeof(struct tconv_options), 0, TCONV_ALGORITHM_AUTO, 0, 0                                                    \
     }
 
+/** Set *o to TCONV_OPTIONS_INIT (for C++ and any C standard). o must not be NULL. */
+TCONV_API void tconv_options_init(struct tconv_options *o);
+
+/** @{ */
 /**
  * Bytes of workspace tconv_conv2d_ex / tconv_conv2d_transpose_ex need for p with default options
  * (the default thread count and AUTO). Any alignment is fine. Validates p like the op itself.
  */
 TCONV_API enum tconv_status tconv_conv2d_workspace_size(const struct tconv_params *p, size_t *bytes);
 TCONV_API enum tconv_status tconv_conv2d_transpose_workspace_size(const struct tconv_params *p, size_t *bytes);
+/** @} */
+/** @{ */
 /** The same for given options (opt may be NULL). */
 TCONV_API enum tconv_status tconv_conv2d_workspace_size_ex(const struct tconv_params *p,
                                                            const struct tconv_options *opt, size_t *bytes);
 TCONV_API enum tconv_status tconv_conv2d_transpose_workspace_size_ex(const struct tconv_params *p,
                                                                      const struct tconv_options *opt, size_t *bytes);
+/** @} */
 
+/** @{ */
 /**
  * tconv_conv2d / tconv_conv2d_transpose with a caller-provided workspace and options.
  * workspace == NULL: tconv allocates (and frees) what it needs, as the plain calls do.
@@ -328,6 +427,7 @@ TCONV_API enum tconv_status tconv_conv2d_ex(const struct tconv_params *p, const 
 TCONV_API enum tconv_status tconv_conv2d_transpose_ex(const struct tconv_params *p, const float *x, const float *filter,
                                                       const float *bias, float *y, void *workspace,
                                                       size_t workspace_bytes, const struct tconv_options *opt);
+/** @} */
 
 /* ------------------------------------------------------------------------------------------------
  * Training: the gradients of both ops.
@@ -362,6 +462,7 @@ TCONV_API enum tconv_status tconv_conv2d_transpose_backward_filter(const struct 
 TCONV_API enum tconv_status tconv_conv2d_transpose_backward_bias(const struct tconv_params *p, const float *dy,
                                                                  float *dbias);
 
+/** @{ */
 /** The same with a workspace and options (see tconv_conv2d_ex; accumulate applies here). */
 TCONV_API enum tconv_status tconv_conv2d_backward_data_ex(const struct tconv_params *p, const float *dy,
                                                           const float *filter, float *dx, void *workspace,
@@ -384,7 +485,9 @@ TCONV_API enum tconv_status tconv_conv2d_transpose_backward_bias_ex(const struct
                                                                     float *dbias, void *workspace,
                                                                     size_t workspace_bytes,
                                                                     const struct tconv_options *opt);
+/** @} */
 
+/** @{ */
 /** Naive references of the six gradients (direct loops, double accumulation): the test oracles. */
 TCONV_API enum tconv_status tconv_conv2d_backward_data_reference(const struct tconv_params *p, const float *dy,
                                                                  const float *filter, float *dx);
@@ -400,17 +503,18 @@ TCONV_API enum tconv_status tconv_conv2d_transpose_backward_filter_reference(con
                                                                              float *dfilter);
 TCONV_API enum tconv_status tconv_conv2d_transpose_backward_bias_reference(const struct tconv_params *p,
                                                                            const float *dy, float *dbias);
+/** @} */
 
 /** The computations, for tconv_workspace_size. */
 enum tconv_op {
-    TCONV_OP_CONV2D = 0,
-    TCONV_OP_CONV2D_TRANSPOSE,
-    TCONV_OP_CONV2D_BACKWARD_DATA,
-    TCONV_OP_CONV2D_BACKWARD_FILTER,
-    TCONV_OP_CONV2D_BACKWARD_BIAS,
-    TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_DATA,
-    TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_FILTER,
-    TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_BIAS
+    TCONV_OP_CONV2D = 0,                       /**< tconv_conv2d_ex */
+    TCONV_OP_CONV2D_TRANSPOSE,                 /**< tconv_conv2d_transpose_ex */
+    TCONV_OP_CONV2D_BACKWARD_DATA,             /**< tconv_conv2d_backward_data_ex */
+    TCONV_OP_CONV2D_BACKWARD_FILTER,           /**< tconv_conv2d_backward_filter_ex */
+    TCONV_OP_CONV2D_BACKWARD_BIAS,             /**< tconv_conv2d_backward_bias_ex */
+    TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_DATA,   /**< tconv_conv2d_transpose_backward_data_ex */
+    TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_FILTER, /**< tconv_conv2d_transpose_backward_filter_ex */
+    TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_BIAS    /**< tconv_conv2d_transpose_backward_bias_ex */
 };
 
 /** Workspace bytes the _ex call of op needs for p and opt (opt may be NULL). */

@@ -347,7 +347,7 @@ static int bench_backward(const struct layer *l, const float *x, const float *f,
             gr.ws = malloc(gr.ws_bytes ? gr.ws_bytes : 1);
             double t, tb;
             median_pair(run_grad, &gr, run_gemm, &gm, reps, &t, &tb);
-            struct tconv_profile prof;
+            struct tconv_profile prof = TCONV_PROFILE_INIT;
             gr.opt.profile = &prof;
             run_grad(&gr);
             if (gr.st != TCONV_OK) {
@@ -502,7 +502,7 @@ static int bench_resize(bool quick, bool csv, const char *filter, int reps, cons
                 failures++;
                 break;
             }
-        struct tconv_profile prof;
+        struct tconv_profile prof = TCONV_PROFILE_INIT;
         r2.opt.profile = &prof;
         run_two_step(&r2);
         if (csv)
@@ -665,6 +665,7 @@ static struct tconv_profile median_profile(struct run *run)
 {
     struct tconv_profile prof[3];
     for (int i = 0; i < 3; i++) {
+        tconv_profile_init(&prof[i]);
         run->opt.profile = &prof[i];
         run_op(run);
     }

@@ -48,6 +48,7 @@ struct call {
     size_t staged_bytes;          /* what the prologue writes, first in the workspace */
     int64_t x_elems;              /* the caller's x (resize: before upsampling) */
     int threads;
+    struct tconv_options opt; /* the caller's options in this library's layout (defaults for NULL) */
 };
 
 static bool forward(const struct request *rq) { return rq->what == FORWARD || rq->what == RESIZE; }
@@ -111,7 +112,7 @@ static size_t workspace_bytes(const struct call *c, int nthreads)
 
 static enum tconv_status plan(const struct request *rq, struct call *c)
 {
-    const enum tconv_algorithm algo = rq->opt ? rq->opt->algorithm : TCONV_ALGORITHM_AUTO;
+    const enum tconv_algorithm algo = c->opt.algorithm;
     const char *fn = rq->fn;
     enum tconv_status st;
     switch (rq->what) {
@@ -151,7 +152,7 @@ static enum tconv_status plan(const struct request *rq, struct call *c)
     }
     }
     if (st != TCONV_OK) return st;
-    const int requested = tconv__threads_requested(rq->opt ? rq->opt->num_threads : 0);
+    const int requested = tconv__threads_requested(c->opt.num_threads);
     c->threads = (int)tconv__max(1, tconv__min(requested, c->plan.ntiles));
     return TCONV_OK;
 }
@@ -161,7 +162,7 @@ static enum tconv_status prepare(const struct request *rq, struct call *c)
 {
     enum tconv_status st = resolve(rq, c);
     if (st != TCONV_OK) return st;
-    if ((st = tconv__check_options(rq->fn, rq->opt, forward(rq))) != TCONV_OK) return st;
+    if ((st = tconv__read_options(rq->fn, rq->opt, forward(rq), &c->opt)) != TCONV_OK) return st;
     if (!forward(rq) && (st = tconv__check_linear(rq->fn, &c->user)) != TCONV_OK) return st;
     return plan(rq, c);
 }
@@ -184,7 +185,7 @@ static void nothing_to_compute(const struct request *rq, const struct call *c, c
     if (out->elems == 0) return;
     if (forward(rq))
         bias_only(&c->user, rq->bias, rq->out);
-    else if (!(rq->opt && rq->opt->accumulate))
+    else if (!c->opt.accumulate)
         memset(rq->out, 0, (size_t)out->elems * sizeof(float));
 }
 
@@ -194,8 +195,8 @@ static void bind(const struct request *rq, const struct call *c, char *base, str
     float *staged = (float *)(void *)base;
     float *shared = (float *)(void *)(base + tconv__round64(c->staged_bytes));
     *r = (struct tconv__run){.pr = &c->exec, .pl = &c->plan, .packed = shared, .partial = shared};
-    r->accumulate = rq->opt && rq->opt->accumulate;
-    r->timed = rq->opt && rq->opt->profile;
+    r->accumulate = c->opt.accumulate;
+    r->timed = c->opt.profile != NULL;
     switch (rq->what) {
     case FORWARD:
         r->x = rq->a;
@@ -229,36 +230,36 @@ static void bind(const struct request *rq, const struct call *c, char *base, str
     r->f = c->plan.pack != TCONV__PACK_NONE ? shared : r->filter;
 }
 
-static void report(const struct tconv_options *opt, double start, const struct tconv__times *sum,
+static void report(struct tconv_profile *profile, double start, const struct tconv__times *sum,
                    enum tconv_algorithm algorithm, int threads)
 {
     const double total = tconv__now() - start;
     const double busy = sum->pack + sum->im2col + sum->gemm + sum->col2im + sum->epilogue;
     const double k = busy > 0 ? total / busy : 0.0; /* phases as shares of the wall-clock total */
-    *opt->profile = (struct tconv_profile){.total = total,
-                                           .pack = sum->pack * k,
-                                           .im2col = sum->im2col * k,
-                                           .gemm = sum->gemm * k,
-                                           .col2im = sum->col2im * k,
-                                           .epilogue = sum->epilogue * k,
-                                           .algorithm = algorithm,
-                                           .threads = threads};
+    tconv__write_profile(profile, &(struct tconv_profile){.total = total,
+                                                          .pack = sum->pack * k,
+                                                          .im2col = sum->im2col * k,
+                                                          .gemm = sum->gemm * k,
+                                                          .col2im = sum->col2im * k,
+                                                          .epilogue = sum->epilogue * k,
+                                                          .algorithm = algorithm,
+                                                          .threads = threads});
 }
 
 /* The front door of every computation. */
 static enum tconv_status run(const struct request *rq)
 {
-    const bool timed = rq->opt && rq->opt->profile;
-    const double start = timed ? tconv__now() : 0.0;
+    const double start = tconv__now();
     struct call c;
     enum tconv_status st = prepare(rq, &c);
     if (st != TCONV_OK) return st;
+    struct tconv_profile *profile = c.opt.profile;
     struct tconv__tensor in[4], out; /* room for the output after the inputs: the workspace check */
     const int nin = tensors(rq, &c, in, &out);
     if ((st = tconv__check_tensors(rq->fn, in, nin, &out)) != TCONV_OK) return st;
     if (c.plan.kind == TCONV__NOTHING) {
         nothing_to_compute(rq, &c, &out);
-        if (timed) report(rq->opt, start, &(struct tconv__times){0}, TCONV_ALGORITHM_NONE, 0);
+        if (profile) report(profile, start, &(struct tconv__times){0}, TCONV_ALGORITHM_NONE, 0);
         return TCONV_OK;
     }
     void *owned = NULL, *workspace = rq->workspace;
@@ -286,7 +287,7 @@ static enum tconv_status run(const struct request *rq)
     char *scratch = base + tconv__round64(c.staged_bytes) + tconv__round64(c.plan.shared_bytes);
     const int team = tconv__execute(&stages, &r, scratch, c.plan.scratch_bytes, threads, &sum);
     tconv__free(owned);
-    if (timed) report(rq->opt, start, &sum, c.plan.algorithm, team);
+    if (profile) report(profile, start, &sum, c.plan.algorithm, team);
     return TCONV_OK;
 }
 
@@ -365,6 +366,14 @@ TCONV_API const char *tconv_version(void)
 {
     return STR(TCONV_VERSION_MAJOR) "." STR(TCONV_VERSION_MINOR) "." STR(TCONV_VERSION_PATCH);
 }
+
+/* ---- initialisers: this header's (0.2.0) layouts, forever (the ABI rules in tconv.h) ---- */
+
+TCONV_API void tconv_params_init(struct tconv_params *p) { *p = (struct tconv_params)TCONV_PARAMS_INIT; }
+
+TCONV_API void tconv_options_init(struct tconv_options *o) { *o = (struct tconv_options)TCONV_OPTIONS_INIT; }
+
+TCONV_API void tconv_profile_init(struct tconv_profile *pr) { *pr = (struct tconv_profile)TCONV_PROFILE_INIT; }
 
 /* ---- geometry and the filter tensor ---- */
 

@@ -3,27 +3,69 @@
  * tconv__fail; none allocates or writes a tensor.
  */
 #include <stdint.h>
+#include <string.h>
 
 #include "validate.h"
 
-enum tconv_status tconv__check_options(const char *fn, const struct tconv_options *opt, bool forward)
+/* The layouts of 0.2.0, the first with struct_size: no tconv header declares anything smaller. */
+#define OPTIONS_SIZE_0_2 sizeof(struct tconv_options)
+#define PROFILE_SIZE_0_2 sizeof(struct tconv_profile)
+/* A bound on any future growth: a struct_size beyond it is an uninitialised field, not a newer header. */
+#define STRUCT_SIZE_MAX ((size_t)4096)
+
+/* struct_size of one of the caller's extensible structs: within [least, STRUCT_SIZE_MAX]. */
+static enum tconv_status check_struct_size(const char *fn, const char *name, size_t size, size_t least)
 {
+    if (size >= least && size <= STRUCT_SIZE_MAX) return TCONV_OK;
+    return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
+                       "%s = %zu is invalid: it must be the sizeof of the caller's header, in [%zu, %zu] (set it "
+                       "with the _init function or the _INIT macro)",
+                       name, size, least, STRUCT_SIZE_MAX);
+}
+
+enum tconv_status tconv__read_options(const char *fn, const struct tconv_options *opt, bool forward,
+                                      struct tconv_options *out)
+{
+    tconv_options_init(out);
     if (!opt) return TCONV_OK;
-    if (opt->num_threads < 0)
+    enum tconv_status st = check_struct_size(fn, "opt->struct_size", opt->struct_size, OPTIONS_SIZE_0_2);
+    if (st != TCONV_OK) return st;
+    /* A newer header's options: only zeros (their defaults) beyond what this library knows. */
+    const unsigned char *tail = (const unsigned char *)opt;
+    for (size_t i = sizeof *out; i < opt->struct_size; i++)
+        if (tail[i] != 0)
+            return tconv__fail(TCONV_ERR_UNSUPPORTED, fn,
+                               "byte %zu of the options (struct_size = %zu) is %u: an option this library (%s, "
+                               "struct_size %zu) does not know; it must be 0 here",
+                               i, opt->struct_size, (unsigned)tail[i], tconv_version(), sizeof *out);
+    memcpy(out, opt, sizeof *out < opt->struct_size ? sizeof *out : opt->struct_size);
+    if (out->profile && (st = check_struct_size(fn, "opt->profile->struct_size", out->profile->struct_size,
+                                                PROFILE_SIZE_0_2)) != TCONV_OK)
+        return st;
+    if (out->num_threads < 0)
         return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn, "num_threads = %d is invalid: it must be >= 0 (0 = default)",
-                           opt->num_threads);
-    if ((int)opt->algorithm < (int)TCONV_ALGORITHM_AUTO || (int)opt->algorithm > (int)TCONV_ALGORITHM_DIRECT)
+                           out->num_threads);
+    if ((int)out->algorithm < (int)TCONV_ALGORITHM_AUTO || (int)out->algorithm > (int)TCONV_ALGORITHM_DIRECT)
         return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
                            "algorithm = %d is invalid: it must be TCONV_ALGORITHM_AUTO (0), GEMM (1), SUBPIXEL (2) or "
                            "DIRECT (3)",
-                           (int)opt->algorithm);
-    if (opt->accumulate != 0 && opt->accumulate != 1)
+                           (int)out->algorithm);
+    if (out->accumulate != 0 && out->accumulate != 1)
         return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn, "accumulate = %d is invalid: it must be 0 or 1",
-                           opt->accumulate);
-    if (opt->accumulate && forward)
+                           out->accumulate);
+    if (out->accumulate && forward)
         return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
                            "accumulate = 1 applies to the backward calls only; it must be 0 for the forward pass");
     return TCONV_OK;
+}
+
+void tconv__write_profile(struct tconv_profile *dst, const struct tconv_profile *src)
+{
+    const size_t size = dst->struct_size; /* checked by tconv__read_options: >= the 0.2.0 size */
+    struct tconv_profile p = *src;
+    p.struct_size = size;
+    memcpy(dst, &p, size < sizeof p ? size : sizeof p);
+    if (size > sizeof p) memset((char *)dst + sizeof p, 0, size - sizeof p); /* a newer header's fields */
 }
 
 enum tconv_status tconv__check_linear(const char *fn, const struct tconv__problem *pr)

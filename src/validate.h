@@ -19,8 +19,13 @@ struct tconv__tensor {
     bool needed; /* NULL is an error when elems > 0 and the call reads or writes it */
 };
 
-/* opt may be NULL. forward: accumulate must be 0. */
-enum tconv_status tconv__check_options(const char *fn, const struct tconv_options *opt, bool forward);
+/* The caller's options (NULL: the defaults) into *out in this library's layout: struct_size checked, the
+   fields it covers copied, the rest defaults (a newer header's must be 0), then each option and the
+   profile's struct_size checked. forward: accumulate must be 0. */
+enum tconv_status tconv__read_options(const char *fn, const struct tconv_options *opt, bool forward,
+                                      struct tconv_options *out);
+/* *src into the caller's profile, as much as its struct_size covers (validated by tconv__read_options). */
+void tconv__write_profile(struct tconv_profile *dst, const struct tconv_profile *src);
 /* The gradients are those of the linear op: activation must be NONE. */
 enum tconv_status tconv__check_linear(const char *fn, const struct tconv__problem *pr);
 enum tconv_status tconv__check_op(const char *fn, enum tconv_op op);

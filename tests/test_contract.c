@@ -9,7 +9,8 @@
  *   - which algorithms the gradients accept;
  *   - outputs and workspaces must not alias any other argument;
  *   - tconv_filter_shape / tconv_filter_index against the header's declarators;
- *   - tconv_resize_conv2d_ex and its workspace query.
+ *   - tconv_resize_conv2d_ex and its workspace query;
+ *   - the ABI rules of the extensible structs: struct_size, a newer header's options and profile.
  */
 #include "common.h"
 
@@ -50,7 +51,7 @@ START_TEST(direct_runs_single_channel_groups_one)
             fill_dyadic(&r, x, nx);
             fill_dyadic(&r, f, nf);
             fill_dyadic(&r, b, 1);
-            struct tconv_profile prof;
+            struct tconv_profile prof = TCONV_PROFILE_INIT;
             struct tconv_options o = TCONV_OPTIONS_INIT;
             o.algorithm = TCONV_ALGORITHM_DIRECT;
             o.profile = &prof;
@@ -118,7 +119,9 @@ START_TEST(forced_algorithms_on_empty_problems)
         const int64_t ny = y_elems(tr, p);
         ck_assert(ny <= 1024 && x_elems(p) <= 1024 && filter_elems(p) <= 1024);
         float x[1024] = {0}, f[1024] = {0}, b[6] = {1, -2, 3, -4, 5, -6}, y[1024];
-        struct tconv_profile prof = {.algorithm = TCONV_ALGORITHM_GEMM, .threads = 9};
+        struct tconv_profile prof = TCONV_PROFILE_INIT;
+        prof.algorithm = TCONV_ALGORITHM_GEMM;
+        prof.threads = 9;
         struct tconv_options o = TCONV_OPTIONS_INIT;
         o.profile = &prof;
         o.algorithm = TCONV_ALGORITHM_DIRECT; /* 2 channels per group: not depthwise */
@@ -320,7 +323,7 @@ START_TEST(resize_ex_and_workspace)
             ck_assert_int_eq(tconv_resize_conv2d_workspace_size(&p, 2, m, &o1, &one), TCONV_OK);
             ck_assert(one > 0 && one <= need);
             char *ws = malloc(need);
-            struct tconv_profile prof;
+            struct tconv_profile prof = TCONV_PROFILE_INIT;
             struct tconv_options o = TCONV_OPTIONS_INIT;
             o.profile = &prof;
             const size_t sizes[3] = {need, one, 0};
@@ -350,6 +353,93 @@ START_TEST(resize_ex_and_workspace)
 }
 END_TEST
 
+/* ---------------------------------------------------------------- extensible structs (ABI rules) */
+
+static bool all_bytes(const void *p, size_t n, unsigned char v)
+{
+    const unsigned char *b = (const unsigned char *)p;
+    for (size_t i = 0; i < n; i++)
+        if (b[i] != v) return false;
+    return true;
+}
+
+/* A newer header's tconv_options / tconv_profile: this library's fields, then ones it does not know. */
+enum { NEWER = 24 /* bytes a later version might append */, BEYOND = 8 /* the caller's own, after the struct */ };
+union newer_options {
+    struct tconv_options o;
+    unsigned char bytes[sizeof(struct tconv_options) + NEWER];
+};
+union newer_profile {
+    struct tconv_profile p;
+    unsigned char bytes[sizeof(struct tconv_profile) + NEWER + BEYOND];
+};
+
+START_TEST(struct_size_rules)
+{
+    struct rng r = rng_make(test_seed(), 209);
+    const struct tconv_params p = P();
+    const bool tr = true;
+    float x[2 * 5 * 6 * 4], f[3 * 3 * 4 * 3], y[2 * 10 * 12 * 6], want[2 * 10 * 12 * 6];
+    const int64_t ny = y_elems(tr, &p);
+    ck_assert_int_eq(ny, (int64_t)(sizeof y / sizeof *y));
+    fill_dyadic(&r, x, x_elems(&p));
+    fill_dyadic(&r, f, filter_elems(&p));
+    ck_assert_int_eq(fwd_ex(tr)(&p, x, f, NULL, want, NULL, 0, NULL), TCONV_OK);
+    char msg[96];
+
+    /* an uninitialised or too small struct_size: refused, y untouched */
+    const size_t bad[] = {0, sizeof(struct tconv_options) - 8, 4097};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        struct tconv_options o = TCONV_OPTIONS_INIT;
+        o.struct_size = bad[i];
+        snprintf(msg, sizeof msg, "opt->struct_size = %zu is invalid", bad[i]);
+        memset(y, 0x7f, sizeof y);
+        ck_assert_int_eq(fwd_ex(tr)(&p, x, f, NULL, y, NULL, 0, &o), TCONV_ERR_INVALID_ARGUMENT);
+        ck_assert_msg(strstr(tconv_last_error(), msg), "%s", tconv_last_error());
+        ck_assert(all_bytes(y, sizeof y, 0x7f));
+    }
+
+    /* a newer header's options, its new fields at their default 0: the same result, bit for bit */
+    union newer_options no;
+    memset(&no, 0, sizeof no);
+    tconv_options_init(&no.o);
+    no.o.struct_size = sizeof no;
+    ck_assert_int_eq(fwd_ex(tr)(&p, x, f, NULL, y, NULL, 0, &no.o), TCONV_OK);
+    ck_assert_mem_eq(y, want, sizeof y);
+    /* ... one of them set: an option this library cannot honour is an error, not ignored */
+    no.bytes[sizeof(struct tconv_options) + 5] = 3;
+    memset(y, 0x7f, sizeof y);
+    ck_assert_int_eq(fwd_ex(tr)(&p, x, f, NULL, y, NULL, 0, &no.o), TCONV_ERR_UNSUPPORTED);
+    snprintf(msg, sizeof msg, "byte %zu of the options (struct_size = %zu) is 3", sizeof(struct tconv_options) + 5,
+             sizeof no);
+    ck_assert_msg(strstr(tconv_last_error(), msg), "%s", tconv_last_error());
+    ck_assert(all_bytes(y, sizeof y, 0x7f));
+
+    /* a profile without struct_size: refused before anything runs */
+    struct tconv_options o = TCONV_OPTIONS_INIT;
+    struct tconv_profile bad_prof;
+    memset(&bad_prof, 0, sizeof bad_prof);
+    o.profile = &bad_prof;
+    memset(y, 0x7f, sizeof y);
+    ck_assert_int_eq(fwd_ex(tr)(&p, x, f, NULL, y, NULL, 0, &o), TCONV_ERR_INVALID_ARGUMENT);
+    ck_assert_msg(strstr(tconv_last_error(), "opt->profile->struct_size = 0 is invalid"), "%s", tconv_last_error());
+    ck_assert(all_bytes(y, sizeof y, 0x7f));
+    ck_assert(all_bytes(&bad_prof, sizeof bad_prof, 0));
+
+    /* a newer header's profile: this library's fields written, the newer ones zeroed, nothing past struct_size */
+    union newer_profile np;
+    memset(&np, 0xab, sizeof np);
+    np.p.struct_size = sizeof(struct tconv_profile) + NEWER;
+    o.profile = &np.p;
+    ck_assert_int_eq(fwd_ex(tr)(&p, x, f, NULL, y, NULL, 0, &o), TCONV_OK);
+    ck_assert_mem_eq(y, want, sizeof y);
+    ck_assert_uint_eq(np.p.struct_size, sizeof(struct tconv_profile) + NEWER); /* the caller's, kept */
+    ck_assert(np.p.algorithm != TCONV_ALGORITHM_NONE && np.p.threads >= 1 && np.p.total > 0);
+    ck_assert(all_bytes(np.bytes + sizeof(struct tconv_profile), NEWER, 0));
+    ck_assert(all_bytes(np.bytes + sizeof(struct tconv_profile) + NEWER, BEYOND, 0xab));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("contract");
@@ -363,6 +453,7 @@ int main(void)
     tcase_add_test(tc, outputs_must_not_alias);
     tcase_add_test(tc, filter_shape_and_index);
     tcase_add_test(tc, resize_ex_and_workspace);
+    tcase_add_test(tc, struct_size_rules);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

@@ -657,7 +657,7 @@ START_TEST(non_finite_inputs)
                     const int64_t nt = in_w ? nf : nx, at = pos == 0 ? 0 : pos == 1 ? nt / 2 : nt - 1;
                     t[at] = values[v];
                     struct tconv_options o = TCONV_OPTIONS_INIT;
-                    struct tconv_profile prof;
+                    struct tconv_profile prof = TCONV_PROFILE_INIT;
                     o.algorithm = (enum tconv_algorithm)algo;
                     o.profile = &prof;
                     const enum tconv_status st =

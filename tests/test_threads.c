@@ -233,7 +233,7 @@ START_TEST(bitwise_across_thread_counts)
         const int threads[4] = {1, 2, 3, 2};
         float *out[4], *ref = malloc(n * 4);
         for (int i = 0; i < 4; i++) {
-            struct tconv_profile prof;
+            struct tconv_profile prof = TCONV_PROFILE_INIT;
             struct tconv_options o = TCONV_OPTIONS_INIT;
             o.num_threads = threads[i];
             o.profile = &prof;
@@ -273,7 +273,7 @@ START_TEST(inside_the_callers_parallel_region)
     {
         const int me = omp_get_thread_num();
         if (me == 0) region = omp_get_num_threads();
-        struct tconv_profile prof;
+        struct tconv_profile prof = TCONV_PROFILE_INIT;
         struct tconv_options o = TCONV_OPTIONS_INIT;
         o.num_threads = 2; /* asked for, but one level of parallelism: the caller's */
         o.profile = &prof;
@@ -322,7 +322,7 @@ START_TEST(limits)
     const int64_t n = out_elems(&t, k);
     float *many[2] = {malloc(n * 4), malloc(n * 4)}, *one = malloc(n * 4);
     struct tconv_options o = TCONV_OPTIONS_INIT;
-    struct tconv_profile prof;
+    struct tconv_profile prof = TCONV_PROFILE_INIT;
     o.profile = &prof;
     for (int i = 0; i < 2; i++) {
         o.num_threads = 2 - 2 * i; /* 2, then 0: omp_get_max_threads() */

@@ -123,14 +123,22 @@ class Geometry(C.Structure):
     _fields_ = [(f, C.c_int64) for f in GEOMETRY_FIELDS]
 
 
-class Profile(C.Structure):
-    _fields_ = [("total", C.c_double), ("pack", C.c_double), ("im2col", C.c_double), ("gemm", C.c_double),
-                ("col2im", C.c_double), ("epilogue", C.c_double), ("algorithm", C.c_int), ("threads", C.c_int)]
+class Sized(C.Structure):
+    """tconv's extensible structs: struct_size (the first field) is this declaration's sizeof."""
+
+    def __init__(self, **kw):
+        super().__init__(struct_size=C.sizeof(self), **kw)
 
 
-class Options(C.Structure):
-    _fields_ = [("num_threads", C.c_int), ("algorithm", C.c_int), ("profile", C.POINTER(Profile)),
-                ("accumulate", C.c_int)]
+class Profile(Sized):
+    _fields_ = [("struct_size", C.c_size_t), ("total", C.c_double), ("pack", C.c_double), ("im2col", C.c_double),
+                ("gemm", C.c_double), ("col2im", C.c_double), ("epilogue", C.c_double), ("algorithm", C.c_int),
+                ("threads", C.c_int)]
+
+
+class Options(Sized):
+    _fields_ = [("struct_size", C.c_size_t), ("num_threads", C.c_int), ("algorithm", C.c_int),
+                ("profile", C.POINTER(Profile)), ("accumulate", C.c_int)]
 
 
 FP = C.POINTER(C.c_float)
@@ -171,6 +179,20 @@ def load(path):
     sig("tconv_resize_conv2d_workspace_size", PP, C.c_int64, C.c_int, OPTP, C.POINTER(C.c_size_t))
     sig("tconv_filter_shape", C.c_int, PP, C.POINTER(C.c_int64 * 4), C.POINTER(C.c_int))
     sig("tconv_filter_index", C.c_int, PP, C.c_int64, C.c_int64, C.c_int64, C.c_int64, C.POINTER(C.c_int64))
+    # These declarations against the library's own initialisers (into room to spare): the same sizes.
+    for cls, init in ((Params, "tconv_params_init"), (Options, "tconv_options_init"), (Profile, "tconv_profile_init")):
+        room = C.create_string_buffer(4096)
+        getattr(lib, init).argtypes, getattr(lib, init).restype = [C.c_void_p], None
+        getattr(lib, init)(room)
+        if cls is Params:
+            got = Params.from_buffer_copy(room.raw[:C.sizeof(Params)])
+            defaults = {f: 1 if f in ("groups", "stride_h", "stride_w", "dilation_h", "dilation_w") else 0
+                        for f in PARAM_FIELDS}
+            if any(getattr(got, f) != v for f, v in defaults.items()) or any(room.raw[C.sizeof(Params):]):
+                sys.exit("torch_oracle: tconv_params_init disagrees with this script's struct tconv_params")
+        elif C.c_size_t.from_buffer_copy(room.raw[:C.sizeof(C.c_size_t)]).value != C.sizeof(cls):
+            sys.exit(f"torch_oracle: {init} sets struct_size {C.c_size_t.from_buffer_copy(room.raw[:8]).value}, "
+                     f"this script declares {C.sizeof(cls)}")
     return lib
 
 

@@ -12,7 +12,8 @@ mutation, rebuild incrementally, and run the suites that matter, fastest first, 
 
 Exit status 0 when every mutant is killed; 1 on any survivor, on a stale mutant (its snippet does not occur
 exactly once: fix the mutant), on a mutant that does not compile, and when the unmutated suite fails.
-The torch oracle runs with TCONV_REQUIRE_TORCH=1: it needs /usr/bin/python3 with torch and numpy
+The torch oracle runs with TCONV_REQUIRE_TORCH=1 and abidiff with TCONV_REQUIRE_ABIDIFF=1 (abigail-tools);
+the oracle needs /usr/bin/python3 with torch and numpy
 (Debian 12: apt-get install python3-torch python3-numpy). The tests run with the default seed and with
 OMP_WAIT_POLICY=PASSIVE unless set (results do not depend on it). Python standard library only.
 """
@@ -32,9 +33,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 MUTANTS = os.path.join(HERE, "mutants.txt")
 
-# Meson test names in the order they run, fastest first; one `meson test` call per stage. Left out: the ABI
-# and pkg-config tests and the example (the interface and the packaging), and spellings-torch (the CLI's
-# spellings, checked by cli-units too). The reruns of `threads`' limits case under OMP_THREAD_LIMIT=1 and
+# Meson test names in the order they run, fastest first; one `meson test` call per stage. Left out: the
+# pkg-config test, the consumers and the examples (the packaging), and spellings-torch (the CLI's spellings,
+# checked by cli-units too); the ABI stage comes last (abidiff: a layout change nothing else notices). The reruns of `threads`' limits case under OMP_THREAD_LIMIT=1 and
 # OMP_DYNAMIC=true are in: a mutant that hangs there is killed by the timeout.
 STAGES = [
     ["geometry", "lower", "blas", "reference", "checkerboard", "contract", "api", "alloc", "backward"],
@@ -42,6 +43,7 @@ STAGES = [
     ["threads", "threads-omp_thread_limit", "threads-omp_dynamic"],
     ["torch-oracle"],
     ["cli-units", "cli", "cli-png"],
+    ["header-c99", "header-c11", "header-c++11", "symbols", "abidiff"],
 ]
 MIN_LIMIT = 30.0  # seconds: a test's timeout is max(MIN_LIMIT, LIMIT_FACTOR x its unmutated time)
 LIMIT_FACTOR = 10.0
@@ -188,6 +190,7 @@ class Build:
         self.timeouts = {}   # test name -> meson's own timeout (seconds)
         self.env = dict(os.environ)
         self.env["TCONV_REQUIRE_TORCH"] = "1"
+        self.env["TCONV_REQUIRE_ABIDIFF"] = "1"  # the ABI stage must run, not skip
         # OpenMP threads that sleep between regions: spinning ones make the tests crawl (10x) when other
         # jobs share the cores, as torch_oracle.py's worker does. Results do not depend on it.
         self.env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
