@@ -54,6 +54,7 @@ if ! (cd "$work/tconv" && dpkg-buildpackage -us -uc -b) >"$work/build.log" 2>&1;
 fi
 grep -E '^(Ok|Fail|Skipped|Timeout|Expected Fail|Unexpected Pass): ' "$work/build.log" | tr -s ' ' | paste -sd' ' - ||
   echo "(no tests: nocheck)"
+grep -E '^ *[0-9]+/[0-9]+ .* (SKIP|FAIL|TIMEOUT)' "$work/build.log" || true
 grep "^dpkg-deb: building package" "$work/build.log"
 changes=$(ls "$work"/tconv_*.changes)
 debs=()
