@@ -1,7 +1,7 @@
 #!/bin/sh
 # CMake consumers of the installed library: find_package(tconv 0.2 REQUIRED) and tconv::tconv
 # (tests/consumers/cmake/), built and run with no LD_LIBRARY_PATH (CMake sets the build RPATH); the version
-# file accepts 0.2 and refuses 9.0.
+# file accepts 0.2 and refuses 9.0 and 0.1.
 # usage: cmake.sh BUILD_ROOT SOURCE_ROOT CC
 set -eu
 build=$1 src=$2 cc=$3
@@ -27,15 +27,19 @@ probe=$src/tests/consumers/cmake/version_probe
 logged probe-0.2 cmake -S "$probe" -B "$tmp/probe-0.2" -DCMAKE_PREFIX_PATH="$prefix" -DTCONV_WANT=0.2
 sed -n 's/^-- \(find_package(tconv .*\)/\1/p' "$tmp/probe-0.2.log"
 ok "find_package(tconv 0.2) succeeds"
-echo "+ cmake -S $probe -B $tmp/probe-9.0 -DCMAKE_PREFIX_PATH=$prefix -DTCONV_WANT=9.0 >probe-9.0.log (must fail)"
-if cmake -S "$probe" -B "$tmp/probe-9.0" -DCMAKE_PREFIX_PATH="$prefix" -DTCONV_WANT=9.0 >"$tmp/probe-9.0.log" 2>&1; then
-  cat "$tmp/probe-9.0.log"
-  fail "find_package(tconv 9.0) succeeded"
-fi
-if ! grep -q 'with requested version "9\.0"' "$tmp/probe-9.0.log"; then
-  cat "$tmp/probe-9.0.log"
-  fail "find_package(tconv 9.0) failed for another reason than the version"
-fi
-sed -n 's/^ *\(.*tconvConfig\.cmake, version: .*\)/refused: \1/p' "$tmp/probe-9.0.log"
-ok "find_package(tconv 9.0) fails: the version file refuses it"
+# 9.0: newer than this version; 0.1: before the ABI of libtconv.so.0 began (0.2.0).
+for want in 9.0 0.1; do
+  echo "+ cmake -S $probe -B $tmp/probe-$want -DCMAKE_PREFIX_PATH=$prefix -DTCONV_WANT=$want (must fail)"
+  if cmake -S "$probe" -B "$tmp/probe-$want" -DCMAKE_PREFIX_PATH="$prefix" -DTCONV_WANT=$want \
+    >"$tmp/probe-$want.log" 2>&1; then
+    cat "$tmp/probe-$want.log"
+    fail "find_package(tconv $want) succeeded"
+  fi
+  if ! grep -q "with requested version \"$want\"" "$tmp/probe-$want.log"; then
+    cat "$tmp/probe-$want.log"
+    fail "find_package(tconv $want) failed for another reason than the version"
+  fi
+  sed -n 's/^ *\(.*tconvConfig\.cmake, version: .*\)/refused: \1/p' "$tmp/probe-$want.log"
+  ok "find_package(tconv $want) fails: the version file refuses it"
+done
 finish
