@@ -31,6 +31,8 @@ skip() {
   exit 77
 }
 finish() { echo "$passed passed, 0 failed"; }
+# CMake's default generator needs make, which README's set-up does not install; ninja it does.
+if [ -z "${CMAKE_GENERATOR:-}" ] && command -v ninja >/dev/null; then export CMAKE_GENERATOR=Ninja; fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tconv-consumer.XXXXXX")
 install_log=  # the build's meson-logs/install-log.txt, put back as it was (see install_staged)

@@ -24,6 +24,15 @@ ok "static library-only build installed: ${archive#"$tmp"/}"
 pcdir=$(find "$sprefix" -name tconv.pc -printf '%h\n')
 flags=$(PKG_CONFIG_PATH=$pcdir pkg-config --static --cflags --libs tconv)
 echo "pkg-config --static --cflags --libs tconv: $flags"
+# What the dependencies' own .pc files ask for must be there to link against (OpenBLAS's Libs.private names
+# -lgfortran: libgfortran-12-dev on Debian 12, which README's set-up does not install; CI does).
+for l in $(PKG_CONFIG_PATH=$pcdir pkg-config --static --libs-only-l tconv); do
+  [ "$l" = -ltconv ] && continue
+  # shellcheck disable=SC2086 # $cc may be a command with arguments (ccache cc)
+  echo 'int main(void) { return 0; }' | $cc -x c - -o "$tmp/probe" $(PKG_CONFIG_PATH=$pcdir pkg-config --static \
+    --libs-only-L tconv) "$l" 2>/dev/null || skip "$l (from pkg-config --static) is not installed: for OpenBLAS's \
+-lgfortran, apt-get install libgfortran-12-dev"
+done
 # shellcheck disable=SC2086 # $cc may be a command with arguments (ccache cc), $flags is a list
 run $cc -std=c99 -Wall -Wextra -pedantic-errors -Werror "$src/tests/consumer.c" -o "$tmp/app" $flags
 needed=$(readelf -d "$tmp/app" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p' | paste -sd' ' -)
