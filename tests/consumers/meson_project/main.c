@@ -16,12 +16,10 @@ int main(void)
         fprintf(stderr, "%s\n", tconv_last_error());
         return 1;
     }
-    printf("tconv %s (dependency version %s): y = %g %g %g %g\n", tconv_version(), EXPECTED_VERSION, y[0], y[1],
-           y[2], y[3]);
-    if (strcmp(tconv_version(), EXPECTED_VERSION) != 0)
-        return 1;
+    printf("tconv %s (dependency version %s): y = %g %g %g %g\n", tconv_version(), EXPECTED_VERSION, y[0], y[1], y[2],
+           y[3]);
+    if (strcmp(tconv_version(), EXPECTED_VERSION) != 0) return 1;
     for (i = 0; i < 4; i++)
-        if (y[i] != want[i])
-            return 1;
+        if (y[i] != want[i]) return 1;
     return 0;
 }
