@@ -172,7 +172,7 @@ static enum tconv_status prepare(const struct request *rq, struct call *c)
 /* y of a forward call with nothing to compute (an empty x): act(bias), per output channel. */
 static void bias_only(const struct tconv__problem *pr, const float *bias, float *y)
 {
-    const int64_t px = pr->out_h * pr->out_w;
+    const int64_t px = pr->out_d * pr->out_h * pr->out_w;
     for (int64_t i = 0; i < pr->y_elems; i++) {
         const int64_t ch = pr->layout == TCONV_NHWC ? i % pr->co : i / px % pr->co;
         y[i] = tconv__act(pr->act, bias ? bias[ch] : 0.0f);
@@ -446,8 +446,8 @@ TCONV_API enum tconv_status tconv_filter_index(enum tconv_op op, const struct tc
                            (long long)out_channel, (long long)(out_channel / pr.cog), (long long)in_channel,
                            (long long)(in_channel / pr.cig), (long long)pr.g);
     /* full axis: conv O, transposed I; per-group axis: the other, within its group */
-    *index = pr.transposed ? tconv__filter_index(&pr, in_channel, out_channel % pr.cog, ky, kx)
-                           : tconv__filter_index(&pr, out_channel, in_channel % pr.cig, ky, kx);
+    *index = pr.transposed ? tconv__filter_index(&pr, in_channel, out_channel % pr.cog, 0, ky, kx)
+                           : tconv__filter_index(&pr, out_channel, in_channel % pr.cig, 0, ky, kx);
     return TCONV_OK;
 }
 

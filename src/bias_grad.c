@@ -10,7 +10,7 @@ void tconv__bias_grad_tile(const struct tconv__run *r, int64_t tile, float *scra
 {
     const struct tconv__problem *pr = r->pr;
     const struct tconv__channels_plan *cp = &r->pl->u.channels;
-    const int64_t px = pr->out_h * pr->out_w;
+    const int64_t px = pr->out_d * pr->out_h * pr->out_w;
     double t0 = TCONV__CLOCK();
     if (pr->layout == TCONV_NHWC) { /* a block of channels, summed over every row in order */
         const int64_t c0 = tile * cp->channels, nc = tconv__min(pr->co, c0 + cp->channels) - c0, rows = pr->n * px;

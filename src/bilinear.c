@@ -22,7 +22,7 @@ void tconv__bilinear_fill(const struct tconv__problem *pr, float *filter)
             for (int64_t ky = 0; ky < pr->h.k; ky++)
                 for (int64_t kx = 0; kx < pr->w.k; kx++) {
                     const bool on = depthwise || o == i;
-                    filter[tconv__filter_index(pr, i, o, ky, kx)] =
+                    filter[tconv__filter_index(pr, i, o, 0, ky, kx)] =
                         on ? (float)(bilinear_tap(pr->h.k, ky) * bilinear_tap(pr->w.k, kx)) : 0.0f;
                 }
 }

@@ -17,7 +17,7 @@ void tconv__into_y_tile(const struct tconv__run *r, int64_t tile, float *scratch
     (void)scratch;
     const struct tconv__problem *pr = r->pr;
     const struct tconv__blocks *bl = &r->pl->u.into_y.b;
-    const int64_t ncol = pr->h.k * pr->w.k * pr->cog, cig = pr->cig;
+    const int64_t ncol = pr->d.k * pr->h.k * pr->w.k * pr->cog, cig = pr->cig;
     const int64_t b0 = tile / bl->col_tiles * bl->rows, b1 = tconv__min(pr->n, b0 + bl->rows);
     const int64_t c0 = tile % bl->col_tiles * bl->cols, c1 = tconv__min(ncol, c0 + bl->cols);
     const float beta = r->accumulate ? 1.0f : 0.0f;
@@ -32,7 +32,7 @@ void tconv__into_y_tile(const struct tconv__run *r, int64_t tile, float *scratch
     TCONV__LAP(gemm);
     if (!r->bias && pr->act == TCONV_ACTIVATION_NONE) return;
     /* column j of y[b] is channel j % co (NHWC) or j / (OH*OW) (NCHW): runs of one channel */
-    const int64_t run = pr->layout == TCONV_NHWC ? 1 : pr->out_h * pr->out_w;
+    const int64_t run = pr->layout == TCONV_NHWC ? 1 : pr->out_d * pr->out_h * pr->out_w;
     for (int64_t b = b0; b < b1; b++)
         for (int64_t j = c0; j < c1;) {
             const int64_t o = j / run % pr->co, end = tconv__min(c1, (j / run + 1) * run);
@@ -48,17 +48,18 @@ void tconv__into_y_tile(const struct tconv__run *r, int64_t tile, float *scratch
     TCONV__LAP(epilogue);
 }
 
-/* NHWC: the GEMM of input rows [iy0, iy0 + rows) of images [b0, b1), then col2im of output rows [oy0, oy1). */
+/* NHWC: the GEMM of input rows [iy0, iy0 + rows) of images [b0, b1), then col2im of output rows [oy0, oy1)
+   (rows (z, y) flattened: see tconv__col2im_nhwc). */
 static void gemm_col2im_nhwc(const struct tconv__run *r, int64_t g, int64_t b0, int64_t b1, int64_t oy0, int64_t oy1,
                              int64_t iy0, int64_t rows, float *col, struct tconv__times *t)
 {
     const struct tconv__problem *pr = r->pr;
-    const int64_t ncol = pr->h.k * pr->w.k * pr->cog, cig = pr->cig;
+    const int64_t ncol = pr->d.k * pr->h.k * pr->w.k * pr->cog, cig = pr->cig;
     double t0 = TCONV__CLOCK();
     if (rows > 0 && pr->in_w > 0)
         tconv__sgemm(false, true, (b1 - b0) * rows * pr->in_w, ncol, cig,
-                     r->x + ((b0 * pr->in_h + iy0) * pr->in_w) * pr->ci + g * cig, pr->ci, r->f + g * cig, pr->ci, 0.0f,
-                     col, ncol);
+                     r->x + ((b0 * pr->in_d * pr->in_h + iy0) * pr->in_w) * pr->ci + g * cig, pr->ci, r->f + g * cig,
+                     pr->ci, 0.0f, col, ncol);
     TCONV__LAP(gemm);
     tconv__col2im_nhwc(pr, col, g, b0, b1, oy0, oy1, iy0, rows, r->bias, r->y, r->accumulate);
     TCONV__LAP(col2im);
@@ -69,14 +70,14 @@ void tconv__col2im_images_tile(const struct tconv__run *r, int64_t tile, float *
     const struct tconv__problem *pr = r->pr;
     const struct tconv__images_plan *ip = &r->pl->u.images;
     const int64_t g = tile / ip->blocks, b0 = tile % ip->blocks * ip->images, b1 = tconv__min(pr->n, b0 + ip->images);
-    gemm_col2im_nhwc(r, g, b0, b1, 0, pr->out_h, 0, pr->in_h, scratch, t);
+    gemm_col2im_nhwc(r, g, b0, b1, 0, pr->out_d * pr->out_h, 0, pr->in_d * pr->in_h, scratch, t);
 }
 
 void tconv__col2im_bands_tile(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t)
 {
     const struct tconv__problem *pr = r->pr;
     const struct tconv__bands_plan *bp = &r->pl->u.bands;
-    const struct tconv__axis *h = &pr->h;
+    const struct tconv__axis *h = &pr->h; /* bands run 2-D problems only (plan.c): rows are rows of h */
     const int64_t per_group = pr->n * bp->bands, g = tile / per_group, b = tile % per_group / bp->bands;
     const int64_t oy0 = tile % bp->bands * bp->rows_out, oy1 = tconv__min(pr->out_h, oy0 + bp->rows_out);
     /* the input rows iy with iy*s + ky*d - before in [oy0, oy1) for some ky */
@@ -89,11 +90,11 @@ void tconv__col2im_planes_tile(const struct tconv__run *r, int64_t tile, float *
 {
     const struct tconv__problem *pr = r->pr;
     const struct tconv__planes_plan *pp = &r->pl->u.planes;
-    const int64_t ncol = pr->h.k * pr->w.k * pr->cog, cig = pr->cig, in_px = pr->in_h * pr->in_w;
+    const int64_t taps = pr->d.k * pr->h.k * pr->w.k, ncol = taps * pr->cog, cig = pr->cig;
+    const int64_t in_px = pr->in_d * pr->in_h * pr->in_w;
     const int64_t b = tile / (pr->g * pp->blocks), g = tile / pp->blocks % pr->g;
     const int64_t o0 = tile % pp->blocks * pp->channels, o1 = tconv__min(pr->cog, o0 + pp->channels);
-    const int64_t taps = pr->h.k * pr->w.k;
-    float *y_img = r->y + b * pr->co * pr->out_h * pr->out_w;
+    float *y_img = r->y + b * pr->co * pr->out_d * pr->out_h * pr->out_w;
     double t0 = TCONV__CLOCK();
     if (in_px > 0)
         tconv__sgemm(true, false, (o1 - o0) * taps, in_px, cig, r->f + g * cig * ncol + o0 * taps, ncol,

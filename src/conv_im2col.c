@@ -1,10 +1,11 @@
 /*
  * conv_im2col.c - conv2d lowered to im2col + sgemm, one tile at a time (TCONV__CONV_IM2COL).
  *
- * NHWC: per group, a tile is a block of rows r = (b, oy, ox) and columns of y:
- *     y[r][g*cog + o] = col[r][(ky*KW + kx)*cig + c] . w_hwio[(ky*KW + kx)*cig + c][g*cog + o]
- * NCHW: per image and group, a tile is a block of output pixels:
- *     y[g*cog + o][q] = w_oihw[g*cog + o][(c*KH + ky)*KW + kx] . col[(c*KH + ky)*KW + kx][q]
+ * NHWC: per group, a tile is a block of rows r = (b, oz, oy, ox) and columns of y (taps t = (kz, ky, kx)):
+ *     y[r][g*cog + o] = col[r][t*cig + c] . w_hwio[t*cig + c][g*cog + o]
+ * NCHW: per image and group, a tile is a block of output pixels q = (oz, oy, ox):
+ *     y[g*cog + o][q] = w_oihw[g*cog + o][c*taps + t] . col[c*taps + t][q]
+ * (a 2-D problem: oz = kz = 0, one depth.)
  * A huge K (kernel x kernel x channels) is summed in blocks of kblock (beta = 1 after the first), so
  * the column buffer stays bounded.
  */
@@ -15,10 +16,10 @@ static void tile_nhwc(const struct tconv__run *r, int64_t tile, float *col, stru
 {
     const struct tconv__problem *pr = r->pr;
     const struct tconv__conv_plan *cp = &r->pl->u.conv;
-    const int64_t kdim = pr->h.k * pr->w.k * pr->cig, cog = pr->cog;
+    const int64_t kdim = pr->d.k * pr->h.k * pr->w.k * pr->cig, cog = pr->cog;
     const int64_t per_group = cp->b.row_tiles * cp->b.col_tiles, g = tile / per_group;
     const int64_t mi = tile % per_group / cp->b.col_tiles, ni = tile % cp->b.col_tiles;
-    const int64_t rows = pr->n * pr->out_h * pr->out_w;
+    const int64_t rows = pr->n * pr->out_d * pr->out_h * pr->out_w;
     const int64_t r0 = mi * cp->b.rows, r1 = tconv__min(rows, r0 + cp->b.rows);
     const int64_t c0 = ni * cp->b.cols, c1 = tconv__min(cog, c0 + cp->b.cols);
     float *c = r->y + r0 * pr->co + g * cog + c0;
@@ -40,10 +41,10 @@ static void tile_nchw(const struct tconv__run *r, int64_t tile, float *col, stru
 {
     const struct tconv__problem *pr = r->pr;
     const struct tconv__conv_plan *cp = &r->pl->u.conv;
-    const int64_t kdim = pr->h.k * pr->w.k * pr->cig, cog = pr->cog;
+    const int64_t kdim = pr->d.k * pr->h.k * pr->w.k * pr->cig, cog = pr->cog;
     const int64_t b = tile / (pr->g * cp->b.col_tiles), g = tile / cp->b.col_tiles % pr->g;
     const int64_t qi = tile % cp->b.col_tiles;
-    const int64_t px = pr->out_h * pr->out_w, in_px = pr->in_h * pr->in_w;
+    const int64_t px = pr->out_d * pr->out_h * pr->out_w, in_px = pr->in_d * pr->in_h * pr->in_w;
     const int64_t q0 = qi * cp->b.cols, q1 = tconv__min(px, q0 + cp->b.cols);
     const float *x_img = in_px ? r->x + b * pr->ci * in_px : NULL;
     float *c = r->y + (b * pr->co + g * cog) * px + q0;

@@ -2,8 +2,8 @@
  * filter_grad.c - the filter gradient of a conv problem (x the big side, dy the small side) as
  * im2col + sgemm reductions (TCONV__FILTER_GRAD); a transposed conv's is its adjoint's with x and dy
  * exchanged. Per group g:
- *   NHWC  dW[(ky*KW + kx)*cig + c][o] = sum_r col[r][(ky*KW + kx)*cig + c] . dy[r][g*cog + o]   (r = b, oy, ox)
- *   NCHW  dW[o][(c*KH + ky)*KW + kx] = sum_b sum_q dy[b][g*cog + o][q] . col_b[(c*KH + ky)*KW + kx][q]
+ *   NHWC  dW[t*cig + c][o] = sum_r col[r][t*cig + c] . dy[r][g*cog + o]   (r = b, oz, oy, ox; t = kz, ky, kx)
+ *   NCHW  dW[o][c*taps + t] = sum_b sum_q dy[b][g*cog + o][q] . col_b[c*taps + t][q]
  * Every tile owns a block of dW and reduces over the pixels in chunks, in a fixed order (beta = 1 after
  * the first), then writes the block into the caller's filter layout. With parts > 1 each part of the
  * pixels writes its own partial dW and a last stage sums them in part order: the same bits for any
@@ -39,7 +39,7 @@ static void reduce(const struct tconv__run *r, int64_t g, int64_t u0, int64_t u1
             first = false;
         }
     } else {
-        const int64_t px = pr->out_h * pr->out_w, in_px = pr->in_h * pr->in_w;
+        const int64_t px = pr->out_d * pr->out_h * pr->out_w, in_px = pr->in_d * pr->in_h * pr->in_w;
         for (int64_t b = u0 / px; b < pr->n && b * px < u1; b++) {
             const int64_t end = tconv__min(px, u1 - b * px);
             for (int64_t q0 = tconv__max(0, u0 - b * px); q0 < end; q0 += chunk) {
@@ -60,13 +60,13 @@ void tconv__filter_grad_tile(const struct tconv__run *r, int64_t tile, float *sc
 {
     const struct tconv__problem *pr = r->pr;
     const struct tconv__filter_grad_plan *fp = &r->pl->u.filter_grad;
-    const int64_t cig = pr->cig, cog = pr->cog, taps = pr->h.k * pr->w.k, kdim = taps * cig;
+    const int64_t cig = pr->cig, cog = pr->cog, taps = pr->d.k * pr->h.k * pr->w.k, kdim = taps * cig;
     const int64_t part = tile % fp->parts, block = tile / fp->parts; /* pixels part, dW block */
     const int64_t g = block / (fp->kblocks * fp->oblocks), kbi = block / fp->oblocks % fp->kblocks;
     const int64_t k0 = kbi * fp->kblock, k1 = tconv__min(kdim, k0 + fp->kblock), nk = k1 - k0;
     const int64_t o0 = block % fp->oblocks * fp->oblock, o1 = tconv__min(cog, o0 + fp->oblock), no = o1 - o0;
     /* this part of the reduction: pixels [u0, u1) of all n*OH*OW, in order */
-    const int64_t all = pr->n * pr->out_h * pr->out_w;
+    const int64_t all = pr->n * pr->out_d * pr->out_h * pr->out_w;
     const int64_t u0 = all / fp->parts * part + tconv__min(part, all % fp->parts);
     const int64_t u1 = u0 + all / fp->parts + (part < all % fp->parts);
     float *col = scratch, *acc = scratch + fp->chunk * fp->kblock;
@@ -79,7 +79,8 @@ void tconv__filter_grad_tile(const struct tconv__run *r, int64_t tile, float *sc
     for (int64_t k = k0; k < k1; k++) {
         const int64_t c = pr->layout == TCONV_NHWC ? k % cig : k / taps;
         const int64_t tap = pr->layout == TCONV_NHWC ? k / cig : k % taps;
-        const int64_t base = c * fs.local + tap / pr->w.k * fs.ky + tap % pr->w.k * fs.kx;
+        const int64_t taps_hw = pr->h.k * pr->w.k, kz = tap / taps_hw, ky = tap % taps_hw / pr->w.k;
+        const int64_t base = c * fs.local + kz * fs.kz + ky * fs.ky + tap % pr->w.k * fs.kx;
         for (int64_t o = o0; o < o1; o++) {
             const float v = pr->layout == TCONV_NHWC ? acc[(k - k0) * no + o - o0] : acc[(o - o0) * nk + k - k0];
             store(dst, base + (g * cog + o) * fs.full, v, accumulate);

@@ -8,9 +8,13 @@
  */
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "problem.h"
 #include "validate.h"
+
+/* Room for the factor list of a size message: 5 factors of up to 20 characters and their separators. */
+#define PRODUCT_TEXT 160
 
 static const char *padding_name(enum tconv_padding m)
 {
@@ -266,21 +270,22 @@ static enum tconv_status check_scalars(const char *fn, const struct tconv_params
     return TCONV_OK;
 }
 
-/* r = a*b*c*d where every left-to-right partial product (a, a*b, a*b*c, a*b*c*d) is at most lim
-   (so a later 0 factor does not excuse an earlier overflow); else a message naming the factors. */
-static enum tconv_status product(const char *fn, const char *what, const char *names, int64_t a, int64_t b, int64_t c,
-                                 int64_t d, int64_t lim, int64_t *r)
+/* r = f[0]*f[1]*...*f[nf-1] where every left-to-right partial product is at most lim (so a later 0
+   factor does not excuse an earlier overflow); else a message naming the factors. */
+static enum tconv_status product(const char *fn, const char *what, const char *names, const int64_t *f, int nf,
+                                 int64_t lim, int64_t *r)
 {
-    const int64_t f[4] = {a, b, c, d};
     int64_t t = 1;
-    for (int i = 0; i < 4; i++)
-        if (!tconv__mul(t, f[i], &t) || t > lim)
+    for (int i = 0; i < nf; i++)
+        if (!tconv__mul(t, f[i], &t) || t > lim) {
+            char list[PRODUCT_TEXT] = "";
+            for (int j = 0, at = 0; j < nf && at < (int)sizeof list; j++)
+                at += snprintf(list + at, sizeof list - (size_t)at, "%s%lld", j ? " x " : "", (long long)f[j]);
             return tconv__fail(TCONV_ERR_SIZE_OVERFLOW, fn,
-                               "%s has too many elements: %s = %lld x %lld x %lld x %lld, and the product of its "
-                               "first %d factor%s exceeds %lld (every partial element count in bytes must fit "
-                               "int64_t and size_t)",
-                               what, names, (long long)a, (long long)b, (long long)c, (long long)d, i + 1, i ? "s" : "",
-                               (long long)lim);
+                               "%s has too many elements: %s = %s, and the product of its first %d factor%s exceeds "
+                               "%lld (every partial element count in bytes must fit int64_t and size_t)",
+                               what, names, list, i + 1, i ? "s" : "", (long long)lim);
+        }
     *r = t;
     return TCONV_OK;
 }
@@ -332,6 +337,8 @@ enum tconv_status tconv__resolve(const char *fn, const struct tconv_params *p, b
         geo.out_h_min = geo.out_h_max = r.out_h;
         geo.out_w_min = geo.out_w_max = r.out_w;
     }
+    r.d = tconv__unit_axis(); /* a 2-D call: the trivial depth axis */
+    r.in_d = r.out_d = 1;
     geo.out_h = r.out_h;
     geo.out_w = r.out_w;
     geo.pad_top = r.h.before;
@@ -352,12 +359,12 @@ enum tconv_status tconv__resolve(const char *fn, const struct tconv_params *p, b
     const int64_t lim = (int64_t)((SIZE_MAX / sizeof(float)) < (uint64_t)(INT64_MAX / (int64_t)sizeof(float))
                                       ? SIZE_MAX / sizeof(float)
                                       : (uint64_t)(INT64_MAX / (int64_t)sizeof(float)));
-    if ((st = product(fn, "x", "batch x in_h x in_w x in_channels", r.n, r.in_h, r.in_w, r.ci, lim, &r.x_elems)))
-        return st;
-    if ((st = product(fn, "y", "batch x out_h x out_w x out_channels", r.n, r.out_h, r.out_w, r.co, lim, &r.y_elems)))
-        return st;
-    if ((st = product(fn, "the filter", "kernel_h x kernel_w x in_channels x out_channels/groups", r.h.k, r.w.k, r.ci,
-                      r.cog, lim, &r.f_elems)))
+    const int64_t xf[4] = {r.n, r.in_h, r.in_w, r.ci}, yf[4] = {r.n, r.out_h, r.out_w, r.co};
+    const int64_t ff[4] = {r.h.k, r.w.k, r.ci, r.cog};
+    if ((st = product(fn, "x", "batch x in_h x in_w x in_channels", xf, 4, lim, &r.x_elems))) return st;
+    if ((st = product(fn, "y", "batch x out_h x out_w x out_channels", yf, 4, lim, &r.y_elems))) return st;
+    if ((st = product(fn, "the filter", "kernel_h x kernel_w x in_channels x out_channels/groups", ff, 4, lim,
+                      &r.f_elems)))
         return st;
 
     /* what reaches cblas_sgemm as an int */
@@ -370,6 +377,122 @@ enum tconv_status tconv__resolve(const char *fn, const struct tconv_params *p, b
 
     *pr = r;
     if (g) *g = geo;
+    return TCONV_OK;
+}
+
+/* One axis of an N-D call: >= lo, with the axis named in the message. */
+static enum tconv_status nd_min(const char *fn, const char *field, int axis, int64_t v, int64_t lo)
+{
+    if (v >= lo) return TCONV_OK;
+    return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn, "%s[%d] = %lld is invalid: it must be >= %lld", field, axis,
+                       (long long)v, (long long)lo);
+}
+
+static enum tconv_status nd_axis_check(const char *fn, const struct tconv__nd_params *p, bool tr, int i)
+{
+    enum tconv_status st;
+    const bool expl = p->padding == TCONV_PADDING_EXPLICIT;
+    if ((st = nd_min(fn, "in", i, p->in[i], 0)) || (st = nd_min(fn, "kernel", i, p->kernel[i], 1)) ||
+        (st = nd_min(fn, "stride", i, p->stride[i], 1)) || (st = nd_min(fn, "dilation", i, p->dilation[i], 1)) ||
+        (st = nd_min(fn, "out", i, p->out[i], 0)) || (st = nd_min(fn, "pad_before", i, p->pad_before[i], 0)) ||
+        (st = nd_min(fn, "pad_after", i, p->pad_after[i], 0)) ||
+        (st = nd_min(fn, "output_padding", i, p->output_padding[i], 0)))
+        return st;
+    if (!expl && (p->pad_before[i] != 0 || p->pad_after[i] != 0))
+        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
+                           "pad_before[%d] = %lld, pad_after[%d] = %lld are only used with TCONV_PADDING_EXPLICIT; "
+                           "they must be 0 with %s padding",
+                           i, (long long)p->pad_before[i], i, (long long)p->pad_after[i], padding_name(p->padding));
+    const int64_t lim = p->stride[i] > p->dilation[i] ? p->stride[i] : p->dilation[i];
+    if (p->output_padding[i] != 0 && (!tr || !expl || p->output_padding[i] >= lim))
+        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
+                           "output_padding[%d] = %lld is invalid: it needs conv_transpose with EXPLICIT padding and "
+                           "must be less than stride[%d] = %lld or dilation[%d] = %lld",
+                           i, (long long)p->output_padding[i], i, (long long)p->stride[i], i,
+                           (long long)p->dilation[i]);
+    return TCONV_OK;
+}
+
+enum tconv_status tconv__resolve_nd(const char *fn, const struct tconv__nd_params *p, bool tr,
+                                    struct tconv__problem *pr)
+{
+    static const char axis_char[3] = {'d', 'h', 'w'};
+    static const char *const axis_dim[3] = {"depth", "height", "width"};
+    enum tconv_status st;
+    if (!p) return tconv__fail(TCONV_ERR_NULL_POINTER, fn, "params is NULL");
+    if (p->rank < 1 || p->rank > 3)
+        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn, "rank = %d is invalid: it must be 1, 2 or 3", p->rank);
+    const struct tconv_params e = {
+        .layout = p->layout, .filter_layout = p->filter_layout, .padding = p->padding, .activation = p->activation};
+    if ((st = check_enums(fn, &e)) != TCONV_OK) return st;
+    if (p->batch < 0 || p->in_channels < 1 || p->out_channels < 1 || p->groups < 1 || p->in_channels % p->groups != 0 ||
+        p->out_channels % p->groups != 0)
+        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
+                           "batch = %lld, in_channels = %lld, out_channels = %lld, groups = %lld are invalid: batch "
+                           ">= 0, channels >= 1, groups >= 1 dividing both channel counts",
+                           (long long)p->batch, (long long)p->in_channels, (long long)p->out_channels,
+                           (long long)p->groups);
+    const int first = 3 - p->rank; /* the caller's axis i is internal axis first + i (0 d, 1 h, 2 w) */
+    bool empty = false;
+    for (int i = 0; i < p->rank; i++) {
+        if ((st = nd_axis_check(fn, p, tr, i)) != TCONV_OK) return st;
+        empty = empty || p->in[i] == 0;
+    }
+    struct tconv__problem r = {0};
+    struct tconv__axis *axes[3] = {&r.d, &r.h, &r.w};
+    for (int a = 0; a < 3; a++) {
+        const int i = a - first;
+        if (i < 0) {
+            *axes[a] = tconv__unit_axis();
+            continue;
+        }
+        struct axis_args x = {axis_char[a],     axis_dim[a],     "pad_before", "pad_after",
+                              p->in[i],         p->kernel[i],    p->stride[i], p->dilation[i],
+                              p->pad_before[i], p->pad_after[i], p->out[i],    p->output_padding[i]};
+        int64_t u0, u1;
+        if (tr)
+            st = transpose_axis(fn, &x, p->padding, empty, axes[a], &u0, &u1);
+        else
+            st = conv_axis(fn, &x, p->padding, axes[a], &u0);
+        if (st != TCONV_OK) return st;
+    }
+    r.in_d = tr ? r.d.small : r.d.big;
+    r.in_h = tr ? r.h.small : r.h.big;
+    r.in_w = tr ? r.w.small : r.w.big;
+    r.out_d = tr ? r.d.big : r.d.small;
+    r.out_h = tr ? r.h.big : r.h.small;
+    r.out_w = tr ? r.w.big : r.w.small;
+    r.transposed = tr;
+    r.layout = p->layout;
+    r.flayout =
+        p->filter_layout != TCONV_FILTER_DEFAULT ? p->filter_layout : (tr ? TCONV_FILTER_HWOI : TCONV_FILTER_HWIO);
+    r.act = p->activation;
+    r.n = p->batch;
+    r.ci = p->in_channels;
+    r.co = p->out_channels;
+    r.g = p->groups;
+    r.cig = r.ci / r.g;
+    r.cog = r.co / r.g;
+    const int64_t lim = (int64_t)((SIZE_MAX / sizeof(float)) < (uint64_t)(INT64_MAX / (int64_t)sizeof(float))
+                                      ? SIZE_MAX / sizeof(float)
+                                      : (uint64_t)(INT64_MAX / (int64_t)sizeof(float)));
+    const int64_t xf[5] = {r.n, r.in_d, r.in_h, r.in_w, r.ci}, yf[5] = {r.n, r.out_d, r.out_h, r.out_w, r.co};
+    const int64_t ff[5] = {r.d.k, r.h.k, r.w.k, r.ci, r.cog};
+    int64_t in_px = 0, out_px = 0;
+    if ((st = product(fn, "x", "batch x in_d x in_h x in_w x in_channels", xf, 5, lim, &r.x_elems)) ||
+        (st = product(fn, "y", "batch x out_d x out_h x out_w x out_channels", yf, 5, lim, &r.y_elems)) ||
+        (st = product(fn, "the filter", "kernel_d x kernel_h x kernel_w x in_channels x out_channels/groups", ff, 5,
+                      lim, &r.f_elems)) ||
+        (st = product(fn, "x's pixels", "in_d x in_h x in_w", xf + 1, 3, lim, &in_px)) ||
+        (st = product(fn, "y's pixels", "out_d x out_h x out_w", yf + 1, 3, lim, &out_px)))
+        return st;
+    if ((st = blas_limit(fn, "in_channels", r.ci, 1, 1)) || (st = blas_limit(fn, "out_channels", r.co, 1, 1)) ||
+        (st = blas_limit(fn, "in_d x in_h x in_w", in_px, 1, 1)) ||
+        (st = blas_limit(fn, "out_d x out_h x out_w", out_px, 1, 1)) ||
+        (st = blas_limit(fn, "kernel_d x kernel_h x kernel_w x channels/groups", r.d.k, r.h.k * r.w.k,
+                         tr ? r.cog : r.cig)))
+        return st;
+    *pr = r;
     return TCONV_OK;
 }
 
@@ -395,8 +518,10 @@ void tconv__adjoint(const struct tconv__problem *in, struct tconv__problem *out)
     a.co = in->ci;
     a.cig = in->cog;
     a.cog = in->cig;
+    a.in_d = in->out_d;
     a.in_h = in->out_h;
     a.in_w = in->out_w;
+    a.out_d = in->in_d;
     a.out_h = in->in_h;
     a.out_w = in->in_w;
     a.x_elems = in->y_elems;

@@ -24,11 +24,12 @@ void tconv__pack_canonical(const struct tconv__problem *pr, const float *filter,
     const struct tconv__fstrides ss = tconv__filter_strides(pr), ds = tconv__filter_strides(&dst);
     const int64_t nlocal = pr->transposed ? pr->cog : pr->cig; /* the axis split by groups */
     for (int64_t f = lo; f < hi; f++)
-        for (int64_t ky = 0; ky < pr->h.k; ky++)
-            for (int64_t kx = 0; kx < pr->w.k; kx++)
-                for (int64_t l = 0; l < nlocal; l++)
-                    packed[f * ds.full + l * ds.local + ky * ds.ky + kx * ds.kx] =
-                        filter[f * ss.full + l * ss.local + ky * ss.ky + kx * ss.kx];
+        for (int64_t kz = 0; kz < pr->d.k; kz++)
+            for (int64_t ky = 0; ky < pr->h.k; ky++)
+                for (int64_t kx = 0; kx < pr->w.k; kx++)
+                    for (int64_t l = 0; l < nlocal; l++)
+                        packed[f * ds.full + l * ds.local + kz * ds.kz + ky * ds.ky + kx * ds.kx] =
+                            filter[f * ss.full + l * ss.local + kz * ss.kz + ky * ss.ky + kx * ss.kx];
 }
 
 /* ---- im2col ---- */
@@ -57,18 +58,20 @@ static void zero_rows(float *dst, int64_t ds, int64_t n, int64_t nc)
 void tconv__im2col_nhwc(const struct tconv__problem *pr, const float *x, int64_t group, int64_t r0, int64_t r1,
                         int64_t k0, int64_t k1, float *col)
 {
-    const struct tconv__axis *h = &pr->h, *w = &pr->w;
-    const int64_t cig = pr->cig, width = k1 - k0;
-    /* one output row segment (b, oy, ox in [ox0, ox1)) at a time; per tap, a strided copy over ox */
+    const struct tconv__axis *dz = &pr->d, *h = &pr->h, *w = &pr->w;
+    const int64_t cig = pr->cig, width = k1 - k0, taps_hw = h->k * w->k;
+    /* one output row segment (b, oz, oy, ox in [ox0, ox1)) at a time; per tap, a strided copy over ox */
     for (int64_t r = r0; r < r1;) {
-        const int64_t ox0 = r % pr->out_w, oy = (r / pr->out_w) % pr->out_h, b = r / (pr->out_w * pr->out_h);
+        const int64_t ox0 = r % pr->out_w, oy = (r / pr->out_w) % pr->out_h, zr = r / (pr->out_w * pr->out_h);
+        const int64_t oz = zr % pr->out_d, b = zr / pr->out_d;
         const int64_t n = tconv__min(pr->out_w - ox0, r1 - r);
         float *seg = col + (r - r0) * width;
         for (int64_t k = k0; k < k1;) { /* runs of channels of one tap */
             const int64_t t = k / cig, c = k % cig, run = tconv__min(cig - c, k1 - k);
-            const int64_t ky = t / w->k, kx = t % w->k, iy = oy * h->s - h->before + ky * h->d;
+            const int64_t kz = t / taps_hw, ky = t % taps_hw / w->k, kx = t % w->k;
+            const int64_t iz = oz * dz->s - dz->before + kz * dz->d, iy = oy * h->s - h->before + ky * h->d;
             float *dst = seg + (k - k0);
-            if (iy < 0 || iy >= pr->in_h) {
+            if (iz < 0 || iz >= pr->in_d || iy < 0 || iy >= pr->in_h) {
                 zero_rows(dst, width, n, run);
             } else {
                 /* ox whose ix = ox*s + kx*d - pb lies in [0, in_w), clipped to the segment */
@@ -78,10 +81,13 @@ void tconv__im2col_nhwc(const struct tconv__problem *pr, const float *x, int64_t
                 hi = tconv__max(tconv__min(hi, ox0 + n), lo);
                 zero_rows(dst, width, lo - ox0, run);
                 if (hi > lo) /* (else the source address would lie outside x) */
-                    copy_rows(dst + (lo - ox0) * width, width,
-                              x + ((b * pr->in_h + iy) * pr->in_w + lo * w->s + kx * w->d - w->before) * pr->ci +
-                                  group * cig + c,
-                              tconv__step(w->s, pr->ci, hi - lo), hi - lo, run);
+                    copy_rows(
+                        dst + (lo - ox0) * width, width,
+                        x +
+                            (((b * pr->in_d + iz) * pr->in_h + iy) * pr->in_w + lo * w->s + kx * w->d - w->before) *
+                                pr->ci +
+                            group * cig + c,
+                        tconv__step(w->s, pr->ci, hi - lo), hi - lo, run);
                 zero_rows(dst + (hi - ox0) * width, width, ox0 + n - hi, run);
             }
             k += run;
@@ -93,24 +99,25 @@ void tconv__im2col_nhwc(const struct tconv__problem *pr, const float *x, int64_t
 void tconv__im2col_nchw(const struct tconv__problem *pr, const float *x_img, int64_t group, int64_t q0, int64_t q1,
                         int64_t k0, int64_t k1, float *col)
 {
-    const struct tconv__axis *h = &pr->h, *w = &pr->w;
-    const int64_t width = q1 - q0, plane = pr->in_h * pr->in_w;
+    const struct tconv__axis *dz = &pr->d, *h = &pr->h, *w = &pr->w;
+    const int64_t width = q1 - q0, plane = pr->in_d * pr->in_h * pr->in_w;
     if (plane == 0) { /* no input pixels (x may be NULL): every tap is padding */
         memset(col, 0, (size_t)((k1 - k0) * width) * sizeof(float));
         return;
     }
     for (int64_t row = k0; row < k1; row++) {
-        const int64_t kx = row % w->k, ky = (row / w->k) % h->k, c = row / (w->k * h->k);
+        const int64_t kx = row % w->k, ky = (row / w->k) % h->k, kz = row / (w->k * h->k) % dz->k;
+        const int64_t c = row / (w->k * h->k * dz->k);
         const float *src_plane = x_img + (group * pr->cig + c) * plane;
         float *dst = col + (row - k0) * width;
         for (int64_t q = q0; q < q1;) {
-            const int64_t oy = q / pr->out_w, ox0 = q % pr->out_w;
+            const int64_t oy = q / pr->out_w % pr->out_h, oz = q / (pr->out_w * pr->out_h), ox0 = q % pr->out_w;
             const int64_t ox1 = tconv__min(pr->out_w, ox0 + (q1 - q)); /* end of this output row */
-            const int64_t iy = oy * h->s - h->before + ky * h->d;
-            if (iy < 0 || iy >= pr->in_h) {
+            const int64_t iz = oz * dz->s - dz->before + kz * dz->d, iy = oy * h->s - h->before + ky * h->d;
+            if (iz < 0 || iz >= pr->in_d || iy < 0 || iy >= pr->in_h) {
                 memset(dst, 0, (size_t)(ox1 - ox0) * sizeof(float));
             } else {
-                const float *src = src_plane + iy * pr->in_w;
+                const float *src = src_plane + (iz * pr->in_h + iy) * pr->in_w;
                 for (int64_t ox = ox0; ox < ox1; ox++) {
                     const int64_t ix = ox * w->s - w->before + kx * w->d;
                     dst[ox - ox0] = (ix >= 0 && ix < pr->in_w) ? src[ix] : 0.0f;
@@ -152,24 +159,33 @@ void tconv__col2im_nhwc(const struct tconv__problem *pr, const float *col, int64
                         int64_t oy0, int64_t oy1, int64_t iy0, int64_t rows, const float *bias, float *y,
                         bool accumulate)
 {
-    const struct tconv__axis *h = &pr->h, *w = &pr->w;
-    const int64_t cog = pr->cog, ndim = h->k * w->k * cog;
+    const struct tconv__axis *dz = &pr->d, *h = &pr->h, *w = &pr->w;
+    const int64_t cog = pr->cog, ndim = dz->k * h->k * w->k * cog, out_rows = pr->out_d * pr->out_h;
     const float *bg = bias ? bias + group * cog : NULL;
     for (int64_t b = b0; b < b1; b++)
-        for (int64_t oy = oy0; oy < oy1; oy++) {
-            float *yrow = y + (b * pr->out_h + oy) * pr->out_w * pr->co + group * cog;
+        for (int64_t orow = oy0; orow < oy1; orow++) { /* output row (oz, oy) */
+            const int64_t oz = orow / pr->out_h, oy = orow % pr->out_h;
+            float *yrow = y + (b * out_rows + orow) * pr->out_w * pr->co + group * cog;
             if (!accumulate) /* accumulating starts from y's values instead of zero */
                 for (int64_t ox = 0; ox < pr->out_w; ox++) memset(yrow + ox * pr->co, 0, (size_t)cog * sizeof(float));
-            for (int64_t ky = 0; ky < h->k; ky++) {
-                int64_t iy;
-                if (!tconv__tap_source(h, oy, ky, &iy) || iy < iy0 || iy >= iy0 + rows) continue;
-                const float *crow = col + ((b - b0) * rows + iy - iy0) * pr->in_w * ndim + ky * w->k * cog;
-                for (int64_t kx = 0; kx < w->k; kx++) {
-                    int64_t lo, hi;
-                    tconv__tap_range(w, kx, &lo, &hi);
-                    if (hi > lo)
-                        add_rows(yrow + (lo * w->s + kx * w->d - w->before) * pr->co,
-                                 tconv__step(w->s, pr->co, hi - lo), crow + lo * ndim + kx * cog, ndim, hi - lo, cog);
+            for (int64_t kz = 0; kz < dz->k; kz++) {
+                int64_t iz;
+                if (!tconv__tap_source(dz, oz, kz, &iz)) continue;
+                for (int64_t ky = 0; ky < h->k; ky++) {
+                    int64_t iy;
+                    if (!tconv__tap_source(h, oy, ky, &iy)) continue;
+                    const int64_t irow = iz * pr->in_h + iy; /* input row (iz, iy) */
+                    if (irow < iy0 || irow >= iy0 + rows) continue;
+                    const float *crow =
+                        col + ((b - b0) * rows + irow - iy0) * pr->in_w * ndim + (kz * h->k + ky) * w->k * cog;
+                    for (int64_t kx = 0; kx < w->k; kx++) {
+                        int64_t lo, hi;
+                        tconv__tap_range(w, kx, &lo, &hi);
+                        if (hi > lo)
+                            add_rows(yrow + (lo * w->s + kx * w->d - w->before) * pr->co,
+                                     tconv__step(w->s, pr->co, hi - lo), crow + lo * ndim + kx * cog, ndim, hi - lo,
+                                     cog);
+                    }
                 }
             }
             tconv__epilogue_cols(pr->act, bg, yrow, pr->out_w, cog, pr->co);
@@ -179,25 +195,31 @@ void tconv__col2im_nhwc(const struct tconv__problem *pr, const float *col, int64
 void tconv__col2im_nchw(const struct tconv__problem *pr, const float *col, int64_t group, int64_t o0, int64_t o1,
                         const float *bias, float *y_img, bool accumulate)
 {
-    const struct tconv__axis *h = &pr->h, *w = &pr->w;
-    const int64_t in_px = pr->in_h * pr->in_w;
+    const struct tconv__axis *dz = &pr->d, *h = &pr->h, *w = &pr->w;
+    const int64_t in_px = pr->in_d * pr->in_h * pr->in_w, out_px = pr->out_d * pr->out_h * pr->out_w;
     for (int64_t o = o0; o < o1; o++) {
-        float *plane = y_img + (group * pr->cog + o) * pr->out_h * pr->out_w;
-        for (int64_t oy = 0; oy < pr->out_h; oy++) {
-            float *yrow = plane + oy * pr->out_w;
+        float *plane = y_img + (group * pr->cog + o) * out_px;
+        for (int64_t orow = 0; orow < pr->out_d * pr->out_h; orow++) { /* output row (oz, oy) */
+            const int64_t oz = orow / pr->out_h, oy = orow % pr->out_h;
+            float *yrow = plane + orow * pr->out_w;
             if (!accumulate) memset(yrow, 0, (size_t)pr->out_w * sizeof(float));
-            for (int64_t ky = 0; ky < h->k; ky++) {
-                int64_t iy;
-                if (!tconv__tap_source(h, oy, ky, &iy)) continue;
-                for (int64_t kx = 0; kx < w->k; kx++) {
-                    int64_t lo, hi;
-                    tconv__tap_range(w, kx, &lo, &hi);
-                    const float *src = col + (((o - o0) * h->k + ky) * w->k + kx) * in_px + iy * pr->in_w;
-                    if (hi > lo) add_strided(yrow + (lo * w->s + kx * w->d - w->before), w->s, src + lo, hi - lo);
+            for (int64_t kz = 0; kz < dz->k; kz++) {
+                int64_t iz;
+                if (!tconv__tap_source(dz, oz, kz, &iz)) continue;
+                for (int64_t ky = 0; ky < h->k; ky++) {
+                    int64_t iy;
+                    if (!tconv__tap_source(h, oy, ky, &iy)) continue;
+                    for (int64_t kx = 0; kx < w->k; kx++) {
+                        int64_t lo, hi;
+                        tconv__tap_range(w, kx, &lo, &hi);
+                        const float *src = col + ((((o - o0) * dz->k + kz) * h->k + ky) * w->k + kx) * in_px +
+                                           (iz * pr->in_h + iy) * pr->in_w;
+                        if (hi > lo) add_strided(yrow + (lo * w->s + kx * w->d - w->before), w->s, src + lo, hi - lo);
+                    }
                 }
             }
         }
-        tconv__epilogue_rows(pr->act, bias ? bias + group * pr->cog + o : NULL, plane, 1, pr->out_h * pr->out_w, 0);
+        tconv__epilogue_rows(pr->act, bias ? bias + group * pr->cog + o : NULL, plane, 1, out_px, 0);
     }
 }
 

@@ -93,8 +93,8 @@ static bool is_depthwise(const struct tconv__problem *pr) { return pr->cig == 1 
 
 static bool is_pointwise(const struct tconv__problem *pr)
 {
-    const struct tconv__axis *a[2] = {&pr->h, &pr->w};
-    for (int i = 0; i < 2; i++)
+    const struct tconv__axis *a[3] = {&pr->d, &pr->h, &pr->w};
+    for (int i = 0; i < 3; i++)
         if (a[i]->k != 1 || a[i]->s != 1 || a[i]->before != 0 || a[i]->after != 0) return false;
     return true;
 }
@@ -102,9 +102,9 @@ static bool is_pointwise(const struct tconv__problem *pr)
 /* A 1x1 input whose full result is exactly y: the GEMM's output is y itself. */
 static bool is_into_y(const struct tconv__problem *pr)
 {
-    const struct tconv__axis *a[2] = {&pr->h, &pr->w};
+    const struct tconv__axis *a[3] = {&pr->d, &pr->h, &pr->w};
     if (!pr->transposed || pr->g != 1 || is_pointwise(pr)) return false;
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < 3; i++)
         if (a[i]->small != 1 || a[i]->before != 0 || a[i]->big != a[i]->k || (a[i]->d != 1 && a[i]->k != 1))
             return false;
     return true;
@@ -137,23 +137,32 @@ static bool subpixel_axis(const struct tconv__axis *a, struct tconv__axis *sub, 
 /* The sub-pixel problem of transposed pr, or false when SUBPIXEL cannot run it. */
 static bool subpixel_plan(const struct tconv__problem *pr, struct tconv__subpixel_plan *sp)
 {
-    struct tconv__axis h, w;
+    struct tconv__axis d, h, w;
     int64_t taps, kp, phases, np;
     if (!pr->transposed) return false;
-    if (!subpixel_axis(&pr->h, &h, &sp->qlo_h) || !subpixel_axis(&pr->w, &w, &sp->qlo_w)) return false;
-    /* GEMM dimensions: K' = m_h*m_w*cig, N' = s_h*s_w*cog must fit an int (strides may be huge) */
-    if (!tconv__mul(h.k, w.k, &taps) || !tconv__mul(taps, pr->cig, &kp) || kp > INT32_MAX) return false;
-    if (!tconv__mul(pr->h.s, pr->w.s, &phases) || !tconv__mul(phases, pr->cog, &np) || np > INT32_MAX) return false;
+    if (!subpixel_axis(&pr->d, &d, &sp->qlo_d) || !subpixel_axis(&pr->h, &h, &sp->qlo_h) ||
+        !subpixel_axis(&pr->w, &w, &sp->qlo_w))
+        return false;
+    /* GEMM dimensions: K' = m_d*m_h*m_w*cig, N' = s_d*s_h*s_w*cog must fit an int (strides may be huge) */
+    if (!tconv__mul(d.k, h.k, &taps) || !tconv__mul(taps, w.k, &taps) || !tconv__mul(taps, pr->cig, &kp) ||
+        kp > INT32_MAX)
+        return false;
+    if (!tconv__mul(pr->d.s, pr->h.s, &phases) || !tconv__mul(phases, pr->w.s, &phases) ||
+        !tconv__mul(phases, pr->cog, &np) || np > INT32_MAX)
+        return false;
     sp->sub = *pr;
     sp->sub.transposed = false;
+    sp->sub.d = d;
     sp->sub.h = h;
     sp->sub.w = w;
+    sp->sub.out_d = d.small;
     sp->sub.out_h = h.small;
     sp->sub.out_w = w.small;
     sp->phases = phases;
-    sp->a_in_place =
-        h.k == 1 && w.k == 1 && sp->qlo_h == 0 && sp->qlo_w == 0 && h.small == pr->in_h && w.small == pr->in_w;
-    sp->b_canonical = h.k == 1 && w.k == 1 && pr->h.k == pr->h.s && pr->w.k == pr->w.s;
+    sp->a_in_place = d.k == 1 && h.k == 1 && w.k == 1 && sp->qlo_d == 0 && sp->qlo_h == 0 && sp->qlo_w == 0 &&
+                     d.small == pr->in_d && h.small == pr->in_h && w.small == pr->in_w;
+    sp->b_canonical =
+        d.k == 1 && h.k == 1 && w.k == 1 && pr->d.k == pr->d.s && pr->h.k == pr->h.s && pr->w.k == pr->w.s;
     return true;
 }
 
@@ -185,8 +194,8 @@ static enum tconv_status check_forced(const char *fn, const struct tconv__proble
 
 static double cost_col2im(const struct tconv__problem *pr)
 {
-    const double px = (double)pr->n * (double)pr->in_h * (double)pr->in_w, g = (double)pr->g;
-    const double ncol = (double)(pr->h.k * pr->w.k * pr->cog);
+    const double px = (double)pr->n * (double)pr->in_d * (double)pr->in_h * (double)pr->in_w, g = (double)pr->g;
+    const double ncol = (double)(pr->d.k * pr->h.k * pr->w.k * pr->cog);
     const double flops = 2.0 * px * (double)pr->cig * ncol * g;
     const double col = is_pointwise(pr) ? 0.0 : 2.0 * px * ncol * g;
     return flops / FLOP_RATE + 4.0 * (col + (double)pr->x_elems + (double)pr->y_elems) / BYTE_RATE;
@@ -194,8 +203,9 @@ static double cost_col2im(const struct tconv__problem *pr)
 
 static double cost_subpixel(const struct tconv__problem *pr, const struct tconv__subpixel_plan *sp)
 {
-    const double pos = (double)pr->n * (double)sp->sub.out_h * (double)sp->sub.out_w, g = (double)pr->g;
-    const double kp = (double)(sp->sub.h.k * sp->sub.w.k * pr->cig), np = (double)(sp->phases * pr->cog);
+    const double pos = (double)pr->n * (double)sp->sub.out_d * (double)sp->sub.out_h * (double)sp->sub.out_w;
+    const double g = (double)pr->g, kp = (double)(sp->sub.d.k * sp->sub.h.k * sp->sub.w.k * pr->cig);
+    const double np = (double)(sp->phases * pr->cog);
     const double flops = 2.0 * pos * kp * np * g;
     const double col = sp->a_in_place ? 0.0 : 2.0 * pos * kp * g;
     return flops / FLOP_RATE + 4.0 * (col + (double)pr->x_elems + (double)pr->y_elems) / BYTE_RATE;
@@ -206,7 +216,8 @@ static double cost_subpixel(const struct tconv__problem *pr, const struct tconv_
 static enum tconv_algorithm choose(const struct tconv__problem *pr, struct tconv__subpixel_plan *sp)
 {
     if (is_depthwise(pr)) return TCONV_ALGORITHM_DIRECT;
-    const bool filled = (pr->h.s == 1 || pr->h.k % pr->h.s == 0) && (pr->w.s == 1 || pr->w.k % pr->w.s == 0);
+    const bool filled = (pr->d.s == 1 || pr->d.k % pr->d.s == 0) && (pr->h.s == 1 || pr->h.k % pr->h.s == 0) &&
+                        (pr->w.s == 1 || pr->w.k % pr->w.s == 0);
     if (!filled || !subpixel_plan(pr, sp)) return TCONV_ALGORITHM_GEMM;
     return cost_subpixel(pr, sp) < cost_col2im(pr) ? TCONV_ALGORITHM_SUBPIXEL : TCONV_ALGORITHM_GEMM;
 }
@@ -226,13 +237,13 @@ static struct sizes tile_conv_im2col(const struct tconv__problem *pr, const stru
                                      struct tconv__plan *pl)
 {
     struct tconv__conv_plan *cp = &pl->u.conv;
-    const int64_t kdim = pr->h.k * pr->w.k * pr->cig;
+    const int64_t kdim = pr->d.k * pr->h.k * pr->w.k * pr->cig;
     pl->kind = TCONV__CONV_IM2COL;
     pl->pack = pack_if_needed(pr);
     cp->kblock = pick(fo->kblock, kdim <= K_WHOLE_MAX ? kdim : even(kdim, K_BLOCK, K_ALIGN), kdim);
     const int64_t cache = clamp(TILE_BYTES / (4 * cp->kblock), ROWS_MIN, ROWS_MAX);
-    if (pr->layout == TCONV_NHWC) { /* y as [n*OH*OW][co] per group */
-        const int64_t rows = pr->n * pr->out_h * pr->out_w;
+    if (pr->layout == TCONV_NHWC) { /* y as [n*OD*OH*OW][co] per group */
+        const int64_t rows = pr->n * pr->out_d * pr->out_h * pr->out_w;
         int64_t cols = col_block(pr->cog, 1, kdim);
         if (pr->g * tconv__cdiv(rows, cache) < MIN_TILES && cols == pr->cog && pr->cog >= FEW_ROWS_COLS)
             cols = even(pr->cog,
@@ -245,7 +256,7 @@ static struct sizes tile_conv_im2col(const struct tconv__problem *pr, const stru
         pl->ntiles = pr->g * cp->b.row_tiles * cp->b.col_tiles;
         return (struct sizes){tconv__smul(row_ext, cp->kblock), 0};
     }
-    const int64_t px = pr->out_h * pr->out_w; /* NCHW: per image and group, y as [cog][OH*OW] */
+    const int64_t px = pr->out_d * pr->out_h * pr->out_w; /* NCHW: per image and group, y as [cog][OD*OH*OW] */
     const int64_t cols = pick(fo->cols, row_block(px, pr->n * pr->g, cache, ROWS_MIN), px);
     cp->b = blocks(pr->cog, pr->cog, px, cols);
     pl->ntiles = pr->n * pr->g * cp->b.col_tiles;
@@ -256,7 +267,7 @@ static struct sizes tile_pointwise(const struct tconv__problem *pr, const struct
                                    struct tconv__plan *pl)
 {
     struct tconv__blocks *b = &pl->u.pointwise.b;
-    const int64_t px = pr->out_h * pr->out_w;
+    const int64_t px = pr->out_d * pr->out_h * pr->out_w;
     pl->kind = TCONV__POINTWISE;
     pl->pack = pack_if_needed(pr);
     if (pr->layout == TCONV_NHWC) {
@@ -282,11 +293,11 @@ static struct sizes tile_pointwise(const struct tconv__problem *pr, const struct
 static struct sizes tile_into_y(const struct tconv__problem *pr, const struct tconv__force *fo, struct tconv__plan *pl)
 {
     struct tconv__blocks *b = &pl->u.into_y.b;
-    const int64_t ncol = pr->h.k * pr->w.k * pr->cog;
+    const int64_t ncol = pr->d.k * pr->h.k * pr->w.k * pr->cog;
     pl->kind = TCONV__TR_INTO_Y;
     pl->pack = pack_if_needed(pr);
     /* column blocks of whole output pixels (NHWC) or channel planes (NCHW), so the epilogue runs on rows */
-    const int64_t unit = pr->layout == TCONV_NHWC ? pr->co : pr->out_h * pr->out_w;
+    const int64_t unit = pr->layout == TCONV_NHWC ? pr->co : pr->out_d * pr->out_h * pr->out_w;
     const int64_t cols = pick(fo->cols, unit * even(ncol / unit, tconv__max(1, INTO_Y_COLS / unit), 1), ncol);
     const int64_t rows = pick(fo->rows, row_block(pr->n, tconv__cdiv(ncol, cols), ROWS_MAX, INTO_Y_ROWS), pr->n);
     *b = blocks(pr->n, rows, ncol, cols);
@@ -294,16 +305,19 @@ static struct sizes tile_into_y(const struct tconv__problem *pr, const struct tc
     return (struct sizes){0, 0};
 }
 
-/* Transposed NHWC GEMM + col2im: blocks of whole images when one image's columns are small, else bands. */
+/* Transposed NHWC GEMM + col2im: blocks of whole images when one image's columns are small, else bands.
+   Bands are bands of rows of h: a problem with a depth axis (3-D) takes image blocks. */
 static struct sizes tile_col2im_nhwc(const struct tconv__problem *pr, const struct tconv__force *fo,
                                      struct tconv__plan *pl)
 {
     const struct tconv__axis *h = &pr->h;
-    const int64_t ncol = pr->h.k * pr->w.k * pr->cog, in_px = pr->in_h * pr->in_w;
+    const int64_t ncol = pr->d.k * pr->h.k * pr->w.k * pr->cog, in_px = pr->in_d * pr->in_h * pr->in_w;
     const int64_t per_image = tconv__smul(in_px, ncol); /* col floats of one image */
+    const bool flat = tconv__axis_trivial(&pr->d);
     pl->pack = pack_if_needed(pr);
     /* forced: images > 0 asks for blocks of that many whole images, band_rows > 0 for bands of that many rows */
-    if (fo->images > 0 || (fo->band_rows <= 0 && per_image <= BAND_BYTES / 4 && pr->n * pr->g >= MIN_TILES / 2)) {
+    if (fo->images > 0 || !flat ||
+        (fo->band_rows <= 0 && per_image <= BAND_BYTES / 4 && pr->n * pr->g >= MIN_TILES / 2)) {
         struct tconv__images_plan *ip = &pl->u.images;
         const int64_t fit = tconv__max(1, BAND_BYTES / tconv__smul(4, tconv__max(per_image, 1)));
         pl->kind = TCONV__TR_COL2IM_IMAGES;
@@ -336,7 +350,7 @@ static struct sizes tile_col2im_nchw(const struct tconv__problem *pr, const stru
                                      struct tconv__plan *pl)
 {
     struct tconv__planes_plan *pp = &pl->u.planes;
-    const int64_t per_channel = tconv__smul(pr->h.k * pr->w.k, pr->in_h * pr->in_w);
+    const int64_t per_channel = tconv__smul(pr->d.k * pr->h.k * pr->w.k, pr->in_d * pr->in_h * pr->in_w);
     const int64_t fit = clamp(TILE_BYTES / tconv__smul(4, tconv__max(per_channel, 1)), 1, pr->cog);
     pl->kind = TCONV__TR_COL2IM_PLANES;
     pl->pack = pack_if_needed(pr);
@@ -351,8 +365,8 @@ static struct sizes tile_subpixel(const struct tconv__problem *pr, const struct 
                                   struct tconv__plan *pl)
 {
     struct tconv__subpixel_plan *sp = &pl->u.subpixel;
-    const int64_t kp = sp->sub.h.k * sp->sub.w.k * pr->cig, cog = pr->cog, phases = sp->phases;
-    const int64_t pos = sp->sub.out_h * sp->sub.out_w, a = sp->a_in_place ? 0 : kp;
+    const int64_t kp = sp->sub.d.k * sp->sub.h.k * sp->sub.w.k * pr->cig, cog = pr->cog, phases = sp->phases;
+    const int64_t pos = sp->sub.out_d * sp->sub.out_h * sp->sub.out_w, a = sp->a_in_place ? 0 : kp;
     struct sizes z = {0, 0};
     pl->kind = TCONV__TR_SUBPIXEL;
     if (sp->b_canonical) {
@@ -386,19 +400,19 @@ static struct sizes tile_depthwise(const struct tconv__problem *pr, const struct
     struct tconv__depthwise_plan *dp = &pl->u.depthwise;
     pl->kind = TCONV__DEPTHWISE;
     pl->pack = TCONV__PACK_DEPTHWISE;
-    if (pr->layout == TCONV_NHWC) { /* bands of output rows of one image */
+    const int64_t out_rows = pr->out_d * pr->out_h; /* rows (oz, oy) */
+    if (pr->layout == TCONV_NHWC) {                 /* bands of output rows of one image */
         const int64_t fit = tconv__max(1, DW_BAND_FLOATS / tconv__max(1, pr->out_w * pr->co));
-        dp->rows_out =
-            pick(fo->band_rows, even(pr->out_h, tconv__min(fit, tconv__cdiv(pr->out_h * pr->n, DW_MIN_TILES)), 1),
-                 pr->out_h);
-        dp->bands = tconv__cdiv(pr->out_h, dp->rows_out);
+        dp->rows_out = pick(fo->band_rows,
+                            even(out_rows, tconv__min(fit, tconv__cdiv(out_rows * pr->n, DW_MIN_TILES)), 1), out_rows);
+        dp->bands = tconv__cdiv(out_rows, dp->rows_out);
         pl->ntiles = pr->n * dp->bands;
     } else { /* one channel plane */
-        dp->rows_out = pr->out_h;
+        dp->rows_out = out_rows;
         dp->bands = 1;
         pl->ntiles = pr->n * pr->co;
     }
-    return (struct sizes){0, pr->co * pr->h.k * pr->w.k};
+    return (struct sizes){0, pr->co * pr->d.k * pr->h.k * pr->w.k};
 }
 
 /* ---- the planners ---- */
@@ -473,7 +487,7 @@ enum tconv_status tconv__plan_filter_grad(const char *fn, const struct tconv__pr
     if (st != TCONV_OK) return st;
     nothing(pl);
     if (pr->x_elems == 0 || pr->y_elems == 0) return TCONV_OK; /* a zero gradient */
-    const int64_t taps = pr->h.k * pr->w.k;
+    const int64_t taps = pr->d.k * pr->h.k * pr->w.k;
     struct sizes z = {0, 0};
     if (is_depthwise(pr) && algo != TCONV_ALGORITHM_GEMM) {
         struct tconv__channels_plan *cp = &pl->u.channels;
@@ -501,10 +515,11 @@ enum tconv_status tconv__plan_filter_grad(const char *fn, const struct tconv__pr
     const int64_t target = tconv__max(tconv__min(kdim, GRAD_K_MIN), tconv__cdiv(kdim * pr->g * fp->oblocks, MIN_TILES));
     fp->kblock = pick(fo->kblock, even(kdim, tconv__min(target, GRAD_K_MAX), ROW_ALIGN), kdim);
     fp->kblocks = tconv__cdiv(kdim, fp->kblock);
-    const int64_t px = pr->layout == TCONV_NHWC ? pr->n * pr->out_h * pr->out_w : pr->out_h * pr->out_w;
+    const int64_t px_img = pr->out_d * pr->out_h * pr->out_w;
+    const int64_t px = pr->layout == TCONV_NHWC ? pr->n * px_img : px_img;
     fp->chunk = pick(fo->chunk, tconv__min(px, clamp(TILE_BYTES / (4 * fp->kblock), CHUNK_MIN, CHUNK_MAX)), px);
     /* few blocks (a small filter) but many pixels: split the reduction too, in fixed parts */
-    const int64_t nblocks = pr->g * fp->kblocks * fp->oblocks, all_px = pr->n * pr->out_h * pr->out_w;
+    const int64_t nblocks = pr->g * fp->kblocks * fp->oblocks, all_px = pr->n * px_img;
     const int64_t parts = nblocks >= MIN_TILES
                               ? 1
                               : clamp(tconv__min(tconv__cdiv(MIN_TILES, nblocks), all_px / PART_PIXELS), 1, PARTS_MAX);

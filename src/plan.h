@@ -53,8 +53,8 @@ struct tconv__into_y_plan {
 struct tconv__images_plan {
     int64_t images, blocks;
 };
-/* TR_COL2IM_BANDS: tiles (group, image, band of rows_out output rows); a band needs rows_in input rows
-   (some recomputed at band edges). */
+/* TR_COL2IM_BANDS (2-D problems only: a trivial depth axis): tiles (group, image, band of rows_out output
+   rows); a band needs rows_in input rows (some recomputed at band edges). */
 struct tconv__bands_plan {
     int64_t rows_out, rows_in, bands;
 };
@@ -67,12 +67,12 @@ struct tconv__planes_plan {
    NCHW tiles (image, group, block of b.cols positions), all cog*phases rows at once. */
 struct tconv__subpixel_plan {
     struct tconv__problem sub;
-    int64_t qlo_h, qlo_w, phases;
+    int64_t qlo_d, qlo_h, qlo_w, phases;
     bool a_in_place;  /* 1x1 windows over exactly the input: the GEMM reads x in place */
     bool b_canonical; /* kernel == stride: the phases are the kernel taps, the filter is read canonically */
     struct tconv__blocks b;
 };
-/* DEPTHWISE: NHWC tiles (image, band of rows_out output rows); NCHW tiles (image, channel plane). */
+/* DEPTHWISE: NHWC tiles (image, band of rows_out output rows (oz, oy)); NCHW tiles (image, channel volume). */
 struct tconv__depthwise_plan {
     int64_t rows_out, bands;
 };

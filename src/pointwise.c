@@ -13,7 +13,8 @@ void tconv__pointwise_tile(const struct tconv__run *r, int64_t tile, float *scra
     (void)scratch;
     const struct tconv__problem *pr = r->pr;
     const struct tconv__blocks *bl = &r->pl->u.pointwise.b;
-    const int64_t cig = pr->cig, cog = pr->cog, px = pr->out_h * pr->out_w;
+    /* 1x1x1, stride 1, nothing padded: x and y have the same pixels, d*h*w of them */
+    const int64_t cig = pr->cig, cog = pr->cog, px = pr->out_d * pr->out_h * pr->out_w;
     const float beta = r->accumulate ? 1.0f : 0.0f; /* accumulate: y += op(x) */
     double t0 = TCONV__CLOCK();
     if (pr->layout == TCONV_NHWC) { /* tiles (group, row block, column block) */

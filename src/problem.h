@@ -32,9 +32,22 @@ struct tconv__problem {
     enum tconv_filter_layout flayout; /* resolved, never DEFAULT */
     enum tconv_activation act;
     int64_t n, ci, co, g, cig, cog; /* batch, channels in/out, groups, channels per group */
-    struct tconv__axis h, w;
-    int64_t in_h, in_w, out_h, out_w; /* of x and y, whichever op */
+    struct tconv__axis d, h, w;     /* depth, height, width; a 2-D call has a trivial depth axis (all sizes 1) */
+    int64_t in_d, in_h, in_w, out_d, out_h, out_w; /* of x and y, whichever op */
     int64_t x_elems, y_elems, f_elems;
+};
+
+/* An N-D call, spelled as issue 12's public struct tconv_nd_params (it maps onto this field by field):
+   rank spatial axes, outermost first: rank 1 (w), 2 (h, w), 3 (d, h, w). */
+struct tconv__nd_params {
+    int rank;
+    enum tconv_layout layout;               /* NHWC: channels last (N[D]HWC); NCHW: channels first */
+    enum tconv_filter_layout filter_layout; /* "HW" standing for the rank spatial axes */
+    int64_t batch, in_channels, out_channels, groups;
+    int64_t in[3], kernel[3], stride[3], dilation[3];
+    enum tconv_padding padding;
+    int64_t pad_before[3], pad_after[3], out[3], output_padding[3];
+    enum tconv_activation activation;
 };
 
 /* ---- geometry.c ---- */
@@ -42,6 +55,10 @@ struct tconv__problem {
  *pr; g (may be NULL) receives the public geometry. */
 enum tconv_status tconv__resolve(const char *fn, const struct tconv_params *p, bool transposed,
                                  struct tconv__problem *pr, struct tconv_geometry *g);
+/* The same for an N-D call (rank 1..3; the axes below rank trivial): the per-axis rules of tconv__resolve, on
+   every axis. A rank-2 call resolves to the problem tconv__resolve gives for the same 2-D parameters. */
+enum tconv_status tconv__resolve_nd(const char *fn, const struct tconv__nd_params *p, bool transposed,
+                                    struct tconv__problem *pr);
 /*
  * The adjoint problem: conv <-> transposed conv with the same axes, channels swapped and the filter
  * layout's I and O swapped (the same filter tensor). The forward pass of adjoint(p) is the data
@@ -52,35 +69,48 @@ void tconv__adjoint(const struct tconv__problem *in, struct tconv__problem *out)
 /* The filter layout each GEMM reads in place: TensorFlow's for NHWC, PyTorch's for NCHW. */
 enum tconv_filter_layout tconv__canonical_layout(const struct tconv__problem *pr);
 
-/* Index of w(full-axis channel, per-group channel, ky, kx) in the filter, any layout (see tconv.h):
-   conv's full axis is O and its per-group axis I; a transposed conv's the other way round. */
-static inline int64_t tconv__filter_index(const struct tconv__problem *pr, int64_t full, int64_t local, int64_t ky,
-                                          int64_t kx)
+/* Index of w(full-axis channel, per-group channel, kz, ky, kx) in the filter, any layout (see tconv.h):
+   conv's full axis is O and its per-group axis I; a transposed conv's the other way round. "HW" stands
+   for every spatial axis, outermost first: HWIO is [kd][kh][kw][I][O], OIHW [O][I][kd][kh][kw]. */
+static inline int64_t tconv__filter_index(const struct tconv__problem *pr, int64_t full, int64_t local, int64_t kz,
+                                          int64_t ky, int64_t kx)
 {
     const int64_t ni = pr->transposed ? pr->ci : pr->cig;
     const int64_t no = pr->transposed ? pr->cog : pr->co;
     const int64_t i = pr->transposed ? full : local;
     const int64_t o = pr->transposed ? local : full;
     const int64_t kh = pr->h.k, kw = pr->w.k;
+    const int64_t tap = (kz * kh + ky) * kw + kx, taps = pr->d.k * kh * kw;
     switch (pr->flayout) {
-    case TCONV_FILTER_HWIO: return ((ky * kw + kx) * ni + i) * no + o;
-    case TCONV_FILTER_OIHW: return ((o * ni + i) * kh + ky) * kw + kx;
-    case TCONV_FILTER_HWOI: return ((ky * kw + kx) * no + o) * ni + i;
+    case TCONV_FILTER_HWIO: return (tap * ni + i) * no + o;
+    case TCONV_FILTER_OIHW: return (o * ni + i) * taps + tap;
+    case TCONV_FILTER_HWOI: return (tap * no + o) * ni + i;
     case TCONV_FILTER_IOHW:
-    default: return ((i * no + o) * kh + ky) * kw + kx;
+    default: return (i * no + o) * taps + tap;
     }
 }
 
-/* The same as strides: index = full*sf + local*sl + ky*sy + kx*sx (every layout is a permutation). */
+/* The same as strides: index = full*sf + local*sl + kz*sz + ky*sy + kx*sx (every layout is a permutation). */
 struct tconv__fstrides {
-    int64_t full, local, ky, kx;
+    int64_t full, local, kz, ky, kx;
 };
 static inline struct tconv__fstrides tconv__filter_strides(const struct tconv__problem *pr)
 {
-    const int64_t base = tconv__filter_index(pr, 0, 0, 0, 0);
+    const int64_t base = tconv__filter_index(pr, 0, 0, 0, 0, 0);
     return (struct tconv__fstrides){
-        tconv__filter_index(pr, 1, 0, 0, 0) - base, tconv__filter_index(pr, 0, 1, 0, 0) - base,
-        tconv__filter_index(pr, 0, 0, 1, 0) - base, tconv__filter_index(pr, 0, 0, 0, 1) - base};
+        tconv__filter_index(pr, 1, 0, 0, 0, 0) - base, tconv__filter_index(pr, 0, 1, 0, 0, 0) - base,
+        tconv__filter_index(pr, 0, 0, 1, 0, 0) - base, tconv__filter_index(pr, 0, 0, 0, 1, 0) - base,
+        tconv__filter_index(pr, 0, 0, 0, 0, 1) - base};
+}
+
+/* The trivial depth axis of a 2-D problem, and whether an axis is one. */
+static inline struct tconv__axis tconv__unit_axis(void)
+{
+    return (struct tconv__axis){.big = 1, .small = 1, .k = 1, .s = 1, .d = 1, .ke = 1, .before = 0, .after = 0};
+}
+static inline bool tconv__axis_trivial(const struct tconv__axis *a)
+{
+    return a->big == 1 && a->small == 1 && a->k == 1 && a->before == 0 && a->after == 0;
 }
 
 /* The element step s*c between consecutive positions of a run of n. A run of n >= 2 inside one

@@ -249,7 +249,7 @@ START_TEST(filter_layouts_match_header)
                 for (int c = 0; c < nlocal; c++)
                     for (int ky = 0; ky < KH; ky++)
                         for (int kx = 0; kx < KW; kx++)
-                            ck_assert_msg(w[tconv__filter_index(&pr, f, c, ky, kx)] == code(f, c, ky, kx),
+                            ck_assert_msg(w[tconv__filter_index(&pr, f, c, 0, ky, kx)] == code(f, c, ky, kx),
                                           "%s layout %s (%d,%d,%d,%d)", t ? "transposed" : "conv",
                                           filter_name((enum tconv_filter_layout)l), f, c, ky, kx);
 
@@ -268,7 +268,7 @@ START_TEST(filter_layouts_match_header)
                     for (int c = 0; c < nlocal; c++)
                         for (int ky = 0; ky < KH; ky++)
                             for (int kx = 0; kx < KW; kx++)
-                                ck_assert(packed[tconv__filter_index(&canon, f, c, ky, kx)] == code(f, c, ky, kx));
+                                ck_assert(packed[tconv__filter_index(&canon, f, c, 0, ky, kx)] == code(f, c, ky, kx));
             }
         }
 }

@@ -193,7 +193,8 @@ START_TEST(layouts_are_permutations)
                 for (int64_t b = 0; b < nloc; b++)
                     for (int64_t ky = 0; ky < p.kernel_h; ky++)
                         for (int64_t kx = 0; kx < p.kernel_w; kx++)
-                            fl[tconv__filter_index(&dst, a, b, ky, kx)] = f[tconv__filter_index(&src, a, b, ky, kx)];
+                            fl[tconv__filter_index(&dst, a, b, 0, ky, kx)] =
+                                f[tconv__filter_index(&src, a, b, 0, ky, kx)];
             for (int nchw = 0; nchw < 2; nchw++) {
                 q.layout = nchw ? TCONV_NCHW : TCONV_NHWC;
                 ck_assert_int_eq(fn(&q, nchw ? xc : x, fl, bias, y1), TCONV_OK);
