@@ -514,12 +514,156 @@ enum tconv_op {
     TCONV_OP_CONV2D_BACKWARD_BIAS,             /**< tconv_conv2d_backward_bias_ex */
     TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_DATA,   /**< tconv_conv2d_transpose_backward_data_ex */
     TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_FILTER, /**< tconv_conv2d_transpose_backward_filter_ex */
-    TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_BIAS    /**< tconv_conv2d_transpose_backward_bias_ex */
+    TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_BIAS,   /**< tconv_conv2d_transpose_backward_bias_ex */
+    TCONV_OP_CONV = TCONV_OP_CONV2D,           /**< the same value, for code that is not 2-D (tconv_convnd_ex) */
+    TCONV_OP_CONV_TRANSPOSE = TCONV_OP_CONV2D_TRANSPOSE /**< the same value (tconv_convnd_transpose_ex) */
 };
 
 /** Workspace bytes the _ex call of op needs for p and opt (opt may be NULL). */
 TCONV_API enum tconv_status tconv_workspace_size(enum tconv_op op, const struct tconv_params *p,
                                                  const struct tconv_options *opt, size_t *bytes);
+
+/* ------------------------------------------------------------------------------------------------
+ * N-D: 1, 2 or 3 spatial axes (conv1d / conv2d / conv3d and their transposes), the same rules per axis.
+ * ---------------------------------------------------------------------------------------------- */
+
+/** The most spatial axes a tconv_nd_params describes (conv3d). */
+#define TCONV_MAX_RANK 3
+
+/**
+ * Parameters of an N-D convolution or transposed convolution.
+ *
+ * Spatial axes are listed outermost first: rank 1 (w), rank 2 (h, w), rank 3 (d, h, w).
+ * layout TCONV_NHWC = channels last:  x[batch][in[0]]...[in[rank-1]][in_channels]   (NWC, NHWC, NDHWC)
+ * layout TCONV_NCHW = channels first: x[batch][in_channels][in[0]]...[in[rank-1]]   (NCW, NCHW, NCDHW)
+ * y alike with out[] and out_channels. In filter layouts "HW" stands for all spatial axes, in order:
+ *   HWIO [k[0]]..[k[rank-1]][I][O]   (TF conv1d / conv3d)
+ *   OIHW [O][I][k[0]]..[k[rank-1]]   (PyTorch / ONNX Conv1d / Conv3d)
+ *   HWOI [k[0]]..[k[rank-1]][O][I]   (TF conv1d_transpose / conv3d_transpose)
+ *   IOHW [I][O][k[0]]..[k[rank-1]]   (PyTorch / ONNX ConvTranspose1d / ConvTranspose3d)
+ * with I, O and the per-group axis exactly as for 2-D (I per group for conv, O per group for transposed).
+ * Entries at index >= rank are ignored. Per axis, every rule of the 2-D API holds unchanged
+ * (padding modes, admissible transposed sizes, output_padding, dilation, limits, errors); messages name
+ * the axis by its dimension (depth, height, width). Rank 2 gives bitwise the results of the 2-D API.
+ */
+struct tconv_nd_params {
+    int rank;                               /**< 1, 2 or 3 */
+    enum tconv_layout layout;               /**< TCONV_NHWC (channels last) or TCONV_NCHW (channels first) */
+    enum tconv_filter_layout filter_layout; /**< DEFAULT = HWIO for conv, HWOI for transposed */
+    int64_t batch;                          /**< images in x and y, >= 0 */
+    int64_t in_channels;                    /**< channels of x, >= 1, divisible by groups */
+    int64_t out_channels;                   /**< channels of y, >= 1, divisible by groups */
+    int64_t groups;                         /**< >= 1 */
+    int64_t in[TCONV_MAX_RANK];             /**< x's spatial sizes, >= 0 */
+    int64_t kernel[TCONV_MAX_RANK];         /**< >= 1 */
+    int64_t stride[TCONV_MAX_RANK];         /**< >= 1 */
+    int64_t dilation[TCONV_MAX_RANK];       /**< >= 1 */
+    enum tconv_padding padding;             /**< as for 2-D, on every axis */
+    int64_t pad_before[TCONV_MAX_RANK];     /**< EXPLICIT only: front/top/left */
+    int64_t pad_after[TCONV_MAX_RANK];      /**< EXPLICIT only: back/bottom/right */
+    int64_t out[TCONV_MAX_RANK];            /**< 0 = computed; transposed: TF's output_shape */
+    int64_t output_padding[TCONV_MAX_RANK]; /**< transposed + EXPLICIT only */
+    enum tconv_activation activation;       /**< fused after bias; default NONE */
+};
+
+/** Zero *p, then set rank, groups = 1 and stride = dilation = 1 on every axis (the 2-D defaults). */
+TCONV_API void tconv_nd_params_init(struct tconv_nd_params *p, int rank);
+
+/** The resolved geometry of an N-D call, per axis (entries at index >= rank are 0). */
+struct tconv_nd_geometry {
+    int64_t out[TCONV_MAX_RANK];        /**< the size y will have */
+    int64_t pad_before[TCONV_MAX_RANK]; /**< as tconv_geometry's pad_top / pad_left, per axis */
+    int64_t pad_after[TCONV_MAX_RANK];  /**< as tconv_geometry's pad_bottom / pad_right, per axis */
+    int64_t out_min[TCONV_MAX_RANK];    /**< transposed: the smallest admissible out; conv: out */
+    int64_t out_max[TCONV_MAX_RANK];    /**< transposed: the largest admissible out; conv: out */
+};
+
+/** Validate p for an N-D conv and resolve its geometry into *g. Touches nothing else. */
+TCONV_API enum tconv_status tconv_convnd_geometry(const struct tconv_nd_params *p, struct tconv_nd_geometry *g);
+/** Validate p for an N-D transposed conv and resolve its geometry into *g. */
+TCONV_API enum tconv_status tconv_convnd_transpose_geometry(const struct tconv_nd_params *p,
+                                                            struct tconv_nd_geometry *g);
+
+/** N-D conv (conv1d, conv2d, conv3d): as tconv_conv2d. */
+TCONV_API enum tconv_status tconv_convnd(const struct tconv_nd_params *p, const float *x, const float *filter,
+                                         const float *bias, float *y);
+/** N-D transposed conv: as tconv_conv2d_transpose. */
+TCONV_API enum tconv_status tconv_convnd_transpose(const struct tconv_nd_params *p, const float *x, const float *filter,
+                                                   const float *bias, float *y);
+/** The naive direct loop of tconv_convnd. */
+TCONV_API enum tconv_status tconv_convnd_reference(const struct tconv_nd_params *p, const float *x, const float *filter,
+                                                   const float *bias, float *y);
+/** The naive scatter loop of tconv_convnd_transpose. */
+TCONV_API enum tconv_status tconv_convnd_transpose_reference(const struct tconv_nd_params *p, const float *x,
+                                                             const float *filter, const float *bias, float *y);
+
+/** @{ */
+/** Gradients, as the 2-D ones (p describes the forward op, activation NONE). */
+TCONV_API enum tconv_status tconv_convnd_backward_data(const struct tconv_nd_params *p, const float *dy,
+                                                       const float *filter, float *dx);
+TCONV_API enum tconv_status tconv_convnd_backward_filter(const struct tconv_nd_params *p, const float *x,
+                                                         const float *dy, float *dfilter);
+TCONV_API enum tconv_status tconv_convnd_backward_bias(const struct tconv_nd_params *p, const float *dy, float *dbias);
+TCONV_API enum tconv_status tconv_convnd_transpose_backward_data(const struct tconv_nd_params *p, const float *dy,
+                                                                 const float *filter, float *dx);
+TCONV_API enum tconv_status tconv_convnd_transpose_backward_filter(const struct tconv_nd_params *p, const float *x,
+                                                                   const float *dy, float *dfilter);
+TCONV_API enum tconv_status tconv_convnd_transpose_backward_bias(const struct tconv_nd_params *p, const float *dy,
+                                                                 float *dbias);
+/** @} */
+
+/** @{ */
+/** The _ex forms of the eight N-D calls: a workspace and options, as the 2-D _ex calls. */
+TCONV_API enum tconv_status tconv_convnd_ex(const struct tconv_nd_params *p, const float *x, const float *filter,
+                                            const float *bias, float *y, void *workspace, size_t workspace_bytes,
+                                            const struct tconv_options *opt);
+TCONV_API enum tconv_status tconv_convnd_transpose_ex(const struct tconv_nd_params *p, const float *x,
+                                                      const float *filter, const float *bias, float *y, void *workspace,
+                                                      size_t workspace_bytes, const struct tconv_options *opt);
+TCONV_API enum tconv_status tconv_convnd_backward_data_ex(const struct tconv_nd_params *p, const float *dy,
+                                                          const float *filter, float *dx, void *workspace,
+                                                          size_t workspace_bytes, const struct tconv_options *opt);
+TCONV_API enum tconv_status tconv_convnd_backward_filter_ex(const struct tconv_nd_params *p, const float *x,
+                                                            const float *dy, float *dfilter, void *workspace,
+                                                            size_t workspace_bytes, const struct tconv_options *opt);
+TCONV_API enum tconv_status tconv_convnd_backward_bias_ex(const struct tconv_nd_params *p, const float *dy,
+                                                          float *dbias, void *workspace, size_t workspace_bytes,
+                                                          const struct tconv_options *opt);
+TCONV_API enum tconv_status tconv_convnd_transpose_backward_data_ex(const struct tconv_nd_params *p, const float *dy,
+                                                                    const float *filter, float *dx, void *workspace,
+                                                                    size_t workspace_bytes,
+                                                                    const struct tconv_options *opt);
+TCONV_API enum tconv_status tconv_convnd_transpose_backward_filter_ex(const struct tconv_nd_params *p, const float *x,
+                                                                      const float *dy, float *dfilter, void *workspace,
+                                                                      size_t workspace_bytes,
+                                                                      const struct tconv_options *opt);
+TCONV_API enum tconv_status tconv_convnd_transpose_backward_bias_ex(const struct tconv_nd_params *p, const float *dy,
+                                                                    float *dbias, void *workspace,
+                                                                    size_t workspace_bytes,
+                                                                    const struct tconv_options *opt);
+/** @} */
+
+/** @{ */
+/** The naive references of the six N-D gradients (direct loops; the test oracle). */
+TCONV_API enum tconv_status tconv_convnd_backward_data_reference(const struct tconv_nd_params *p, const float *dy,
+                                                                 const float *filter, float *dx);
+TCONV_API enum tconv_status tconv_convnd_backward_filter_reference(const struct tconv_nd_params *p, const float *x,
+                                                                   const float *dy, float *dfilter);
+TCONV_API enum tconv_status tconv_convnd_backward_bias_reference(const struct tconv_nd_params *p, const float *dy,
+                                                                 float *dbias);
+TCONV_API enum tconv_status tconv_convnd_transpose_backward_data_reference(const struct tconv_nd_params *p,
+                                                                           const float *dy, const float *filter,
+                                                                           float *dx);
+TCONV_API enum tconv_status tconv_convnd_transpose_backward_filter_reference(const struct tconv_nd_params *p,
+                                                                             const float *x, const float *dy,
+                                                                             float *dfilter);
+TCONV_API enum tconv_status tconv_convnd_transpose_backward_bias_reference(const struct tconv_nd_params *p,
+                                                                           const float *dy, float *dbias);
+/** @} */
+
+/** Workspace bytes the N-D _ex call of op needs for p and opt (opt may be NULL). */
+TCONV_API enum tconv_status tconv_nd_workspace_size(enum tconv_op op, const struct tconv_nd_params *p,
+                                                    const struct tconv_options *opt, size_t *bytes);
 
 /* ------------------------------------------------------------------------------------------------
  * The filter tensor of a call, for code that builds or reads one (the declarators at the top).

@@ -27,10 +27,11 @@ enum what { FORWARD, DATA, FILTER, BIAS, RESIZE };
 struct request {
     const char *fn;
     enum what what;
-    bool transposed; /* the forward op is conv2d_transpose */
-    const struct tconv_params *p;
-    int64_t scale;          /* RESIZE */
-    enum tconv_resize mode; /* RESIZE */
+    bool transposed;                  /* the forward op is conv2d_transpose */
+    const struct tconv_params *p;     /* a 2-D call */
+    const struct tconv_nd_params *nd; /* an N-D call (p is NULL) */
+    int64_t scale;                    /* RESIZE */
+    enum tconv_resize mode;           /* RESIZE */
     const float *a, *b, *bias;
     float *out;
     void *workspace;
@@ -65,7 +66,9 @@ static enum tconv_status resolve(const struct request *rq, struct call *c)
         c->x_elems = c->user.n * rq->p->in_h * rq->p->in_w * c->user.ci; /* partial products of the upsampled */
         return TCONV_OK;
     }
-    if ((st = tconv__resolve(rq->fn, rq->p, rq->transposed, &c->user, NULL)) != TCONV_OK) return st;
+    st = rq->nd ? tconv__resolve_nd(rq->fn, rq->nd, rq->transposed, &c->user, NULL)
+                : tconv__resolve(rq->fn, rq->p, rq->transposed, &c->user, NULL);
+    if (st != TCONV_OK) return st;
     c->x_elems = c->user.x_elems;
     return TCONV_OK;
 }
@@ -393,6 +396,34 @@ TCONV_API enum tconv_status tconv_conv2d_transpose_geometry(const struct tconv_p
     return tconv__resolve(fn, p, true, &pr, g);
 }
 
+TCONV_API void tconv_nd_params_init(struct tconv_nd_params *p, int rank)
+{
+    memset(p, 0, sizeof *p);
+    p->rank = rank;
+    p->groups = 1;
+    for (int i = 0; i < TCONV_MAX_RANK; i++) {
+        p->stride[i] = 1;
+        p->dilation[i] = 1;
+    }
+}
+
+TCONV_API enum tconv_status tconv_convnd_geometry(const struct tconv_nd_params *p, struct tconv_nd_geometry *g)
+{
+    const char *fn = "tconv_convnd_geometry";
+    struct tconv__problem pr;
+    if (!g) return tconv__fail(TCONV_ERR_NULL_POINTER, fn, "g must not be NULL");
+    return tconv__resolve_nd(fn, p, false, &pr, g);
+}
+
+TCONV_API enum tconv_status tconv_convnd_transpose_geometry(const struct tconv_nd_params *p,
+                                                            struct tconv_nd_geometry *g)
+{
+    const char *fn = "tconv_convnd_transpose_geometry";
+    struct tconv__problem pr;
+    if (!g) return tconv__fail(TCONV_ERR_NULL_POINTER, fn, "g must not be NULL");
+    return tconv__resolve_nd(fn, p, true, &pr, g);
+}
+
 static bool op_transposed(enum tconv_op op)
 {
     return op == TCONV_OP_CONV2D_TRANSPOSE || op == TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_DATA ||
@@ -475,6 +506,17 @@ TCONV_API enum tconv_status tconv_workspace_size(enum tconv_op op, const struct 
     if (st != TCONV_OK) return st;
     return query(
         &(struct request){.fn = fn, .what = ops[op].what, .transposed = ops[op].transposed, .p = p, .opt = opt}, bytes);
+}
+
+TCONV_API enum tconv_status tconv_nd_workspace_size(enum tconv_op op, const struct tconv_nd_params *p,
+                                                    const struct tconv_options *opt, size_t *bytes)
+{
+    const char *fn = "tconv_nd_workspace_size";
+    enum tconv_status st = tconv__check_op(fn, op);
+    if (st != TCONV_OK) return st;
+    return query(
+        &(struct request){.fn = fn, .what = ops[op].what, .transposed = ops[op].transposed, .nd = p, .opt = opt},
+        bytes);
 }
 
 TCONV_API enum tconv_status tconv_conv2d_workspace_size(const struct tconv_params *p, size_t *bytes)
@@ -826,6 +868,332 @@ TCONV_API enum tconv_status tconv_conv2d_transpose_backward_bias_reference(const
                                        .what = BIAS,
                                        .transposed = true,
                                        .p = p,
+                                       .a = dy,
+                                       .out = dbias});
+}
+
+/* ---- N-D (rank 1..3): the same requests, resolved by tconv__resolve_nd ---- */
+
+TCONV_API enum tconv_status tconv_convnd(const struct tconv_nd_params *p, const float *x, const float *filter,
+                                         const float *bias, float *y)
+{
+    return run(&(struct request){.fn = "tconv_convnd",
+                                 .what = FORWARD,
+                                 .transposed = false,
+                                 .nd = p,
+                                 .a = x,
+                                 .b = filter,
+                                 .bias = bias,
+                                 .out = y});
+}
+
+TCONV_API enum tconv_status tconv_convnd_transpose(const struct tconv_nd_params *p, const float *x, const float *filter,
+                                                   const float *bias, float *y)
+{
+    return run(&(struct request){.fn = "tconv_convnd_transpose",
+                                 .what = FORWARD,
+                                 .transposed = true,
+                                 .nd = p,
+                                 .a = x,
+                                 .b = filter,
+                                 .bias = bias,
+                                 .out = y});
+}
+
+TCONV_API enum tconv_status tconv_convnd_ex(const struct tconv_nd_params *p, const float *x, const float *filter,
+                                            const float *bias, float *y, void *workspace, size_t workspace_bytes,
+                                            const struct tconv_options *opt)
+{
+    return run(&(struct request){.fn = "tconv_convnd_ex",
+                                 .what = FORWARD,
+                                 .transposed = false,
+                                 .nd = p,
+                                 .a = x,
+                                 .b = filter,
+                                 .bias = bias,
+                                 .out = y,
+                                 .workspace = workspace,
+                                 .workspace_bytes = workspace_bytes,
+                                 .opt = opt});
+}
+
+TCONV_API enum tconv_status tconv_convnd_transpose_ex(const struct tconv_nd_params *p, const float *x,
+                                                      const float *filter, const float *bias, float *y, void *workspace,
+                                                      size_t workspace_bytes, const struct tconv_options *opt)
+{
+    return run(&(struct request){.fn = "tconv_convnd_transpose_ex",
+                                 .what = FORWARD,
+                                 .transposed = true,
+                                 .nd = p,
+                                 .a = x,
+                                 .b = filter,
+                                 .bias = bias,
+                                 .out = y,
+                                 .workspace = workspace,
+                                 .workspace_bytes = workspace_bytes,
+                                 .opt = opt});
+}
+
+TCONV_API enum tconv_status tconv_convnd_reference(const struct tconv_nd_params *p, const float *x, const float *filter,
+                                                   const float *bias, float *y)
+{
+    return reference(&(struct request){.fn = "tconv_convnd_reference",
+                                       .what = FORWARD,
+                                       .transposed = false,
+                                       .nd = p,
+                                       .a = x,
+                                       .b = filter,
+                                       .bias = bias,
+                                       .out = y});
+}
+
+TCONV_API enum tconv_status tconv_convnd_transpose_reference(const struct tconv_nd_params *p, const float *x,
+                                                             const float *filter, const float *bias, float *y)
+{
+    return reference(&(struct request){.fn = "tconv_convnd_transpose_reference",
+                                       .what = FORWARD,
+                                       .transposed = true,
+                                       .nd = p,
+                                       .a = x,
+                                       .b = filter,
+                                       .bias = bias,
+                                       .out = y});
+}
+
+/* ---- gradients of conv2d ---- */
+
+TCONV_API enum tconv_status tconv_convnd_backward_data(const struct tconv_nd_params *p, const float *dy,
+                                                       const float *filter, float *dx)
+{
+    return run(&(struct request){.fn = "tconv_convnd_backward_data",
+                                 .what = DATA,
+                                 .transposed = false,
+                                 .nd = p,
+                                 .a = dy,
+                                 .b = filter,
+                                 .out = dx});
+}
+
+TCONV_API enum tconv_status tconv_convnd_backward_data_ex(const struct tconv_nd_params *p, const float *dy,
+                                                          const float *filter, float *dx, void *workspace,
+                                                          size_t workspace_bytes, const struct tconv_options *opt)
+{
+    return run(&(struct request){.fn = "tconv_convnd_backward_data_ex",
+                                 .what = DATA,
+                                 .transposed = false,
+                                 .nd = p,
+                                 .a = dy,
+                                 .b = filter,
+                                 .out = dx,
+                                 .workspace = workspace,
+                                 .workspace_bytes = workspace_bytes,
+                                 .opt = opt});
+}
+
+TCONV_API enum tconv_status tconv_convnd_backward_data_reference(const struct tconv_nd_params *p, const float *dy,
+                                                                 const float *filter, float *dx)
+{
+    return reference(&(struct request){.fn = "tconv_convnd_backward_data_reference",
+                                       .what = DATA,
+                                       .transposed = false,
+                                       .nd = p,
+                                       .a = dy,
+                                       .b = filter,
+                                       .out = dx});
+}
+
+TCONV_API enum tconv_status tconv_convnd_backward_filter(const struct tconv_nd_params *p, const float *x,
+                                                         const float *dy, float *dfilter)
+{
+    return run(&(struct request){.fn = "tconv_convnd_backward_filter",
+                                 .what = FILTER,
+                                 .transposed = false,
+                                 .nd = p,
+                                 .a = x,
+                                 .b = dy,
+                                 .out = dfilter});
+}
+
+TCONV_API enum tconv_status tconv_convnd_backward_filter_ex(const struct tconv_nd_params *p, const float *x,
+                                                            const float *dy, float *dfilter, void *workspace,
+                                                            size_t workspace_bytes, const struct tconv_options *opt)
+{
+    return run(&(struct request){.fn = "tconv_convnd_backward_filter_ex",
+                                 .what = FILTER,
+                                 .transposed = false,
+                                 .nd = p,
+                                 .a = x,
+                                 .b = dy,
+                                 .out = dfilter,
+                                 .workspace = workspace,
+                                 .workspace_bytes = workspace_bytes,
+                                 .opt = opt});
+}
+
+TCONV_API enum tconv_status tconv_convnd_backward_filter_reference(const struct tconv_nd_params *p, const float *x,
+                                                                   const float *dy, float *dfilter)
+{
+    return reference(&(struct request){.fn = "tconv_convnd_backward_filter_reference",
+                                       .what = FILTER,
+                                       .transposed = false,
+                                       .nd = p,
+                                       .a = x,
+                                       .b = dy,
+                                       .out = dfilter});
+}
+
+TCONV_API enum tconv_status tconv_convnd_backward_bias(const struct tconv_nd_params *p, const float *dy, float *dbias)
+{
+    return run(&(struct request){
+        .fn = "tconv_convnd_backward_bias", .what = BIAS, .transposed = false, .nd = p, .a = dy, .out = dbias});
+}
+
+TCONV_API enum tconv_status tconv_convnd_backward_bias_ex(const struct tconv_nd_params *p, const float *dy,
+                                                          float *dbias, void *workspace, size_t workspace_bytes,
+                                                          const struct tconv_options *opt)
+{
+    return run(&(struct request){.fn = "tconv_convnd_backward_bias_ex",
+                                 .what = BIAS,
+                                 .transposed = false,
+                                 .nd = p,
+                                 .a = dy,
+                                 .out = dbias,
+                                 .workspace = workspace,
+                                 .workspace_bytes = workspace_bytes,
+                                 .opt = opt});
+}
+
+TCONV_API enum tconv_status tconv_convnd_backward_bias_reference(const struct tconv_nd_params *p, const float *dy,
+                                                                 float *dbias)
+{
+    return reference(&(struct request){.fn = "tconv_convnd_backward_bias_reference",
+                                       .what = BIAS,
+                                       .transposed = false,
+                                       .nd = p,
+                                       .a = dy,
+                                       .out = dbias});
+}
+
+/* ---- gradients of conv2d_transpose ---- */
+
+TCONV_API enum tconv_status tconv_convnd_transpose_backward_data(const struct tconv_nd_params *p, const float *dy,
+                                                                 const float *filter, float *dx)
+{
+    return run(&(struct request){.fn = "tconv_convnd_transpose_backward_data",
+                                 .what = DATA,
+                                 .transposed = true,
+                                 .nd = p,
+                                 .a = dy,
+                                 .b = filter,
+                                 .out = dx});
+}
+
+TCONV_API enum tconv_status tconv_convnd_transpose_backward_data_ex(const struct tconv_nd_params *p, const float *dy,
+                                                                    const float *filter, float *dx, void *workspace,
+                                                                    size_t workspace_bytes,
+                                                                    const struct tconv_options *opt)
+{
+    return run(&(struct request){.fn = "tconv_convnd_transpose_backward_data_ex",
+                                 .what = DATA,
+                                 .transposed = true,
+                                 .nd = p,
+                                 .a = dy,
+                                 .b = filter,
+                                 .out = dx,
+                                 .workspace = workspace,
+                                 .workspace_bytes = workspace_bytes,
+                                 .opt = opt});
+}
+
+TCONV_API enum tconv_status tconv_convnd_transpose_backward_data_reference(const struct tconv_nd_params *p,
+                                                                           const float *dy, const float *filter,
+                                                                           float *dx)
+{
+    return reference(&(struct request){.fn = "tconv_convnd_transpose_backward_data_reference",
+                                       .what = DATA,
+                                       .transposed = true,
+                                       .nd = p,
+                                       .a = dy,
+                                       .b = filter,
+                                       .out = dx});
+}
+
+TCONV_API enum tconv_status tconv_convnd_transpose_backward_filter(const struct tconv_nd_params *p, const float *x,
+                                                                   const float *dy, float *dfilter)
+{
+    return run(&(struct request){.fn = "tconv_convnd_transpose_backward_filter",
+                                 .what = FILTER,
+                                 .transposed = true,
+                                 .nd = p,
+                                 .a = x,
+                                 .b = dy,
+                                 .out = dfilter});
+}
+
+TCONV_API enum tconv_status tconv_convnd_transpose_backward_filter_ex(const struct tconv_nd_params *p, const float *x,
+                                                                      const float *dy, float *dfilter, void *workspace,
+                                                                      size_t workspace_bytes,
+                                                                      const struct tconv_options *opt)
+{
+    return run(&(struct request){.fn = "tconv_convnd_transpose_backward_filter_ex",
+                                 .what = FILTER,
+                                 .transposed = true,
+                                 .nd = p,
+                                 .a = x,
+                                 .b = dy,
+                                 .out = dfilter,
+                                 .workspace = workspace,
+                                 .workspace_bytes = workspace_bytes,
+                                 .opt = opt});
+}
+
+TCONV_API enum tconv_status tconv_convnd_transpose_backward_filter_reference(const struct tconv_nd_params *p,
+                                                                             const float *x, const float *dy,
+                                                                             float *dfilter)
+{
+    return reference(&(struct request){.fn = "tconv_convnd_transpose_backward_filter_reference",
+                                       .what = FILTER,
+                                       .transposed = true,
+                                       .nd = p,
+                                       .a = x,
+                                       .b = dy,
+                                       .out = dfilter});
+}
+
+TCONV_API enum tconv_status tconv_convnd_transpose_backward_bias(const struct tconv_nd_params *p, const float *dy,
+                                                                 float *dbias)
+{
+    return run(&(struct request){.fn = "tconv_convnd_transpose_backward_bias",
+                                 .what = BIAS,
+                                 .transposed = true,
+                                 .nd = p,
+                                 .a = dy,
+                                 .out = dbias});
+}
+
+TCONV_API enum tconv_status tconv_convnd_transpose_backward_bias_ex(const struct tconv_nd_params *p, const float *dy,
+                                                                    float *dbias, void *workspace,
+                                                                    size_t workspace_bytes,
+                                                                    const struct tconv_options *opt)
+{
+    return run(&(struct request){.fn = "tconv_convnd_transpose_backward_bias_ex",
+                                 .what = BIAS,
+                                 .transposed = true,
+                                 .nd = p,
+                                 .a = dy,
+                                 .out = dbias,
+                                 .workspace = workspace,
+                                 .workspace_bytes = workspace_bytes,
+                                 .opt = opt});
+}
+
+TCONV_API enum tconv_status tconv_convnd_transpose_backward_bias_reference(const struct tconv_nd_params *p,
+                                                                           const float *dy, float *dbias)
+{
+    return reference(&(struct request){.fn = "tconv_convnd_transpose_backward_bias_reference",
+                                       .what = BIAS,
+                                       .transposed = true,
+                                       .nd = p,
                                        .a = dy,
                                        .out = dbias});
 }

@@ -8,6 +8,7 @@
  */
 #include <limits.h>
 #include <stdint.h>
+#include <string.h>
 #include <stdio.h>
 
 #include "problem.h"
@@ -388,7 +389,7 @@ static enum tconv_status nd_min(const char *fn, const char *field, int axis, int
                        (long long)v, (long long)lo);
 }
 
-static enum tconv_status nd_axis_check(const char *fn, const struct tconv__nd_params *p, bool tr, int i)
+static enum tconv_status nd_axis_check(const char *fn, const struct tconv_nd_params *p, bool tr, int i)
 {
     enum tconv_status st;
     const bool expl = p->padding == TCONV_PADDING_EXPLICIT;
@@ -413,25 +414,28 @@ static enum tconv_status nd_axis_check(const char *fn, const struct tconv__nd_pa
     return TCONV_OK;
 }
 
-enum tconv_status tconv__resolve_nd(const char *fn, const struct tconv__nd_params *p, bool tr,
-                                    struct tconv__problem *pr)
+enum tconv_status tconv__resolve_nd(const char *fn, const struct tconv_nd_params *p, bool tr, struct tconv__problem *pr,
+                                    struct tconv_nd_geometry *g)
 {
     static const char axis_char[3] = {'d', 'h', 'w'};
     static const char *const axis_dim[3] = {"depth", "height", "width"};
     enum tconv_status st;
-    if (!p) return tconv__fail(TCONV_ERR_NULL_POINTER, fn, "params is NULL");
+    if (!p) return tconv__fail(TCONV_ERR_NULL_POINTER, fn, "p (the parameters) must not be NULL");
     if (p->rank < 1 || p->rank > 3)
         return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn, "rank = %d is invalid: it must be 1, 2 or 3", p->rank);
     const struct tconv_params e = {
         .layout = p->layout, .filter_layout = p->filter_layout, .padding = p->padding, .activation = p->activation};
     if ((st = check_enums(fn, &e)) != TCONV_OK) return st;
-    if (p->batch < 0 || p->in_channels < 1 || p->out_channels < 1 || p->groups < 1 || p->in_channels % p->groups != 0 ||
-        p->out_channels % p->groups != 0)
-        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
-                           "batch = %lld, in_channels = %lld, out_channels = %lld, groups = %lld are invalid: batch "
-                           ">= 0, channels >= 1, groups >= 1 dividing both channel counts",
-                           (long long)p->batch, (long long)p->in_channels, (long long)p->out_channels,
-                           (long long)p->groups);
+    CHECK_MIN(batch, 0);
+    CHECK_MIN(in_channels, 1);
+    CHECK_MIN(out_channels, 1);
+    CHECK_MIN(groups, 1);
+    if (p->in_channels % p->groups != 0)
+        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn, "in_channels = %lld is not divisible by groups = %lld",
+                           (long long)p->in_channels, (long long)p->groups);
+    if (p->out_channels % p->groups != 0)
+        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn, "out_channels = %lld is not divisible by groups = %lld",
+                           (long long)p->out_channels, (long long)p->groups);
     const int first = 3 - p->rank; /* the caller's axis i is internal axis first + i (0 d, 1 h, 2 w) */
     bool empty = false;
     for (int i = 0; i < p->rank; i++) {
@@ -439,6 +443,8 @@ enum tconv_status tconv__resolve_nd(const char *fn, const struct tconv__nd_param
         empty = empty || p->in[i] == 0;
     }
     struct tconv__problem r = {0};
+    struct tconv_nd_geometry geo;
+    memset(&geo, 0, sizeof geo);
     struct tconv__axis *axes[3] = {&r.d, &r.h, &r.w};
     for (int a = 0; a < 3; a++) {
         const int i = a - first;
@@ -455,6 +461,12 @@ enum tconv_status tconv__resolve_nd(const char *fn, const struct tconv__nd_param
         else
             st = conv_axis(fn, &x, p->padding, axes[a], &u0);
         if (st != TCONV_OK) return st;
+        /* the public geometry, as tconv__resolve's on each axis */
+        geo.out[i] = tr ? axes[a]->big : axes[a]->small;
+        geo.pad_before[i] = axes[a]->before;
+        geo.pad_after[i] = tr ? axes[a]->after : u0;
+        geo.out_min[i] = tr ? u0 : geo.out[i];
+        geo.out_max[i] = tr ? u1 : geo.out[i];
     }
     r.in_d = tr ? r.d.small : r.d.big;
     r.in_h = tr ? r.h.small : r.h.big;
@@ -493,6 +505,7 @@ enum tconv_status tconv__resolve_nd(const char *fn, const struct tconv__nd_param
                          tr ? r.cog : r.cig)))
         return st;
     *pr = r;
+    if (g) *g = geo;
     return TCONV_OK;
 }
 

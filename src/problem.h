@@ -37,28 +37,16 @@ struct tconv__problem {
     int64_t x_elems, y_elems, f_elems;
 };
 
-/* An N-D call, spelled as issue 12's public struct tconv_nd_params (it maps onto this field by field):
-   rank spatial axes, outermost first: rank 1 (w), 2 (h, w), 3 (d, h, w). */
-struct tconv__nd_params {
-    int rank;
-    enum tconv_layout layout;               /* NHWC: channels last (N[D]HWC); NCHW: channels first */
-    enum tconv_filter_layout filter_layout; /* "HW" standing for the rank spatial axes */
-    int64_t batch, in_channels, out_channels, groups;
-    int64_t in[3], kernel[3], stride[3], dilation[3];
-    enum tconv_padding padding;
-    int64_t pad_before[3], pad_after[3], out[3], output_padding[3];
-    enum tconv_activation activation;
-};
-
 /* ---- geometry.c ---- */
 /* Validate p (not the tensor pointers) for conv2d (transposed = false) or conv2d_transpose and fill
  *pr; g (may be NULL) receives the public geometry. */
 enum tconv_status tconv__resolve(const char *fn, const struct tconv_params *p, bool transposed,
                                  struct tconv__problem *pr, struct tconv_geometry *g);
 /* The same for an N-D call (rank 1..3; the axes below rank trivial): the per-axis rules of tconv__resolve, on
-   every axis. A rank-2 call resolves to the problem tconv__resolve gives for the same 2-D parameters. */
-enum tconv_status tconv__resolve_nd(const char *fn, const struct tconv__nd_params *p, bool transposed,
-                                    struct tconv__problem *pr);
+   every axis. A rank-2 call resolves to the problem tconv__resolve gives for the same 2-D parameters. g (may
+   be NULL) receives the public geometry, per caller axis. */
+enum tconv_status tconv__resolve_nd(const char *fn, const struct tconv_nd_params *p, bool transposed,
+                                    struct tconv__problem *pr, struct tconv_nd_geometry *g);
 /*
  * The adjoint problem: conv <-> transposed conv with the same axes, channels swapped and the filter
  * layout's I and O swapped (the same filter tensor). The forward pass of adjoint(p) is the data

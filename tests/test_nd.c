@@ -21,7 +21,7 @@
 struct nd_case {
     const char *name;
     bool tr;
-    struct tconv__nd_params p;
+    struct tconv_nd_params p;
 };
 
 /* Defaults: one of everything, spatial axes given per case. */
@@ -81,18 +81,18 @@ static const struct tconv__force small_tiles = {
 /* Relative rounding of a float sum of n terms of magnitude <= 1, with margin. */
 #define TOL_FACTOR 4.0
 
-static struct tconv__nd_params with(const struct nd_case *c, int layout, int fl)
+static struct tconv_nd_params with(const struct nd_case *c, int layout, int fl)
 {
-    struct tconv__nd_params p = c->p;
+    struct tconv_nd_params p = c->p;
     p.layout = (enum tconv_layout)layout;
     p.filter_layout = layouts[fl];
     return p;
 }
 
-static struct tconv__problem resolve(const struct tconv__nd_params *p, bool tr)
+static struct tconv__problem resolve(const struct tconv_nd_params *p, bool tr)
 {
     struct tconv__problem pr;
-    ck_assert_msg(tconv__resolve_nd("t", p, tr, &pr) == TCONV_OK, "%s", tconv_last_error());
+    ck_assert_msg(tconv__resolve_nd("t", p, tr, &pr, NULL) == TCONV_OK, "%s", tconv_last_error());
     return pr;
 }
 
@@ -189,7 +189,7 @@ START_TEST(against_references)
         for (int fl = 0; fl < 4; fl++)
             for (int dyadic = 0; dyadic < 2; dyadic++) {
                 const struct ctx k = {c, layout, fl, dyadic, test_seed()};
-                const struct tconv__nd_params p = with(c, layout, fl);
+                const struct tconv_nd_params p = with(c, layout, fl);
                 const struct tconv__problem pr = resolve(&p, c->tr);
                 struct tconv__problem adj;
                 tconv__adjoint(&pr, &adj);
@@ -236,7 +236,7 @@ START_TEST(every_kind_reached)
     for (int i = 0; i < NCASES; i++) {
         if (cases[i].p.rank != 3) continue;
         for (int layout = 0; layout < 2; layout++) {
-            const struct tconv__nd_params p = with(&cases[i], layout, 0);
+            const struct tconv_nd_params p = with(&cases[i], layout, 0);
             const struct tconv__problem pr = resolve(&p, cases[i].tr);
             struct tconv__problem adj;
             struct tconv__plan pl;
@@ -288,22 +288,23 @@ START_TEST(rank2_is_2d)
                                         .pad_bottom = pa[0],
                                         .pad_left = pb[1],
                                         .pad_right = pa[1]};
-        const struct tconv__nd_params pn = {.rank = 2,
-                                            .layout = p2.layout,
-                                            .filter_layout = p2.filter_layout,
-                                            .batch = 2,
-                                            .in_channels = 4,
-                                            .out_channels = 2,
-                                            .groups = 2,
-                                            .in = {in[0], in[1]},
-                                            .kernel = {k[0], k[1]},
-                                            .stride = {s[0], s[1]},
-                                            .dilation = {dl[0], dl[1]},
-                                            .padding = mode,
-                                            .pad_before = {pb[0], pb[1]},
-                                            .pad_after = {pa[0], pa[1]}};
+        const struct tconv_nd_params pn = {.rank = 2,
+                                           .layout = p2.layout,
+                                           .filter_layout = p2.filter_layout,
+                                           .batch = 2,
+                                           .in_channels = 4,
+                                           .out_channels = 2,
+                                           .groups = 2,
+                                           .in = {in[0], in[1]},
+                                           .kernel = {k[0], k[1]},
+                                           .stride = {s[0], s[1]},
+                                           .dilation = {dl[0], dl[1]},
+                                           .padding = mode,
+                                           .pad_before = {pb[0], pb[1]},
+                                           .pad_after = {pa[0], pa[1]}};
         struct tconv__problem a, b;
-        const enum tconv_status s2 = tconv__resolve("t", &p2, tr, &a, NULL), sn = tconv__resolve_nd("t", &pn, tr, &b);
+        const enum tconv_status s2 = tconv__resolve("t", &p2, tr, &a, NULL),
+                                sn = tconv__resolve_nd("t", &pn, tr, &b, NULL);
         ck_assert_msg(s2 == sn, "case %d: status %d (2-D) vs %d (N-D)", t, (int)s2, (int)sn);
         if (s2 != TCONV_OK) continue;
         const struct tconv__axis *ax[3][2] = {{&a.d, &b.d}, {&a.h, &b.h}, {&a.w, &b.w}};
@@ -322,20 +323,20 @@ END_TEST
 START_TEST(nd_refusals)
 {
     struct tconv__problem pr;
-    struct tconv__nd_params p = (struct tconv__nd_params)ND(3, .in = {2, 2, 2});
-    ck_assert_int_eq(tconv__resolve_nd("t", &p, false, &pr), TCONV_OK);
+    struct tconv_nd_params p = (struct tconv_nd_params)ND(3, .in = {2, 2, 2});
+    ck_assert_int_eq(tconv__resolve_nd("t", &p, false, &pr, NULL), TCONV_OK);
     ck_assert(pr.in_d == 2 && pr.out_d == 2 && pr.x_elems == 2 * 8 * 4);
     p.rank = 4;
-    ck_assert_int_eq(tconv__resolve_nd("t", &p, false, &pr), TCONV_ERR_INVALID_ARGUMENT);
-    p = (struct tconv__nd_params)ND(3, .in = {2, 2, 2}, .stride = {1, 0, 1});
-    ck_assert_int_eq(tconv__resolve_nd("t", &p, false, &pr), TCONV_ERR_INVALID_ARGUMENT);
+    ck_assert_int_eq(tconv__resolve_nd("t", &p, false, &pr, NULL), TCONV_ERR_INVALID_ARGUMENT);
+    p = (struct tconv_nd_params)ND(3, .in = {2, 2, 2}, .stride = {1, 0, 1});
+    ck_assert_int_eq(tconv__resolve_nd("t", &p, false, &pr, NULL), TCONV_ERR_INVALID_ARGUMENT);
     ck_assert_ptr_nonnull(strstr(tconv_last_error(), "stride[1]"));
-    p = (struct tconv__nd_params)ND(3, .in = {2, 2, 2}, .pad_before = {1, 0, 0}); /* padding without EXPLICIT */
-    ck_assert_int_eq(tconv__resolve_nd("t", &p, false, &pr), TCONV_ERR_INVALID_ARGUMENT);
-    p = (struct tconv__nd_params)ND(3, .in = {INT64_MAX / 4, 4, 4});
-    ck_assert_int_eq(tconv__resolve_nd("t", &p, false, &pr), TCONV_ERR_SIZE_OVERFLOW);
-    p = (struct tconv__nd_params)ND(1, .in = {3}, .out = {4});
-    ck_assert_int_eq(tconv__resolve_nd("t", &p, false, &pr), TCONV_ERR_SHAPE_MISMATCH);
+    p = (struct tconv_nd_params)ND(3, .in = {2, 2, 2}, .pad_before = {1, 0, 0}); /* padding without EXPLICIT */
+    ck_assert_int_eq(tconv__resolve_nd("t", &p, false, &pr, NULL), TCONV_ERR_INVALID_ARGUMENT);
+    p = (struct tconv_nd_params)ND(3, .in = {INT64_MAX / 4, 4, 4});
+    ck_assert_int_eq(tconv__resolve_nd("t", &p, false, &pr, NULL), TCONV_ERR_SIZE_OVERFLOW);
+    p = (struct tconv_nd_params)ND(1, .in = {3}, .out = {4});
+    ck_assert_int_eq(tconv__resolve_nd("t", &p, false, &pr, NULL), TCONV_ERR_SHAPE_MISMATCH);
     ck_assert(pr.in_d == 2); /* untouched on failure */
 }
 END_TEST
