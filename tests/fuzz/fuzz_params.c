@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_common.h"
 #include "tconv.h"
 
 /* The case being run, printed with any failure. */
@@ -47,88 +48,11 @@ static void describe(void)
         }                                                                                                              \
     } while (0)
 
-struct reader {
-    const uint8_t *p;
-    size_t n;
-};
-
-static bool byte(struct reader *r, uint8_t *b)
-{
-    if (!r->n) return false;
-    *b = *r->p++;
-    r->n--;
-    return true;
-}
-
-/* Mostly small sizes (so the ops run), sometimes the edges of the integer types. */
-static int64_t size_value(struct reader *r, int64_t def)
-{
-    static const int64_t edge[] = {-1,
-                                   -2,
-                                   16,
-                                   31,
-                                   33,
-                                   64,
-                                   46341,
-                                   65536,
-                                   1000000,
-                                   2147483647,
-                                   2147483648,
-                                   4294967296,
-                                   4294967297,
-                                   3037000500,
-                                   INT64_MAX / 3 + 1,
-                                   INT64_MAX / 2,
-                                   (int64_t)1 << 62,
-                                   INT64_MAX,
-                                   INT64_MIN,
-                                   -INT64_MAX,
-                                   0x3fffffffffffffff};
-    uint8_t b;
-    if (!byte(r, &b)) return def;
-    if (b < 224) return b % 9;
-    return edge[(b - 224) % (sizeof edge / sizeof *edge)];
-}
-
-static int enum_value(struct reader *r, int n, int def)
-{
-    static const int odd[] = {-1, 7, 100, 2147483647, -2147483647 - 1};
-    uint8_t b;
-    if (!byte(r, &b)) return def;
-    return b < 240 ? b % n : odd[(b - 240) % 5];
-}
-
-static bool mul_ok(int64_t a, int64_t b, int64_t *out) { return !__builtin_mul_overflow(a, b, out); }
-
 static int64_t elems(int64_t a, int64_t b, int64_t c, int64_t d)
 {
     int64_t x;
     if (a < 0 || b < 0 || c < 0 || d < 0 || !mul_ok(a, b, &x) || !mul_ok(x, c, &x) || !mul_ok(x, d, &x)) return -1;
     return x;
-}
-
-/* Small integers in [-3, 3], from the input while it lasts. */
-static void fill(struct reader *r, float *a, int64_t n, uint32_t salt)
-{
-    for (int64_t i = 0; i < n; i++) {
-        uint8_t b;
-        if (!byte(r, &b)) b = (uint8_t)((uint32_t)i * 2654435761u >> 7 ^ salt);
-        a[i] = (float)(b % 7) - 3.0f;
-    }
-}
-
-static float *sentinel_buf(int64_t n)
-{
-    float *b = malloc((size_t)(n > 0 ? n : 1) * sizeof(float));
-    for (int64_t i = 0; i < n; i++) b[i] = -777.25f;
-    return b;
-}
-
-static bool untouched(const float *b, int64_t n)
-{
-    for (int64_t i = 0; i < n; i++)
-        if (b[i] != -777.25f) return false;
-    return true;
 }
 
 enum { FWD, TR, CBD, CBF, CBB, TBD, TBF, TBB, NOPS };

@@ -39,3 +39,39 @@ cases = {
 for name, data in cases.items():
     with open(os.path.join(here, name), "wb") as f:
         f.write(data)
+
+# tests/fuzz/corpus/nd/*: fuzz_nd.c's decoder - the rank byte (< 250: 1 + b % 3; 250..255: -2..3), the
+# common fields, a selector, then every one of the three axes (the ones beyond the rank must not matter).
+nd_dir = os.path.join(os.path.dirname(here), "nd")
+os.makedirs(nd_dir, exist_ok=True)
+
+
+def nd_case(rank_byte, axes, layout=0, flayout=0, n=1, ci=1, co=1, g=1, pad=0, out=False, opad=False, act=0,
+            threads=1, nobias=False):
+    sel = (1 if out else 0) | (2 if opad else 0) | (8 if nobias else 0)
+    b = [rank_byte, layout, flayout, n, ci, co, g, pad, sel]
+    for a in axes:  # (in, k, s, d, pad_before, pad_after, out, output_padding)
+        b += list(a[:4])
+        if pad == 3:
+            b += list(a[4:6])
+        if out:
+            b.append(a[6])
+        if opad:
+            b.append(a[7])
+    return bytes(b + [act, threads])
+
+
+JUNK = (7, 0, 0, 8, 3, 3, 5, 6)  # an axis beyond the rank: invalid values that must be ignored
+nd_cases = {
+    "conv1d_transpose_explicit": nd_case(0, [(4, 4, 2, 1, 1, 1, 0, 1), JUNK, JUNK], flayout=4, ci=2, co=2, pad=3,
+                                         opad=True, act=1, threads=2),
+    "conv3d_transpose_same": nd_case(2, [(2, 2, 2, 1, 0, 0, 0, 0), (3, 2, 2, 1, 0, 0, 0, 0), (2, 2, 2, 1, 0, 0, 0, 0)],
+                                     layout=1, ci=2, co=2, pad=1),
+    "conv3d_depthwise_out": nd_case(2, [(4, 3, 1, 1, 0, 0, 2, 0), (5, 2, 2, 1, 0, 0, 2, 0), (3, 1, 1, 2, 0, 0, 3, 0)],
+                                    ci=3, co=3, g=3, out=True, nobias=True),
+    "conv1d_dilated_valid": nd_case(0, [(8, 3, 1, 2, 0, 0, 0, 0), JUNK, JUNK], ci=2, co=4, g=2, threads=3),
+    "rank0": nd_case(252, [(3, 2, 1, 1, 0, 0, 0, 0)] * 3),
+}
+for name, data in nd_cases.items():
+    with open(os.path.join(nd_dir, name), "wb") as f:
+        f.write(data)
