@@ -3,6 +3,7 @@
  * kernel tap) pairs land on each output pixel. A uniform map adds no pattern; a kernel not divisible
  * by the stride gives the periodic checkerboard of Odena et al., "Deconvolution and Checkerboard
  * Artifacts" (2016). The map is the outer product of one count per axis.
+ * 2-D only: its problems come from tconv__resolve, whose depth axis is trivial (h and w are mapped).
  */
 #include <string.h>
 

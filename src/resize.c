@@ -9,6 +9,7 @@
  * upsampled tensor and fewer flops. Otherwise (bilinear, a strided conv, padding beyond the dilated
  * kernel, a dilation past the scale) the first stage builds the upsampled tensor and the conv's plan
  * runs on it.
+ * 2-D only: the conv comes from tconv__resolve (a trivial depth axis), and the composed problem keeps it.
  */
 #include <math.h>
 #include <string.h>
