@@ -348,6 +348,8 @@ def draw_config(rng, rank, tr, value):
         cfg["filter_layout"] = rng.choice([FILTER_DEFAULT, FILTER_HWIO, FILTER_OIHW, FILTER_HWOI, FILTER_IOHW])
         draw_channels(rng, cfg)
         cfg["batch"] = rng.randint(1, 2 if rank == 3 else 3)
+        if value and rng.random() < 0.04:
+            cfg["batch"] = 0   # a successful no-op forward; zero filter and bias gradients
         for i in range(rank):
             if value and rank == 3:
                 n, k, s = rng.randint(1, 5), rng.randint(1, 3), rng.randint(1, 2)
@@ -496,7 +498,7 @@ class GeometryJob(Job):
     def invalid_variants(self):
         cfg, geo, r, tr = self.cfg, self.geo, self.cfg["rank"], self.cfg["tr"]
         rng = random.Random("%d:nd-geometry-invalid:%d" % (self.seed, self.index))
-        i = rng.randrange(r)
+        i = self.axis = rng.randrange(r)
         v = []
 
         def arr(f, val):
@@ -531,9 +533,12 @@ class GeometryJob(Job):
             ke = cfg["dilation"][i] * (cfg["kernel"][i] - 1) + 1
             n = max(ke - 2 * cfg["stride"][i], 0)
             if n >= 0 and T.cdiv(n - ke + cfg["stride"][i], cfg["stride"][i]) < 0:
-                v.append(("VALID kernel beyond the input", dict(arr("in", n), padding=VALID, pad_before=[0] * 3,
-                                                                pad_after=[0] * 3, out=[0] * 3),
-                          ERR_INVALID_ARGUMENT))
+                change = dict(arr("in", n), padding=VALID, pad_before=[0] * 3, pad_after=[0] * 3, out=[0] * 3)
+                # VALID on every axis: an earlier one may be negative too, and the message names the first
+                c = dict(cfg, **change)
+                first = min(j for j in range(r) if T.cdiv(c["in"][j] - c["dilation"][j] * (c["kernel"][j] - 1) - 1 +
+                                                          c["stride"][j], c["stride"][j]) < 0)
+                v.append(("VALID kernel beyond the input", change, ERR_INVALID_ARGUMENT, first))
         if cfg["padding"] != EXPLICIT:
             v.append(("pad_after with %s padding" % PADDING_NAMES[cfg["padding"]], arr("pad_after", 1),
                       ERR_INVALID_ARGUMENT))
@@ -565,8 +570,12 @@ class GeometryJob(Job):
         try:
             st, _ = self.geometry_call(c)
             self.stats["invalid"][label.split(" with ")[0]] += 1
+            msg = self.last_error()
             if st != want_st:
-                self.fail("invalid/geometry", "%s: status %d, want %d (%s)" % (label, st, want_st, self.last_error()))
+                self.fail("invalid/geometry", "%s: status %d, want %d (%s)" % (label, st, want_st, msg))
+            elif not self.axis_named(label, msg):
+                self.fail("invalid/geometry", "%s on axis %d: the message does not name the axis: %s" %
+                          (label, self.bad_axis, msg))
             # the op itself: the same status, its output untouched
             big = 8192
             nrng = np.random.default_rng([self.seed, self.index, 7])
@@ -607,8 +616,18 @@ class GeometryJob(Job):
                         c2["out"][i] = 0
                         c2["output_padding"][i] = op
                         self.check_cfg("geometry-sweep output_padding[%d]=%d" % (i, op), c2)
-        for label, change, want_st in self.invalid_variants():
+        for variant in self.invalid_variants():
+            label, change, want_st = variant[:3]
+            self.bad_axis = variant[3] if len(variant) > 3 else self.axis
             self.run_invalid(label, change, want_st)
+
+    def axis_named(self, label, msg):
+        """The message of a per-axis error names the axis: by index (stride[2]) or by its dimension (out_w)."""
+        r, i = self.cfg["rank"], self.bad_axis
+        if label.startswith("rank"):
+            return True
+        letter = "dhw"[MAX_RANK - r + i]
+        return "[%d]" % i in msg or "_%s " % letter in msg
 
 
 class ValueJob(Job):
@@ -705,10 +724,15 @@ class ValueJob(Job):
             if st != OK:
                 self.fail(check, "status %d: %s" % (st, self.last_error()))
                 continue
-            if algo not in (None, ALGO_AUTO) and prof.algorithm != algo:
-                self.fail(check, "the profile says %s ran" % ALGO_NAMES.get(prof.algorithm, prof.algorithm))
-            if algo is not None and not 1 <= prof.threads <= th:
-                self.fail(check, "the profile says %d threads ran (asked %d)" % (prof.threads, th))
+            if n == 0:   # nothing computed: the profile says so (include/tconv.h, struct tconv_profile)
+                if algo is not None and (prof.algorithm != T.ALGO_NONE or prof.threads != 0):
+                    self.fail(check, "batch 0: the profile says %s ran on %d threads, want NONE and 0" %
+                              (ALGO_NAMES.get(prof.algorithm, prof.algorithm), prof.threads))
+            else:
+                if algo not in (None, ALGO_AUTO) and prof.algorithm != algo:
+                    self.fail(check, "the profile says %s ran" % ALGO_NAMES.get(prof.algorithm, prof.algorithm))
+                if algo is not None and not 1 <= prof.threads <= th:
+                    self.fail(check, "the profile says %d threads ran (asked %d)" % (prof.threads, th))
             self.compare(check, y, ref_l, K_l, A_l, yshape)
         if not (np.array_equal(xbuf, x0) and np.array_equal(wbuf, w0)):
             self.fail("forward", "an input was modified")
@@ -779,7 +803,7 @@ class ValueJob(Job):
                 if st != OK:
                     self.fail(check, "status %d: %s" % (st, self.last_error()))
                     continue
-                if algo not in (None, ALGO_AUTO) and prof.algorithm != algo:
+                if algo not in (None, ALGO_AUTO) and prof.algorithm != algo and n > 0:
                     self.fail(check, "the profile says %s ran" % ALGO_NAMES.get(prof.algorithm, prof.algorithm))
                 want = gref.ravel() + (init.astype(np.float64) if acc else 0)
                 self.compare(check, out, want, gK, gA, gshape, init=init)
@@ -796,7 +820,7 @@ def coverage_key(cfg, geo, kind):
         keys += ["layout:" + LAYOUT_NAMES[cfg["layout"]], "filter:" + FILTER_NAMES[cfg["filter_layout"]],
                  "groups:" + ("1" if g == 1 else "depthwise" if g == ci == co else "grouped"),
                  "bias:" + ("yes" if cfg["bias"] else "no"),
-                 "activation:" + ("RELU" if cfg["activation"] == ACT_RELU else "NONE")]
+                 "activation:" + ("RELU" if cfg["activation"] == ACT_RELU else "NONE"), "batch:%d" % cfg["batch"]]
     keys.append("dilation:" + (">1" if max(cfg["dilation"][:r]) > 1 else "1"))
     keys.append("stride:" + (">1" if max(cfg["stride"][:r]) > 1 else "1"))
     if cfg["padding"] == EXPLICIT and cfg["pad_before"][:r] != cfg["pad_after"][:r]:
