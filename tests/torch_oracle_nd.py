@@ -26,7 +26,9 @@ output_padding, pads with non-EXPLICIT padding, stride/dilation/kernel 0, negati
 conv whose kernel exceeds the input): the documented status from the geometry call and from the op, with its
 output buffer untouched.
 
-Value jobs (--cases, default 600; rank 1, rank 3, rank 1, rank 3, rank 2 in turn, conv and transposed alternately):
+Value jobs (--cases, default 600; rank 1, rank 3, rank 1, rank 3, rank 2 in turn, conv and transposed alternately;
+5 in every 50 large: 200-1500 pixels on rank 1, 6-13 per axis on rank 3, 10-40 on rank 2, for the planner's split
+reductions, bands and image blocks):
 groups (1, grouped, depthwise), dilation, stride, both data layouts, every filter layout, bias, ReLU, every padding
 mode, transposed output sizes given by output_padding, out, both, or computed. Per job: the forward call (plain,
 _reference, _ex with AUTO on 1 and 2 threads and with each forced algorithm, TCONV_ERR_UNSUPPORTED meaning not
@@ -340,8 +342,9 @@ def draw_channels(rng, cfg):
     cfg.update(groups=g, in_channels=ci, out_channels=co)
 
 
-def draw_config(rng, rank, tr, value):
-    """A valid configuration and its geometry. value: sizes for the value jobs (rank 3 kept small)."""
+def draw_config(rng, rank, tr, value, large=False):
+    """A valid configuration and its geometry. value: sizes for the value jobs (rank 3 kept small); large: a value
+    job with thousands of pixels (the planner's split reductions, bands and blocks of images)."""
     while True:
         cfg = blank(rank, tr)
         cfg["layout"] = rng.choice([NHWC, NCHW])
@@ -351,7 +354,10 @@ def draw_config(rng, rank, tr, value):
         if value and rng.random() < 0.04:
             cfg["batch"] = 0   # a successful no-op forward; zero filter and bias gradients
         for i in range(rank):
-            if value and rank == 3:
+            if large:
+                n = rng.randint(200, 1500) if rank == 1 else rng.randint(6, 13) if rank == 3 else rng.randint(10, 40)
+                k, s, d = rng.randint(1, 4), rng.randint(1, 3 if rank == 1 else 2), rng.choice([1, 1, 2])
+            elif value and rank == 3:
                 n, k, s = rng.randint(1, 5), rng.randint(1, 3), rng.randint(1, 2)
                 d = rng.choice([1, 1, 1, 2])
             elif value:
@@ -398,15 +404,22 @@ def draw_config(rng, rank, tr, value):
             continue
         if not tr and cfg["size_mode"] == "out":
             cfg["out"] = list(geo["out"])
+        cfg["large"] = large
         return cfg, geo
 
 
 RANK_CYCLE = (1, 3, 1, 3, 2)
+LARGE_EVERY = 50   # value jobs i with i % 50 >= 45 are large (ranks 1, 1, 3, 3, 2; both ops)
+
+
+def is_large(kind, i):
+    return kind == "case" and i % LARGE_EVERY >= LARGE_EVERY - 5
 
 
 def draw(seed, kind, i):
     rank = RANK_CYCLE[(i // 2) % len(RANK_CYCLE)]
-    return draw_config(random.Random("%d:nd-%s:%d" % (seed, kind, i)), rank, i % 2 == 1, kind == "case")
+    return draw_config(random.Random("%d:nd-%s:%d" % (seed, kind, i)), rank, i % 2 == 1, kind == "case",
+                       is_large(kind, i))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -831,6 +844,8 @@ def coverage_key(cfg, geo, kind):
         keys.append("transposed size:" + cfg["size_mode"])
         if min(geo["pad_after"][:r]) < 0:
             keys.append("transposed size:bias-only positions past the full result")
+    if kind == "values":
+        keys.append("size:" + ("large" if cfg.get("large") else "small"))
     if r > 1 and len(set(geo["out"][:r])) > 1:
         keys.append("non-cubic:out")
     return keys
