@@ -27,7 +27,7 @@ conv whose kernel exceeds the input): the documented status from the geometry ca
 output buffer untouched.
 
 Value jobs (--cases, default 600; rank 1, rank 3, rank 1, rank 3, rank 2 in turn, conv and transposed alternately;
-5 in every 50 large: 200-1500 pixels on rank 1, 6-13 per axis on rank 3, 10-40 on rank 2, for the planner's split
+10 in every 50 large: 500-3000 pixels on rank 1, 8-16 per axis on rank 3, 10-40 on rank 2, for the planner's split
 reductions, bands and image blocks):
 groups (1, grouped, depthwise), dilation, stride, both data layouts, every filter layout, bias, ReLU, every padding
 mode, transposed output sizes given by output_padding, out, both, or computed. Per job: the forward call (plain,
@@ -350,13 +350,17 @@ def draw_config(rng, rank, tr, value, large=False):
         cfg["layout"] = rng.choice([NHWC, NCHW])
         cfg["filter_layout"] = rng.choice([FILTER_DEFAULT, FILTER_HWIO, FILTER_OIHW, FILTER_HWOI, FILTER_IOHW])
         draw_channels(rng, cfg)
+        if large and rng.random() < 0.5:   # few filter-gradient blocks over many pixels: a split reduction
+            cfg.update(groups=1, in_channels=rng.randint(1, 3), out_channels=rng.randint(1, 3))
         cfg["batch"] = rng.randint(1, 2 if rank == 3 else 3)
+        if large and rank < 3:
+            cfg["batch"] = rng.choice([1, 1, 2, 4])
         if value and rng.random() < 0.04:
             cfg["batch"] = 0   # a successful no-op forward; zero filter and bias gradients
         for i in range(rank):
             if large:
-                n = rng.randint(200, 1500) if rank == 1 else rng.randint(6, 13) if rank == 3 else rng.randint(10, 40)
-                k, s, d = rng.randint(1, 4), rng.randint(1, 3 if rank == 1 else 2), rng.choice([1, 1, 2])
+                n = rng.randint(500, 3000) if rank == 1 else rng.randint(8, 16) if rank == 3 else rng.randint(10, 40)
+                k, s, d = rng.randint(1, 4), rng.choice([1, 1, 1, 2, 3] if rank == 1 else [1, 1, 2]), rng.choice([1, 1, 2])
             elif value and rank == 3:
                 n, k, s = rng.randint(1, 5), rng.randint(1, 3), rng.randint(1, 2)
                 d = rng.choice([1, 1, 1, 2])
@@ -409,11 +413,11 @@ def draw_config(rng, rank, tr, value, large=False):
 
 
 RANK_CYCLE = (1, 3, 1, 3, 2)
-LARGE_EVERY = 50   # value jobs i with i % 50 >= 45 are large (ranks 1, 1, 3, 3, 2; both ops)
+LARGE_EVERY = 50   # value jobs i with i % 50 >= 40 are large (ranks 1, 1, 3, 3, 2 twice; both ops)
 
 
 def is_large(kind, i):
-    return kind == "case" and i % LARGE_EVERY >= LARGE_EVERY - 5
+    return kind == "case" and i % LARGE_EVERY >= LARGE_EVERY - 10
 
 
 def draw(seed, kind, i):
