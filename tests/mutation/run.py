@@ -41,7 +41,7 @@ STAGES = [
     ["geometry", "lower", "blas", "reference", "checkerboard", "contract", "api", "alloc", "backward", "nd"],
     ["ops"],
     ["threads", "threads-omp_thread_limit", "threads-omp_dynamic"],
-    ["torch-oracle"],
+    ["torch-oracle", "torch-oracle-nd"],
     ["cli-units", "cli", "cli-png"],
     ["header-c99", "header-c11", "header-c++11", "symbols", "abidiff"],
 ]
@@ -380,7 +380,7 @@ def main():
         bad, res = build.run_suite(baseline=True)
         if bad:
             print("mutation: the unmutated suite fails: %s %s (see the log)" % (bad, res))
-            if bad == "torch-oracle":
+            if bad in ("torch-oracle", "torch-oracle-nd"):
                 print("mutation: the torch oracle needs /usr/bin/python3 with torch and numpy "
                       "(Debian 12: apt-get install python3-torch python3-numpy)")
             return 1
