@@ -33,6 +33,7 @@ struct axis_args {
     const char *dim; /* "height" or "width" */
     const char *pb_name, *pa_name;
     int64_t in, k, s, d, pb, pa, out, op;
+    const char *conv; /* the convolution a transposed size must invert: "conv1d", "conv2d" or "conv3d" */
 };
 
 static enum tconv_status overflow(const char *fn, const char *what, struct axis_args *x)
@@ -156,10 +157,10 @@ static enum tconv_status transpose_axis(const char *fn, struct axis_args *x, enu
         return tconv__fail(TCONV_ERR_SHAPE_MISMATCH, fn,
                            "out_%c = %lld is not an admissible output %s: in_%c = %lld, kernel_%c = %lld, "
                            "stride_%c = %lld, dilation_%c = %lld with %s padding admit out_%c in [%lld, %lld] "
-                           "(a conv2d of out_%c with these parameters must give back in_%c)",
+                           "(a %s of out_%c with these parameters must give back in_%c)",
                            x->a, (long long)out, x->dim, x->a, (long long)x->in, x->a, (long long)x->k, x->a,
                            (long long)x->s, x->a, (long long)x->d, padding_name(mode), x->a,
-                           (long long)(lo > 0 ? lo : 0), (long long)hi, x->a, x->a);
+                           (long long)(lo > 0 ? lo : 0), (long long)hi, x->conv, x->a, x->a);
     if (mode == TCONV_PADDING_EXPLICIT) {
         pb = x->pb;
     } else if (mode == TCONV_PADDING_VALID) {
@@ -311,9 +312,11 @@ enum tconv_status tconv__resolve(const char *fn, const struct tconv_params *p, b
     if ((st = check_scalars(fn, p, tr)) != TCONV_OK) return st;
 
     struct axis_args ah = {'h',         "height",      "pad_top",  "pad_bottom",  p->in_h,  p->kernel_h,
-                           p->stride_h, p->dilation_h, p->pad_top, p->pad_bottom, p->out_h, p->output_padding_h};
+                           p->stride_h, p->dilation_h, p->pad_top, p->pad_bottom, p->out_h, p->output_padding_h,
+                           "conv2d"};
     struct axis_args aw = {'w',         "width",       "pad_left",  "pad_right",  p->in_w,  p->kernel_w,
-                           p->stride_w, p->dilation_w, p->pad_left, p->pad_right, p->out_w, p->output_padding_w};
+                           p->stride_w, p->dilation_w, p->pad_left, p->pad_right, p->out_w, p->output_padding_w,
+                           "conv2d"};
     struct tconv__problem r = {0};
     struct tconv_geometry geo = {0};
     if (tr) {
@@ -419,6 +422,7 @@ enum tconv_status tconv__resolve_nd(const char *fn, const struct tconv_nd_params
 {
     static const char axis_char[3] = {'d', 'h', 'w'};
     static const char *const axis_dim[3] = {"depth", "height", "width"};
+    static const char *const conv_name[3] = {"conv1d", "conv2d", "conv3d"};
     enum tconv_status st;
     if (!p) return tconv__fail(TCONV_ERR_NULL_POINTER, fn, "p (the parameters) must not be NULL");
     if (p->rank < 1 || p->rank > 3)
@@ -452,9 +456,10 @@ enum tconv_status tconv__resolve_nd(const char *fn, const struct tconv_nd_params
             *axes[a] = tconv__unit_axis();
             continue;
         }
-        struct axis_args x = {axis_char[a],     axis_dim[a],     "pad_before", "pad_after",
-                              p->in[i],         p->kernel[i],    p->stride[i], p->dilation[i],
-                              p->pad_before[i], p->pad_after[i], p->out[i],    p->output_padding[i]};
+        struct axis_args x = {
+            axis_char[a], axis_dim[a],          "pad_before",          "pad_after",      p->in[i],
+            p->kernel[i], p->stride[i],         p->dilation[i],        p->pad_before[i], p->pad_after[i],
+            p->out[i],    p->output_padding[i], conv_name[p->rank - 1]};
         int64_t u0, u1;
         if (tr)
             st = transpose_axis(fn, &x, p->padding, empty, axes[a], &u0, &u1);
