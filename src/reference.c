@@ -50,16 +50,17 @@ static void conv_direct(const struct tconv__problem *pr, const float *x, const f
                     for (int64_t ox = 0; ox < pr->out_w; ox++) {
                         double acc = 0.0;
                         for (int64_t c = 0; c < pr->cig; c++)
-                            for (int64_t kz = 0; kz < dd->k; kz++)
-                                for (int64_t ky = 0; ky < h->k; ky++)
-                                    for (int64_t kx = 0; kx < wd->k; kx++) {
-                                        int64_t iz, iy, ix;
-                                        if (!big_pos(dd, oz, kz, &iz) || !big_pos(h, oy, ky, &iy) ||
-                                            !big_pos(wd, ox, kx, &ix))
-                                            continue;
+                            for (int64_t kz = 0, iz; kz < dd->k; kz++) {
+                                if (!big_pos(dd, oz, kz, &iz)) continue;
+                                for (int64_t ky = 0, iy; ky < h->k; ky++) {
+                                    if (!big_pos(h, oy, ky, &iy)) continue;
+                                    for (int64_t kx = 0, ix; kx < wd->k; kx++) {
+                                        if (!big_pos(wd, ox, kx, &ix)) continue;
                                         acc += (double)x[x_index(pr, b, g * pr->cig + c, iz, iy, ix)] *
                                                (double)w[tconv__filter_index(pr, o, c, kz, ky, kx)];
                                     }
+                                }
+                            }
                         y[y_index(pr, b, o, oz, oy, ox)] = finish(pr, acc, bias, o);
                     }
         }
@@ -86,16 +87,17 @@ static enum tconv_status transpose_scatter(const char *fn, const struct tconv__p
                     for (int64_t iy = 0; iy < pr->in_h; iy++)
                         for (int64_t ix = 0; ix < pr->in_w; ix++) {
                             const double v = x[x_index(pr, b, i, iz, iy, ix)];
-                            for (int64_t kz = 0; kz < dd->k; kz++)
-                                for (int64_t ky = 0; ky < h->k; ky++)
-                                    for (int64_t kx = 0; kx < wd->k; kx++) {
-                                        int64_t oz, oy, ox; /* pb >= 0 in every mode */
-                                        if (!big_pos(dd, iz, kz, &oz) || !big_pos(h, iy, ky, &oy) ||
-                                            !big_pos(wd, ix, kx, &ox))
-                                            continue;
+                            for (int64_t kz = 0, oz; kz < dd->k; kz++) { /* pb >= 0 in every mode */
+                                if (!big_pos(dd, iz, kz, &oz)) continue;
+                                for (int64_t ky = 0, oy; ky < h->k; ky++) {
+                                    if (!big_pos(h, iy, ky, &oy)) continue;
+                                    for (int64_t kx = 0, ox; kx < wd->k; kx++) {
+                                        if (!big_pos(wd, ix, kx, &ox)) continue;
                                         plane[(oz * pr->out_h + oy) * pr->out_w + ox] +=
                                             v * (double)w[tconv__filter_index(pr, i, ol, kz, ky, kx)];
                                     }
+                                }
+                            }
                         }
             for (int64_t oz = 0; oz < pr->out_d; oz++)
                 for (int64_t oy = 0; oy < pr->out_h; oy++)

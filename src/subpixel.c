@@ -11,7 +11,7 @@
 #include "algorithms.h"
 #include "kernels.h"
 
-/* The phase (pz, py, px) of phase number ph = (pz*sh + py)*sw + px, and the next one in that order. */
+/* The phase (pz, py, px) of phase number ph = (pz*sh + py)*sw + px. */
 struct phase {
     int64_t z, y, x;
 };
@@ -19,39 +19,44 @@ static struct phase phase_of(const struct tconv__problem *pr, int64_t ph)
 {
     return (struct phase){ph / (pr->h.s * pr->w.s), ph / pr->w.s % pr->h.s, ph % pr->w.s};
 }
-static void phase_next(const struct tconv__problem *pr, struct phase *p)
-{
-    if (++p->x < pr->w.s) return;
-    p->x = 0;
-    if (++p->y < pr->h.s) return;
-    p->y = 0;
-    p->z++;
-}
 
-/* Depth-to-space, NHWC: GEMM rows [r0, r1) of positions (b, qz, qy, qx), phases [ph0, ph1), into y. */
+/* Depth-to-space, NHWC: GEMM rows [r0, r1) of positions (b, qz, qy, qx), phases [ph0, ph1), into y. The
+   problem's sizes are read into locals once: the loop stores floats and steps through the phases in order. */
 static void to_space_nhwc(const struct tconv__run *r, int64_t g, int64_t r0, int64_t r1, int64_t ph0, int64_t ph1,
                           const float *c)
 {
     const struct tconv__problem *pr = r->pr;
     const struct tconv__subpixel_plan *sp = &r->pl->u.subpixel;
-    const int64_t cog = pr->cog, sd = pr->d.s, sh = pr->h.s, sw = pr->w.s, ncols = (ph1 - ph0) * cog;
+    const int64_t cog = pr->cog, co = pr->co, sd = pr->d.s, sh = pr->h.s, sw = pr->w.s, ncols = (ph1 - ph0) * cog;
+    const int64_t od = pr->out_d, oh = pr->out_h, ow = pr->out_w;
     const int64_t qd = sp->sub.out_d, qh = sp->sub.out_h, qw = sp->sub.out_w, pos = qd * qh * qw;
+    const enum tconv_activation act = pr->act;
+    const bool accumulate = r->accumulate;
     const float *bg = r->bias ? r->bias + g * cog : NULL;
+    const struct phase first = phase_of(pr, ph0);
     for (int64_t row = r0; row < r1; row++) {
         const int64_t b = row / pos, qz = row / (qw * qh) % qd, qy = row / qw % qh, qx = row % qw;
-        struct phase p = phase_of(pr, ph0);
+        /* output position of phase (0, 0, 0) at this coarse position */
+        const int64_t z0 = (sp->qlo_d + qz) * sd - pr->d.before, y0 = (sp->qlo_h + qy) * sh - pr->h.before;
+        const int64_t x0 = (sp->qlo_w + qx) * sw - pr->w.before;
+        float *yb = r->y + b * od * oh * ow * co + g * cog;
+        int64_t pz = first.z, py = first.y, px = first.x;
         for (int64_t ph = ph0; ph < ph1; ph++) {
-            const int64_t oz = (sp->qlo_d + qz) * sd + p.z - pr->d.before;
-            const int64_t oy = (sp->qlo_h + qy) * sh + p.y - pr->h.before;
-            const int64_t ox = (sp->qlo_w + qx) * sw + p.x - pr->w.before;
-            phase_next(pr, &p);
-            if (oz < 0 || oz >= pr->out_d || oy < 0 || oy >= pr->out_h || ox < 0 || ox >= pr->out_w) continue;
-            float *dst = r->y + (((b * pr->out_d + oz) * pr->out_h + oy) * pr->out_w + ox) * pr->co + g * cog;
+            const int64_t oz = z0 + pz, oy = y0 + py, ox = x0 + px;
+            if (++px == sw) { /* the next phase */
+                px = 0;
+                if (++py == sh) {
+                    py = 0;
+                    pz++;
+                }
+            }
+            if (oz < 0 || oz >= od || oy < 0 || oy >= oh || ox < 0 || ox >= ow) continue;
+            float *dst = yb + ((oz * oh + oy) * ow + ox) * co;
             const float *src = c + (row - r0) * ncols + (ph - ph0) * cog;
-            if (r->accumulate) /* gradients: no bias, no activation */
+            if (accumulate) /* gradients: no bias, no activation */
                 for (int64_t o = 0; o < cog; o++) dst[o] += src[o];
             else
-                for (int64_t o = 0; o < cog; o++) dst[o] = tconv__act(pr->act, bg ? src[o] + bg[o] : src[o]);
+                for (int64_t o = 0; o < cog; o++) dst[o] = tconv__act(act, bg ? src[o] + bg[o] : src[o]);
         }
     }
 }
@@ -184,10 +189,11 @@ void tconv__pack_subpixel_tile(const struct tconv__run *r, int64_t u, float *scr
     const int64_t g = u / kp, c = u % cig, jx = u / cig % mw, jy = u / (cig * mw) % mh, jz = u / (cig * mw * mh) % md;
     const struct tconv__fstrides ss = tconv__filter_strides(pr);
     double t0 = TCONV__CLOCK();
-    for (int64_t rz = 0; rz < sd; rz++)
-        for (int64_t ry = 0; ry < sh; ry++)
+    for (int64_t rz = 0; rz < sd; rz++) {
+        const int64_t kz = subpixel_tap(&pr->d, md, jz, rz);
+        for (int64_t ry = 0; ry < sh; ry++) {
+            const int64_t ky = subpixel_tap(&pr->h, mh, jy, ry);
             for (int64_t rx = 0; rx < sw; rx++) {
-                const int64_t kz = subpixel_tap(&pr->d, md, jz, rz), ky = subpixel_tap(&pr->h, mh, jy, ry);
                 const int64_t kx = subpixel_tap(&pr->w, mw, jx, rx);
                 const int64_t phase = (rz * sh + ry) * sw + rx;
                 const bool zero =
@@ -202,5 +208,7 @@ void tconv__pack_subpixel_tile(const struct tconv__run *r, int64_t u, float *scr
                         r->packed[(g * np + o * sp->phases + phase) * kp + ((c * md + jz) * mh + jy) * mw + jx] = v;
                 }
             }
+        }
+    }
     TCONV__LAP(pack);
 }
