@@ -303,6 +303,28 @@ static enum tconv_status blas_limit(const char *fn, const char *what, int64_t a,
     return TCONV_OK;
 }
 
+/* Elements of one tensor at most: its bytes must fit size_t and int64_t. */
+#define ELEMS_MAX                                                                                                      \
+    ((int64_t)((SIZE_MAX / sizeof(float)) < (uint64_t)(INT64_MAX / (int64_t)sizeof(float))                             \
+                   ? SIZE_MAX / sizeof(float)                                                                          \
+                   : (uint64_t)(INT64_MAX / (int64_t)sizeof(float))))
+
+/* The op, the layouts and the channels of a resolved problem (the same for 2-D and N-D; validated). */
+static void channels(struct tconv__problem *r, bool tr, enum tconv_layout layout, enum tconv_filter_layout fl,
+                     enum tconv_activation act, int64_t batch, int64_t ci, int64_t co, int64_t groups)
+{
+    r->transposed = tr;
+    r->layout = layout;
+    r->flayout = fl != TCONV_FILTER_DEFAULT ? fl : (tr ? TCONV_FILTER_HWOI : TCONV_FILTER_HWIO);
+    r->act = act;
+    r->n = batch;
+    r->ci = ci;
+    r->co = co;
+    r->g = groups;
+    r->cig = ci / groups;
+    r->cog = co / groups;
+}
+
 enum tconv_status tconv__resolve(const char *fn, const struct tconv_params *p, bool tr, struct tconv__problem *pr,
                                  struct tconv_geometry *g)
 {
@@ -347,22 +369,9 @@ enum tconv_status tconv__resolve(const char *fn, const struct tconv_params *p, b
     geo.out_w = r.out_w;
     geo.pad_top = r.h.before;
     geo.pad_left = r.w.before;
-    r.transposed = tr;
-    r.layout = p->layout;
-    r.flayout =
-        p->filter_layout != TCONV_FILTER_DEFAULT ? p->filter_layout : (tr ? TCONV_FILTER_HWOI : TCONV_FILTER_HWIO);
-    r.act = p->activation;
-    r.n = p->batch;
-    r.ci = p->in_channels;
-    r.co = p->out_channels;
-    r.g = p->groups;
-    r.cig = r.ci / r.g;
-    r.cog = r.co / r.g;
+    channels(&r, tr, p->layout, p->filter_layout, p->activation, p->batch, p->in_channels, p->out_channels, p->groups);
 
-    /* bytes of every tensor must fit size_t and int64_t */
-    const int64_t lim = (int64_t)((SIZE_MAX / sizeof(float)) < (uint64_t)(INT64_MAX / (int64_t)sizeof(float))
-                                      ? SIZE_MAX / sizeof(float)
-                                      : (uint64_t)(INT64_MAX / (int64_t)sizeof(float)));
+    const int64_t lim = ELEMS_MAX;
     const int64_t xf[4] = {r.n, r.in_h, r.in_w, r.ci}, yf[4] = {r.n, r.out_h, r.out_w, r.co};
     const int64_t ff[4] = {r.h.k, r.w.k, r.ci, r.cog};
     if ((st = product(fn, "x", "batch x in_h x in_w x in_channels", xf, 4, lim, &r.x_elems))) return st;
@@ -479,20 +488,8 @@ enum tconv_status tconv__resolve_nd(const char *fn, const struct tconv_nd_params
     r.out_d = tr ? r.d.big : r.d.small;
     r.out_h = tr ? r.h.big : r.h.small;
     r.out_w = tr ? r.w.big : r.w.small;
-    r.transposed = tr;
-    r.layout = p->layout;
-    r.flayout =
-        p->filter_layout != TCONV_FILTER_DEFAULT ? p->filter_layout : (tr ? TCONV_FILTER_HWOI : TCONV_FILTER_HWIO);
-    r.act = p->activation;
-    r.n = p->batch;
-    r.ci = p->in_channels;
-    r.co = p->out_channels;
-    r.g = p->groups;
-    r.cig = r.ci / r.g;
-    r.cog = r.co / r.g;
-    const int64_t lim = (int64_t)((SIZE_MAX / sizeof(float)) < (uint64_t)(INT64_MAX / (int64_t)sizeof(float))
-                                      ? SIZE_MAX / sizeof(float)
-                                      : (uint64_t)(INT64_MAX / (int64_t)sizeof(float)));
+    channels(&r, tr, p->layout, p->filter_layout, p->activation, p->batch, p->in_channels, p->out_channels, p->groups);
+    const int64_t lim = ELEMS_MAX;
     const int64_t xf[5] = {r.n, r.in_d, r.in_h, r.in_w, r.ci}, yf[5] = {r.n, r.out_d, r.out_h, r.out_w, r.co};
     const int64_t ff[5] = {r.d.k, r.h.k, r.w.k, r.ci, r.cog};
     int64_t in_px = 0, out_px = 0;
