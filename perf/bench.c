@@ -42,53 +42,88 @@
 
 /* Timed runs per layer at most (the median buffers' size). */
 #define BENCH_MAX_REPS 64
-/* Words of a --layer SPEC: nine fields and at most four options. */
-#define LAYER_MAX_WORDS 13
+/* Words of a --layer SPEC: at most eleven fields (rank 3) and five options. */
+#define LAYER_MAX_WORDS 16
 
 struct layer {
     const char *name;
     bool tr;
-    struct tconv_params p;
+    struct tconv_nd_params p; /* rank 2 rows are bitwise the 2-D API's calls */
 };
 
-#define L(n, t, ...)                                                                                                   \
+/* A row of rank r: the 2-D defaults on every axis, then the row's own fields. */
+#define L(n, t, r, ...)                                                                                                \
     {                                                                                                                  \
-        n, t, { .groups = 1, .stride_h = 1, .stride_w = 1, .dilation_h = 1, .dilation_w = 1, __VA_ARGS__ }             \
+        n, t, { .rank = r, .groups = 1, .stride = {1, 1, 1}, .dilation = {1, 1, 1}, __VA_ARGS__ }                      \
     }
-#define SQ(h, ci, co, k, s)                                                                                            \
-    .in_h = h, .in_w = h, .in_channels = ci, .out_channels = co, .kernel_h = k, .kernel_w = k, .stride_h = s,          \
-    .stride_w = s
-#define PADN(n) .padding = TCONV_PADDING_EXPLICIT, .pad_top = n, .pad_bottom = n, .pad_left = n, .pad_right = n
+/* Square (rank 2), cubic (rank 3) or 1-D sizes: in, channels, kernel and stride the same on every axis. */
+#define SQ(h, ci, co, k, s) .in = {h, h}, .in_channels = ci, .out_channels = co, .kernel = {k, k}, .stride = {s, s}
+#define CUBE(d, ci, co, k, s)                                                                                          \
+    .in = {d, d, d}, .in_channels = ci, .out_channels = co, .kernel = {k, k, k}, .stride = {s, s, s}
+#define LINE(w, ci, co, k, s) .in = {w}, .in_channels = ci, .out_channels = co, .kernel = {k}, .stride = {s}
+#define PADN(n)               .padding = TCONV_PADDING_EXPLICIT, .pad_before = {n, n, n}, .pad_after = {n, n, n}
 
 static const struct layer suite[] = {
     /* DCGAN generator, batch 64 */
-    L("dcgan:tconv1 1x1x100->4x4x512", true, .batch = 64, SQ(1, 100, 512, 4, 1)),
-    L("dcgan:tconv2 4->8 512->256", true, .batch = 64, SQ(4, 512, 256, 4, 2), PADN(1)),
-    L("dcgan:tconv3 8->16 256->128", true, .batch = 64, SQ(8, 256, 128, 4, 2), PADN(1)),
-    L("dcgan:tconv4 16->32 128->64", true, .batch = 64, SQ(16, 128, 64, 4, 2), PADN(1)),
-    L("dcgan:tconv5 32->64 64->3", true, .batch = 64, SQ(32, 64, 3, 4, 2), PADN(1)),
+    L("dcgan:tconv1 1x1x100->4x4x512", true, 2, .batch = 64, SQ(1, 100, 512, 4, 1)),
+    L("dcgan:tconv2 4->8 512->256", true, 2, .batch = 64, SQ(4, 512, 256, 4, 2), PADN(1)),
+    L("dcgan:tconv3 8->16 256->128", true, 2, .batch = 64, SQ(8, 256, 128, 4, 2), PADN(1)),
+    L("dcgan:tconv4 16->32 128->64", true, 2, .batch = 64, SQ(16, 128, 64, 4, 2), PADN(1)),
+    L("dcgan:tconv5 32->64 64->3", true, 2, .batch = 64, SQ(32, 64, 3, 4, 2), PADN(1)),
     /* U-Net up-convolutions, k2 s2 */
-    L("unet:up1 28->56 512->256", true, .batch = 1, SQ(28, 512, 256, 2, 2)),
-    L("unet:up2 56->112 256->128", true, .batch = 1, SQ(56, 256, 128, 2, 2)),
+    L("unet:up1 28->56 512->256", true, 2, .batch = 1, SQ(28, 512, 256, 2, 2)),
+    L("unet:up2 56->112 256->128", true, 2, .batch = 1, SQ(56, 256, 128, 2, 2)),
     /* FCN upsampling of 21 classes */
-    L("fcn:2x 16->32 k4 s2", true, .batch = 1, SQ(16, 21, 21, 4, 2), PADN(1)),
-    L("fcn-8s:8x 64->512 k16 s8", true, .batch = 1, SQ(64, 21, 21, 16, 8), PADN(4)),
-    L("fcn-32s:32x 16->512 k64 s32", true, .batch = 1, SQ(16, 21, 21, 64, 32), PADN(16)),
+    L("fcn:2x 16->32 k4 s2", true, 2, .batch = 1, SQ(16, 21, 21, 4, 2), PADN(1)),
+    L("fcn-8s:8x 64->512 k16 s8", true, 2, .batch = 1, SQ(64, 21, 21, 16, 8), PADN(4)),
+    L("fcn-32s:32x 16->512 k64 s32", true, 2, .batch = 1, SQ(16, 21, 21, 64, 32), PADN(16)),
     /* the TF seed layer */
-    L("seed001:tconv 7->14 256->128 SAME", true, .batch = 64, SQ(7, 256, 128, 3, 2), .padding = TCONV_PADDING_SAME),
+    L("seed001:tconv 7->14 256->128 SAME", true, 2, .batch = 64, SQ(7, 256, 128, 3, 2), .padding = TCONV_PADDING_SAME),
     /* super-resolution 3x3 s1 */
-    L("sr:tconv 3x3 s1 128x128x64", true, .batch = 1, SQ(128, 64, 64, 3, 1), .padding = TCONV_PADDING_SAME),
+    L("sr:tconv 3x3 s1 128x128x64", true, 2, .batch = 1, SQ(128, 64, 64, 3, 1), .padding = TCONV_PADDING_SAME),
     /* depthwise 4x4 s2 upsampling */
-    L("dw:tconv 4x4 s2 32ch", true, .batch = 8, SQ(32, 32, 32, 4, 2), .groups = 32, PADN(1)),
+    L("dw:tconv 4x4 s2 32ch", true, 2, .batch = 8, SQ(32, 32, 32, 4, 2), .groups = 32, PADN(1)),
     /* convolutions */
-    L("seed001:conv 14->4 k3 s3 VALID", false, .batch = 64, SQ(14, 128, 256, 3, 3)),
-    L("resnet:3x3 56x56x64 b1", false, .batch = 1, SQ(56, 64, 64, 3, 1), .padding = TCONV_PADDING_SAME),
-    L("resnet:3x3 56x56x64 b8", false, .batch = 8, SQ(56, 64, 64, 3, 1), .padding = TCONV_PADDING_SAME),
-    L("resnet:3x3 28x28x128 b1", false, .batch = 1, SQ(28, 128, 128, 3, 1), .padding = TCONV_PADDING_SAME),
-    L("resnet:3x3 28x28x128 b8", false, .batch = 8, SQ(28, 128, 128, 3, 1), .padding = TCONV_PADDING_SAME),
-    L("resnet:1x1 56x56 256->64 b8", false, .batch = 8, SQ(56, 256, 64, 1, 1)),
-    L("dw:conv 3x3 56x56x64", false, .batch = 8, SQ(56, 64, 64, 3, 1), .groups = 64, .padding = TCONV_PADDING_SAME),
+    L("seed001:conv 14->4 k3 s3 VALID", false, 2, .batch = 64, SQ(14, 128, 256, 3, 3)),
+    L("resnet:3x3 56x56x64 b1", false, 2, .batch = 1, SQ(56, 64, 64, 3, 1), .padding = TCONV_PADDING_SAME),
+    L("resnet:3x3 56x56x64 b8", false, 2, .batch = 8, SQ(56, 64, 64, 3, 1), .padding = TCONV_PADDING_SAME),
+    L("resnet:3x3 28x28x128 b1", false, 2, .batch = 1, SQ(28, 128, 128, 3, 1), .padding = TCONV_PADDING_SAME),
+    L("resnet:3x3 28x28x128 b8", false, 2, .batch = 8, SQ(28, 128, 128, 3, 1), .padding = TCONV_PADDING_SAME),
+    L("resnet:1x1 56x56 256->64 b8", false, 2, .batch = 8, SQ(56, 256, 64, 1, 1)),
+    L("dw:conv 3x3 56x56x64", false, 2, .batch = 8, SQ(56, 64, 64, 3, 1), .groups = 64, .padding = TCONV_PADDING_SAME),
+    /* 1-D: HiFi-GAN V1's upsampling (ConvTranspose1d, padding (k - s) / 2) and a k7 conv at 512 channels */
+    L("hifigan:up1 1d 32->256 512->256", true, 1, .batch = 16, LINE(32, 512, 256, 16, 8), PADN(4)),
+    L("hifigan:up2 1d 256->2048 256->128", true, 1, .batch = 16, LINE(256, 256, 128, 16, 8), PADN(4)),
+    L("hifigan:up3 1d 2048->4096 128->64", true, 1, .batch = 16, LINE(2048, 128, 64, 4, 2), PADN(1)),
+    L("hifigan:conv1d k7 32x512", false, 1, .batch = 16, LINE(32, 512, 512, 7, 1), PADN(3)),
+    /* 3-D: U-Net / V-Net decoders (ConvTranspose3d k2 s2; k3 s2 p1 output_padding 1) and a 3x3x3 conv */
+    L("unet3d:up1 16->32 256->128", true, 3, .batch = 1, CUBE(16, 256, 128, 2, 2)),
+    L("unet3d:up2 32->64 128->64", true, 3, .batch = 1, CUBE(32, 128, 64, 2, 2)),
+    L("vnet3d:tconv 3x3x3 s2 16->32 64->32", true, 3, .batch = 1, CUBE(16, 64, 32, 3, 2), PADN(1),
+      .output_padding = {1, 1, 1}),
+    L("vnet3d:conv 3x3x3 32^3x64", false, 3, .batch = 1, CUBE(32, 64, 64, 3, 1), .padding = TCONV_PADDING_SAME),
 };
+
+/* The product of the first rank entries of v: a layer's pixels or taps. */
+static int64_t prod(const int64_t *v, int rank)
+{
+    int64_t n = 1;
+    for (int i = 0; i < rank; i++) n *= v[i];
+    return n;
+}
+
+static enum tconv_status layer_geometry(const struct layer *l, struct tconv_nd_geometry *g)
+{
+    return (l->tr ? tconv_convnd_transpose_geometry : tconv_convnd_geometry)(&l->p, g);
+}
+
+/* "conv1d_transpose" ... "conv3d": the op's name for the CSV. */
+static const char *op_name(const struct layer *l)
+{
+    static const char *const names[2][TCONV_MAX_RANK] = {{"conv1d", "conv2d", "conv3d"},
+                                                         {"conv1d_transpose", "conv2d_transpose", "conv3d_transpose"}};
+    return names[l->tr][l->p.rank - 1];
+}
 
 static double now(void)
 {
@@ -155,11 +190,11 @@ struct run {
 static void run_op(void *c)
 {
     struct run *r = c;
-    const struct tconv_params *p = &r->l->p;
+    const struct tconv_nd_params *p = &r->l->p;
     if (r->reference)
-        r->st = (r->l->tr ? tconv_conv2d_transpose_reference : tconv_conv2d_reference)(p, r->x, r->f, r->b, r->y);
+        r->st = (r->l->tr ? tconv_convnd_transpose_reference : tconv_convnd_reference)(p, r->x, r->f, r->b, r->y);
     else
-        r->st = (r->l->tr ? tconv_conv2d_transpose_ex : tconv_conv2d_ex)(p, r->x, r->f, r->b, r->y, r->ws, r->ws_bytes,
+        r->st = (r->l->tr ? tconv_convnd_transpose_ex : tconv_convnd_ex)(p, r->x, r->f, r->b, r->y, r->ws, r->ws_bytes,
                                                                          &r->opt);
 }
 
@@ -195,16 +230,23 @@ static bool strict_int(const char *s, long long lo, long long hi, long long *v)
     return true;
 }
 
-/* One of --layer's trailing words: groups=G, dil=D, nchw or relu. */
-static bool layer_option(const char *t, struct tconv_params *p)
+/* Sets v on the first three axes (entries past the rank are ignored). */
+static void set_axes(int64_t *a, int64_t v)
+{
+    for (int i = 0; i < TCONV_MAX_RANK; i++) a[i] = v;
+}
+
+/* One of --layer's trailing words: groups=G, dil=D, op=P (output_padding), nchw or relu. */
+static bool layer_option(const char *t, struct tconv_nd_params *p)
 {
     long long v;
     if (!strncmp(t, "groups=", 7) && strict_int(t + 7, 1, INT64_MAX, &v))
         p->groups = v;
-    else if (!strncmp(t, "dil=", 4) && strict_int(t + 4, 1, INT64_MAX, &v)) {
-        p->dilation_h = v;
-        p->dilation_w = v;
-    } else if (!strcmp(t, "nchw"))
+    else if (!strncmp(t, "dil=", 4) && strict_int(t + 4, 1, INT64_MAX, &v))
+        set_axes(p->dilation, v);
+    else if (!strncmp(t, "op=", 3) && strict_int(t + 3, 0, INT64_MAX, &v))
+        set_axes(p->output_padding, v);
+    else if (!strcmp(t, "nchw"))
         p->layout = TCONV_NCHW;
     else if (!strcmp(t, "relu"))
         p->activation = TCONV_ACTIVATION_RELU;
@@ -213,68 +255,90 @@ static bool layer_option(const char *t, struct tconv_params *p)
     return true;
 }
 
-/* SPEC: "tr|conv N H W CIN COUT K S PAD [groups=G] [dil=D] [nchw] [relu]", PAD = SAME|VALID|pP (any case). */
+/* The op word: tr / conv (rank 2), tr1 / conv1, tr3 / conv3. False if it is none of them. */
+static bool layer_op(const char *w, bool *tr, int *rank)
+{
+    size_t n;
+    if (!strncmp(w, "tr", 2))
+        n = 2;
+    else if (!strncmp(w, "conv", 4))
+        n = 4;
+    else
+        return false;
+    *tr = n == 2;
+    *rank = !w[n] ? 2 : (w[n] == '1' || w[n] == '3') && !w[n + 1] ? w[n] - '0' : 0;
+    return *rank != 0;
+}
+
+/* SPEC: "tr|conv N H W CIN COUT K S PAD [groups=G] [dil=D] [op=P] [nchw] [relu]" (rank 2), tr1/conv1 with W only,
+   tr3/conv3 with D H W; PAD = SAME|VALID|pP (any case). */
 static bool parse_layer(const char *spec, struct layer *l)
 {
     char buf[256];
     char *words[LAYER_MAX_WORDS], *save = NULL;
-    int n = 0;
+    int n = 0, rank;
+    bool tr;
     if (snprintf(buf, sizeof buf, "%s", spec) >= (int)sizeof buf) return false;
     for (char *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
         if (n == LAYER_MAX_WORDS) return false;
         words[n++] = t;
     }
-    long long v[7]; /* N H W CIN COUT K S */
-    if (n < 9 || (strcmp(words[0], "tr") && strcmp(words[0], "conv"))) return false;
-    for (int i = 0; i < 7; i++)
+    if (n < 1 || !layer_op(words[0], &tr, &rank)) return false;
+    const int nint = rank + 5; /* N, the sizes, CIN COUT K S */
+    long long v[TCONV_MAX_RANK + 5];
+    if (n < nint + 2) return false;
+    for (int i = 0; i < nint; i++)
         if (!strict_int(words[i + 1], 0, INT64_MAX, &v[i])) return false;
-    struct tconv_params p = TCONV_PARAMS_INIT;
+    struct tconv_nd_params p;
+    tconv_nd_params_init(&p, rank);
     p.batch = v[0];
-    p.in_h = v[1];
-    p.in_w = v[2];
-    p.in_channels = v[3];
-    p.out_channels = v[4];
-    p.kernel_h = v[5];
-    p.kernel_w = v[5];
-    p.stride_h = v[6];
-    p.stride_w = v[6];
+    for (int i = 0; i < rank; i++) p.in[i] = v[1 + i];
+    p.in_channels = v[rank + 1];
+    p.out_channels = v[rank + 2];
+    set_axes(p.kernel, v[rank + 3]);
+    set_axes(p.stride, v[rank + 4]);
+    const char *padw = words[nint + 1];
     long long pad;
-    if (!strcasecmp(words[8], "SAME"))
+    if (!strcasecmp(padw, "SAME"))
         p.padding = TCONV_PADDING_SAME;
-    else if (!strcasecmp(words[8], "VALID"))
+    else if (!strcasecmp(padw, "VALID"))
         p.padding = TCONV_PADDING_VALID;
-    else if ((words[8][0] == 'p' || words[8][0] == 'P') && strict_int(words[8] + 1, 0, INT64_MAX, &pad)) {
+    else if ((padw[0] == 'p' || padw[0] == 'P') && strict_int(padw + 1, 0, INT64_MAX, &pad)) {
         p.padding = TCONV_PADDING_EXPLICIT;
-        p.pad_top = pad;
-        p.pad_bottom = pad;
-        p.pad_left = pad;
-        p.pad_right = pad;
+        set_axes(p.pad_before, pad);
+        set_axes(p.pad_after, pad);
     } else
         return false;
-    for (int i = 9; i < n; i++)
+    for (int i = nint + 2; i < n; i++)
         if (!layer_option(words[i], &p)) return false;
     l->name = "command line";
-    l->tr = !strcmp(words[0], "tr");
+    l->tr = tr;
     l->p = p;
     return true;
 }
 
 static void print_spec(const struct layer *l)
 {
-    const struct tconv_params *p = &l->p;
-    char pad[24];
+    const struct tconv_nd_params *p = &l->p;
+    printf("%s\t%s%s %lld", l->name, l->tr ? "tr" : "conv",
+           p->rank == 2   ? ""
+           : p->rank == 1 ? "1"
+                          : "3",
+           (long long)p->batch);
+    for (int i = 0; i < p->rank; i++) printf(" %lld", (long long)p->in[i]);
+    printf(" %lld %lld %lld %lld", (long long)p->in_channels, (long long)p->out_channels, (long long)p->kernel[0],
+           (long long)p->stride[0]);
     if (p->padding == TCONV_PADDING_SAME)
-        snprintf(pad, sizeof pad, "SAME");
+        printf(" SAME");
     else if (p->padding == TCONV_PADDING_VALID)
-        snprintf(pad, sizeof pad, "VALID");
+        printf(" VALID");
     else
-        snprintf(pad, sizeof pad, "p%lld", (long long)p->pad_top);
-    printf("%s\t%s %lld %lld %lld %lld %lld %lld %lld %s", l->name, l->tr ? "tr" : "conv", (long long)p->batch,
-           (long long)p->in_h, (long long)p->in_w, (long long)p->in_channels, (long long)p->out_channels,
-           (long long)p->kernel_h, (long long)p->stride_h, pad);
+        printf(" p%lld", (long long)p->pad_before[0]);
     if (p->groups > 1) printf(" groups=%lld", (long long)p->groups);
-    if (p->dilation_h > 1) printf(" dil=%lld", (long long)p->dilation_h);
+    if (p->dilation[0] > 1) printf(" dil=%lld", (long long)p->dilation[0]);
+    if (p->output_padding[0] > 0) printf(" op=%lld", (long long)p->output_padding[0]);
     if (p->layout == TCONV_NCHW) printf(" nchw");
+    if (p->activation == TCONV_ACTIVATION_RELU) printf(" relu");
     printf("\n");
 }
 
@@ -294,13 +358,13 @@ struct grad_run {
 static void run_grad(void *c)
 {
     struct grad_run *g = c;
-    const struct tconv_params *p = &g->l->p;
+    const struct tconv_nd_params *p = &g->l->p;
     if (g->filter)
-        g->st = (g->l->tr ? tconv_conv2d_transpose_backward_filter_ex
-                          : tconv_conv2d_backward_filter_ex)(p, g->a, g->b, g->out, g->ws, g->ws_bytes, &g->opt);
+        g->st = (g->l->tr ? tconv_convnd_transpose_backward_filter_ex
+                          : tconv_convnd_backward_filter_ex)(p, g->a, g->b, g->out, g->ws, g->ws_bytes, &g->opt);
     else
-        g->st = (g->l->tr ? tconv_conv2d_transpose_backward_data_ex
-                          : tconv_conv2d_backward_data_ex)(p, g->a, g->b, g->out, g->ws, g->ws_bytes, &g->opt);
+        g->st = (g->l->tr ? tconv_convnd_transpose_backward_data_ex
+                          : tconv_convnd_backward_data_ex)(p, g->a, g->b, g->out, g->ws, g->ws_bytes, &g->opt);
 }
 
 /* The gradient's own GEMM over the whole batch, per group: the data gradient is the adjoint op's
@@ -308,12 +372,12 @@ static void run_grad(void *c)
 static int bench_backward(const struct layer *l, const float *x, const float *f, const float *dy, int reps,
                           const struct tconv_options *base, bool csv)
 {
-    const struct tconv_params *p = &l->p;
-    struct tconv_geometry g;
-    (l->tr ? tconv_conv2d_transpose_geometry : tconv_conv2d_geometry)(p, &g);
-    const int64_t cig = p->in_channels / p->groups, cog = p->out_channels / p->groups, taps = p->kernel_h * p->kernel_w;
-    const int64_t nx = p->batch * p->in_h * p->in_w * p->in_channels, nf = taps * cig * p->out_channels;
-    const int64_t small_px = p->batch * (l->tr ? p->in_h * p->in_w : g.out_h * g.out_w);
+    const struct tconv_nd_params *p = &l->p;
+    struct tconv_nd_geometry g;
+    layer_geometry(l, &g);
+    const int64_t cig = p->in_channels / p->groups, cog = p->out_channels / p->groups, taps = prod(p->kernel, p->rank);
+    const int64_t nx = p->batch * prod(p->in, p->rank) * p->in_channels, nf = taps * cig * p->out_channels;
+    const int64_t small_px = p->batch * prod(l->tr ? p->in : g.out, p->rank);
     const double flops = 2.0 * (double)small_px * (double)taps * (double)cig * (double)p->out_channels;
     int failures = 0;
     for (int k = 0; k < 2; k++) {
@@ -340,7 +404,7 @@ static int bench_backward(const struct layer *l, const float *x, const float *f,
         const enum tconv_op op =
             filter ? (l->tr ? TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_FILTER : TCONV_OP_CONV2D_BACKWARD_FILTER)
                    : (l->tr ? TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_DATA : TCONV_OP_CONV2D_BACKWARD_DATA);
-        if (tconv_workspace_size(op, p, base, &gr.ws_bytes) != TCONV_OK) {
+        if (tconv_nd_workspace_size(op, p, base, &gr.ws_bytes) != TCONV_OK) {
             fprintf(stderr, "%s: %s\n", l->name, tconv_last_error());
             failures++;
         } else {
@@ -395,12 +459,16 @@ struct resize_layer {
             .padding = TCONV_PADDING_SAME, __VA_ARGS__                                                                 \
         }                                                                                                              \
     }
+/* SQ for the 2-D struct tconv_params of the resize rows */
+#define SQ2D(h, ci, co, k, s)                                                                                          \
+    .in_h = h, .in_w = h, .in_channels = ci, .out_channels = co, .kernel_h = k, .kernel_w = k, .stride_h = s,          \
+    .stride_w = s
 static const struct resize_layer resize_suite[] = {
-    RL("gan:nearest x2 16->32 256->128 k3", 2, TCONV_RESIZE_NEAREST, .batch = 8, SQ(16, 256, 128, 3, 1)),
-    RL("seg:nearest x2 28->56 128->64 k3", 2, TCONV_RESIZE_NEAREST, .batch = 4, SQ(28, 128, 64, 3, 1)),
-    RL("sr:nearest x2 64->128 64->64 k3", 2, TCONV_RESIZE_NEAREST, .batch = 1, SQ(64, 64, 64, 3, 1)),
-    RL("sr:nearest x4 32->128 32->32 k5", 4, TCONV_RESIZE_NEAREST, .batch = 1, SQ(32, 32, 32, 5, 1)),
-    RL("seg:bilinear x2 28->56 128->64 k3", 2, TCONV_RESIZE_BILINEAR, .batch = 4, SQ(28, 128, 64, 3, 1)),
+    RL("gan:nearest x2 16->32 256->128 k3", 2, TCONV_RESIZE_NEAREST, .batch = 8, SQ2D(16, 256, 128, 3, 1)),
+    RL("seg:nearest x2 28->56 128->64 k3", 2, TCONV_RESIZE_NEAREST, .batch = 4, SQ2D(28, 128, 64, 3, 1)),
+    RL("sr:nearest x2 64->128 64->64 k3", 2, TCONV_RESIZE_NEAREST, .batch = 1, SQ2D(64, 64, 64, 3, 1)),
+    RL("sr:nearest x4 32->128 32->32 k5", 4, TCONV_RESIZE_NEAREST, .batch = 1, SQ2D(32, 32, 32, 5, 1)),
+    RL("seg:bilinear x2 28->56 128->64 k3", 2, TCONV_RESIZE_BILINEAR, .batch = 4, SQ2D(28, 128, 64, 3, 1)),
 };
 
 struct resize_run {
@@ -640,13 +708,13 @@ static int parse_args(int argc, char **argv, struct bench_args *a)
 static double time_against_bound(struct run *run, int64_t small_px, int reps, double *tb)
 {
     const struct layer *l = run->l;
-    const struct tconv_params *p = &l->p;
-    const int64_t cig = p->in_channels / p->groups, cog = p->out_channels / p->groups;
+    const struct tconv_nd_params *p = &l->p;
+    const int64_t cig = p->in_channels / p->groups, cog = p->out_channels / p->groups, taps = prod(p->kernel, p->rank);
     struct gemm gm;
     gm.groups = (int)p->groups;
     gm.m = (int)small_px;
-    gm.n = (int)(l->tr ? p->kernel_h * p->kernel_w * cog : cog);
-    gm.k = (int)(l->tr ? cig : p->kernel_h * p->kernel_w * cig);
+    gm.n = (int)(l->tr ? taps * cog : cog);
+    gm.k = (int)(l->tr ? cig : taps * cig);
     gm.a = malloc((size_t)gm.m * gm.k * 4);
     gm.b = malloc((size_t)gm.k * gm.n * 4);
     gm.c = malloc((size_t)gm.m * gm.n * 4);
@@ -717,9 +785,9 @@ static void print_row(const struct layer *l, const struct row *r, bool csv)
     const double pi = 100 * (r->pm.pack + r->pm.im2col) / tot, pg = 100 * r->pm.gemm / tot;
     const double pc = 100 * r->pm.col2im / tot, pe = 100 * r->pm.epilogue / tot;
     if (csv)
-        printf("\"%s\",%s,%s,%d,%.4f,%.2f,%.2f,%.3f,%.3f,%.2f,%.3f,%zu,%.1f,%.1f,%.1f,%.1f,%s\n", l->name,
-               l->tr ? "conv2d_transpose" : "conv2d", tconv_algorithm_name(r->pm.algorithm), r->pm.threads, r->t * 1e3,
-               gf, gb, gf / gb, gr, gd, gf / gd, r->ws_bytes, pi, pg, pc, pe, r->impl);
+        printf("\"%s\",%s,%s,%d,%.4f,%.2f,%.2f,%.3f,%.3f,%.2f,%.3f,%zu,%.1f,%.1f,%.1f,%.1f,%s\n", l->name, op_name(l),
+               tconv_algorithm_name(r->pm.algorithm), r->pm.threads, r->t * 1e3, gf, gb, gf / gb, gr, gd, gf / gd,
+               r->ws_bytes, pi, pg, pc, pe, r->impl);
     else
         printf("%-34s %-8s %3d %9.3f %8.1f %8.1f %6.3f %7.2f %8.1f %6.2f %8.2f  %3.0f/%3.0f/%3.0f/%3.0f\n", l->name,
                tconv_algorithm_name(r->pm.algorithm), r->pm.threads, r->t * 1e3, gf, gb, gf / gb, gr, gd, gf / gd,
@@ -731,19 +799,18 @@ static void print_row(const struct layer *l, const struct row *r, bool csv)
 static int bench_layer(struct layer l, const struct bench_args *a)
 {
     if (a->quick) l.p.batch = 1;
-    struct tconv_geometry g;
-    const struct tconv_params *p = &l.p;
-    if ((l.tr ? tconv_conv2d_transpose_geometry : tconv_conv2d_geometry)(p, &g) != TCONV_OK) {
+    struct tconv_nd_geometry g;
+    const struct tconv_nd_params *p = &l.p;
+    if (layer_geometry(&l, &g) != TCONV_OK) {
         fprintf(stderr, "%s: %s\n", l.name, tconv_last_error());
         return 1;
     }
-    const int64_t cig = p->in_channels / p->groups;
-    const int64_t nx = p->batch * p->in_h * p->in_w * p->in_channels;
-    const int64_t ny = p->batch * g.out_h * g.out_w * p->out_channels;
-    const int64_t nf = p->kernel_h * p->kernel_w * cig * p->out_channels;
-    const int64_t small_px = p->batch * (l.tr ? p->in_h * p->in_w : g.out_h * g.out_w);
-    struct row row = {.flops = 2.0 * (double)small_px * (double)p->kernel_h * (double)p->kernel_w * (double)cig *
-                               (double)p->out_channels};
+    const int64_t cig = p->in_channels / p->groups, taps = prod(p->kernel, p->rank);
+    const int64_t nx = p->batch * prod(p->in, p->rank) * p->in_channels;
+    const int64_t ny = p->batch * prod(g.out, p->rank) * p->out_channels;
+    const int64_t nf = taps * cig * p->out_channels;
+    const int64_t small_px = p->batch * prod(l.tr ? p->in : g.out, p->rank);
+    struct row row = {.flops = 2.0 * (double)small_px * (double)taps * (double)cig * (double)p->out_channels};
     float *x = malloc((size_t)nx * 4), *f = malloc((size_t)nf * 4), *b = malloc((size_t)p->out_channels * 4);
     float *y = malloc((size_t)ny * 4), *yr = malloc((size_t)ny * 4);
     fill(x, nx, 1);
@@ -752,8 +819,8 @@ static int bench_layer(struct layer l, const struct bench_args *a)
     const int reps = a->reps ? a->reps : a->quick ? 1 : (row.flops > 5e9 ? 7 : 15);
     struct run run = {&l, x, f, b, y, NULL, 0, a->base, TCONV_OK, false};
     int failures = 0;
-    if ((l.tr ? tconv_conv2d_transpose_workspace_size_ex : tconv_conv2d_workspace_size_ex)(p, &a->base,
-                                                                                           &run.ws_bytes) != TCONV_OK) {
+    if (tconv_nd_workspace_size(l.tr ? TCONV_OP_CONV_TRANSPOSE : TCONV_OP_CONV, p, &a->base, &run.ws_bytes) !=
+        TCONV_OK) {
         fprintf(stderr, "%s: %s\n", l.name, tconv_last_error());
         failures++;
     } else {

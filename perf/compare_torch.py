@@ -4,13 +4,15 @@
     /usr/bin/python3 perf/compare_torch.py [build/perf/tconv_bench] [--filter SUBSTR] [--reps N] [--csv]
 
 Runs `tconv_bench --csv` for tconv's numbers, then each layer through torch.nn.functional
-(conv_transpose2d / conv2d, NCHW, the same shapes and FLOPs; TF-SAME odd crops are expressed with
-PyTorch's padding/output_padding, which costs the same), and prints GFLOP/s of both and the ratio.
+(conv_transpose1d/2d/3d, conv1d/2d/3d, channels first, the same shapes and FLOPs; TF-SAME odd crops
+are expressed with PyTorch's padding/output_padding, which costs the same), and prints GFLOP/s of both,
+the ratio, and the geomean of the ratios per op.
 Optional: the library and its tests do not need torch.
 """
 import argparse
 import csv
 import io
+import math
 import os
 import statistics
 import subprocess
@@ -21,42 +23,54 @@ import torch
 import torch.nn.functional as F
 
 
+OPS = {  # tconv_bench's op word -> (transposed, rank)
+    "tr": (True, 2), "conv": (False, 2), "tr1": (True, 1), "conv1": (False, 1), "tr3": (True, 3), "conv3": (False, 3)}
+
+
 def parse_spec(spec):
+    """A `tconv_bench --list` SPEC: "tr|conv[1|3] N [D [H]] W CIN COUT K S PAD [groups=G] [dil=D] [op=P] ..."."""
     t = spec.split()
-    op, (n, h, w, ci, co, k, s), pad = t[0], map(int, t[1:8]), t[8]
-    extra = dict(x.split("=") for x in t[9:] if "=" in x)
-    g, d = int(extra.get("groups", 1)), int(extra.get("dil", 1))
+    tr, rank = OPS[t[0]]
+    nums = [int(v) for v in t[1:rank + 6]]
+    n, sizes, (ci, co, k, s) = nums[0], nums[1:rank + 1], nums[rank + 1:]
+    pad = t[rank + 6]
+    extra = dict(x.split("=") for x in t[rank + 7:] if "=" in x)
+    g, d, outpad = int(extra.get("groups", 1)), int(extra.get("dil", 1)), int(extra.get("op", 0))
     ke = d * (k - 1) + 1
-    if op == "tr":
-        full = (h - 1) * s + ke
+    L = dict(tr=tr, rank=rank, n=n, sizes=sizes, ci=ci, co=co, k=k, s=s, g=g, d=d, op=0)
+    if tr:
+        full = (sizes[0] - 1) * s + ke  # the suite's sizes, kernels and strides are the same on every axis
         if pad == "SAME":
-            out = h * s
+            out = sizes[0] * s
         elif pad == "VALID":
-            out = h * s + max(ke - s, 0)
+            out = sizes[0] * s + max(ke - s, 0)
         else:
-            p = int(pad[1:])
-            out = full - 2 * p
+            out = full - 2 * int(pad[1:]) + outpad
         # PyTorch: out = full - 2p + op, 0 <= op < max(s, d): pick the smallest p that reaches out
         p = max(0, -(-(full - out) // 2))
-        op_ = out - (full - 2 * p)
-        return dict(tr=True, n=n, h=h, w=w, ci=ci, co=co, k=k, s=s, p=p, op=op_, g=g, d=d)
+        L.update(p=p, op=out - (full - 2 * p))
+        return L
     if pad == "SAME":
         p = (ke - 1) // 2  # the suite's SAME convs have odd kernels and stride 1 or VALID-equal sizes
     elif pad == "VALID":
         p = 0
     else:
         p = int(pad[1:])
-    return dict(tr=False, n=n, h=h, w=w, ci=ci, co=co, k=k, s=s, p=p, op=0, g=g, d=d)
+    L.update(p=p)
+    return L
 
 
 def torch_time(L, reps):
-    x = torch.randn(L["n"], L["ci"], L["h"], L["w"])
+    r, k = L["rank"], L["k"]
+    x = torch.randn(L["n"], L["ci"], *L["sizes"])
+    conv_t = (F.conv_transpose1d, F.conv_transpose2d, F.conv_transpose3d)[r - 1]
+    conv = (F.conv1d, F.conv2d, F.conv3d)[r - 1]
     if L["tr"]:
-        wt = torch.randn(L["ci"], L["co"] // L["g"], L["k"], L["k"])
-        fn = lambda: F.conv_transpose2d(x, wt, None, L["s"], L["p"], L["op"], L["g"], L["d"])
+        wt = torch.randn(L["ci"], L["co"] // L["g"], *([k] * r))
+        fn = lambda: conv_t(x, wt, None, L["s"], L["p"], L["op"], L["g"], L["d"])
     else:
-        wt = torch.randn(L["co"], L["ci"] // L["g"], L["k"], L["k"])
-        fn = lambda: F.conv2d(x, wt, None, L["s"], L["p"], L["d"], L["g"])
+        wt = torch.randn(L["co"], L["ci"] // L["g"], *([k] * r))
+        fn = lambda: conv(x, wt, None, L["s"], L["p"], L["d"], L["g"])
     with torch.inference_mode():
         y = fn()
         ts = []
@@ -65,6 +79,10 @@ def torch_time(L, reps):
             fn()
             ts.append(time.perf_counter() - t0)
     return statistics.median(ts), tuple(y.shape)
+
+
+def op_name(L):
+    return "conv%dd%s" % (L["rank"], "_transpose" if L["tr"] else "")
 
 
 def main():
@@ -89,10 +107,9 @@ def main():
     for name, spec in specs.items():
         L = parse_spec(spec)
         t, shape = torch_time(L, a.reps)
-        flops = 2.0 * L["n"] * L["k"] * L["k"] * (L["ci"] // L["g"]) * L["co"] * (
-            L["h"] * L["w"] if L["tr"] else shape[2] * shape[3])
-        tg = float(tconv[name]["gflops"])
-        rows.append((name, "conv2d_transpose" if L["tr"] else "conv2d", tg, flops / t * 1e-9))
+        px = L["sizes"] if L["tr"] else shape[2:]
+        flops = 2.0 * L["n"] * L["k"] ** L["rank"] * (L["ci"] // L["g"]) * L["co"] * math.prod(px)
+        rows.append((name, op_name(L), float(tconv[name]["gflops"]), flops / t * 1e-9))
     if a.csv:
         print("layer,op,tconv_gflops,torch_gflops,ratio")
         for r in rows:
@@ -102,9 +119,10 @@ def main():
         print("%-34s %-17s %9s %9s %7s" % ("layer", "op", "tconv", "torch", "ratio"))
         for r in rows:
             print("%-34s %-17s %9.1f %9.1f %7.2f" % (r[0], r[1], r[2], r[3], r[2] / r[3]))
-        tr = [r[2] / r[3] for r in rows if r[1] == "conv2d_transpose"]
-        if tr:
-            print("conv2d_transpose: tconv / PyTorch geomean %.2f, min %.2f" % (statistics.geometric_mean(tr), min(tr)))
+        for op in sorted({r[1] for r in rows}):
+            q = [r[2] / r[3] for r in rows if r[1] == op]
+            print("%s: tconv / PyTorch geomean %.2f, min %.2f (%d layers)" % (
+                op, statistics.geometric_mean(q), min(q), len(q)))
     return 0
 
 

@@ -1,8 +1,8 @@
 /*
  * dnnl_layer.c - the same layer through oneDNN (optional comparison, built when libdnnl is found).
- * NHWC source and destination, as tconv; weights in the format oneDNN picks (reordered once,
- * outside the timing, as an inference deployment would). The output is checked against tconv's
- * so the two really compute the same layer.
+ * Any rank, tconv's layout for source and destination (NWC, NHWC, NDHWC or channels first);
+ * weights in the format oneDNN picks (reordered once, outside the timing, as an inference deployment
+ * would). The output is checked against tconv's so the two really compute the same layer.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -37,17 +37,24 @@ static int cmp(const void *a, const void *b)
         }                                                                                                              \
     } while (0)
 
-double dnnl_layer_time(bool tr, const struct tconv_params *p, const float *x, const float *w, const float *bias,
+/* oneDNN's format tags by rank: activations channels last / first, weights plain and grouped. */
+static const dnnl_format_tag_t tag_nxc[TCONV_MAX_RANK] = {dnnl_nwc, dnnl_nhwc, dnnl_ndhwc};
+static const dnnl_format_tag_t tag_ncx[TCONV_MAX_RANK] = {dnnl_ncw, dnnl_nchw, dnnl_ncdhw};
+static const dnnl_format_tag_t tag_oix[TCONV_MAX_RANK] = {dnnl_oiw, dnnl_oihw, dnnl_oidhw};
+static const dnnl_format_tag_t tag_goix[TCONV_MAX_RANK] = {dnnl_goiw, dnnl_goihw, dnnl_goidhw};
+
+double dnnl_layer_time(bool tr, const struct tconv_nd_params *p, const float *x, const float *w, const float *bias,
                        const float *y_tconv, int reps, char *impl, size_t impllen, char *err, size_t errlen)
 {
     double result = -1.0;
-    struct tconv_geometry g;
-    if ((tr ? tconv_conv2d_transpose_geometry(p, &g) : tconv_conv2d_geometry(p, &g)) != TCONV_OK) {
+    struct tconv_nd_geometry g;
+    if ((tr ? tconv_convnd_transpose_geometry(p, &g) : tconv_convnd_geometry(p, &g)) != TCONV_OK) {
         snprintf(err, errlen, "%s", tconv_last_error());
         return -1.0;
     }
+    const int r = p->rank;
     const int64_t G = p->groups, ci = p->in_channels, co = p->out_channels, cig = ci / G, cog = co / G;
-    const int64_t kh = p->kernel_h, kw = p->kernel_w;
+    int64_t taps = 1, npix = 1;
     dnnl_engine_t eng = NULL;
     dnnl_stream_t stream = NULL;
     dnnl_primitive_desc_t pd = NULL, rpd = NULL;
@@ -55,22 +62,33 @@ double dnnl_layer_time(bool tr, const struct tconv_params *p, const float *x, co
     dnnl_memory_t msrc = NULL, mw_user = NULL, mw = NULL, mb = NULL, mdst = NULL;
     float *wl = NULL, *yd = NULL;
     dnnl_memory_desc_t src_md, dst_md, wany_md, wuser_md, b_md;
-    dnnl_dims_t src_dims = {p->batch, ci, p->in_h, p->in_w}, dst_dims = {p->batch, co, g.out_h, g.out_w};
-    dnnl_dims_t w5 = {G, cog, cig, kh, kw}, w4 = {co, ci, kh, kw}, bdims = {co};
-    dnnl_dims_t strides = {p->stride_h, p->stride_w}, dil = {p->dilation_h - 1, p->dilation_w - 1};
-    dnnl_dims_t pl = {g.pad_top, g.pad_left}, pr = {g.pad_bottom, g.pad_right};
+    /* dims: [n][c][spatial...]; weights [g][o][i][k...] or [o][i][k...] */
+    dnnl_dims_t src_dims = {p->batch, ci}, dst_dims = {p->batch, co}, wg = {G, cog, cig}, w1 = {co, ci}, bdims = {co};
+    dnnl_dims_t strides, dil, pl, pr;
+    for (int i = 0; i < r; i++) {
+        src_dims[2 + i] = p->in[i];
+        dst_dims[2 + i] = g.out[i];
+        wg[3 + i] = w1[2 + i] = p->kernel[i];
+        strides[i] = p->stride[i];
+        dil[i] = p->dilation[i] - 1;
+        pl[i] = g.pad_before[i];
+        pr[i] = g.pad_after[i];
+        taps *= p->kernel[i];
+        npix *= g.out[i];
+    }
+    const dnnl_format_tag_t act = (p->layout == TCONV_NCHW ? tag_ncx : tag_nxc)[r - 1];
 
     CK(dnnl_engine_create(&eng, dnnl_cpu, 0));
     CK(dnnl_stream_create(&stream, eng, dnnl_stream_default_flags));
-    CK(dnnl_memory_desc_init_by_tag(&src_md, 4, src_dims, dnnl_f32, dnnl_nhwc));
-    CK(dnnl_memory_desc_init_by_tag(&dst_md, 4, dst_dims, dnnl_f32, dnnl_nhwc));
+    CK(dnnl_memory_desc_init_by_tag(&src_md, r + 2, src_dims, dnnl_f32, act));
+    CK(dnnl_memory_desc_init_by_tag(&dst_md, r + 2, dst_dims, dnnl_f32, act));
     CK(dnnl_memory_desc_init_by_tag(&b_md, 1, bdims, dnnl_f32, dnnl_a));
     if (G > 1) {
-        CK(dnnl_memory_desc_init_by_tag(&wany_md, 5, w5, dnnl_f32, dnnl_format_tag_any));
-        CK(dnnl_memory_desc_init_by_tag(&wuser_md, 5, w5, dnnl_f32, dnnl_goihw));
+        CK(dnnl_memory_desc_init_by_tag(&wany_md, r + 3, wg, dnnl_f32, dnnl_format_tag_any));
+        CK(dnnl_memory_desc_init_by_tag(&wuser_md, r + 3, wg, dnnl_f32, tag_goix[r - 1]));
     } else {
-        CK(dnnl_memory_desc_init_by_tag(&wany_md, 4, w4, dnnl_f32, dnnl_format_tag_any));
-        CK(dnnl_memory_desc_init_by_tag(&wuser_md, 4, w4, dnnl_f32, dnnl_oihw));
+        CK(dnnl_memory_desc_init_by_tag(&wany_md, r + 2, w1, dnnl_f32, dnnl_format_tag_any));
+        CK(dnnl_memory_desc_init_by_tag(&wuser_md, r + 2, w1, dnnl_f32, tag_oix[r - 1]));
     }
     if (tr) {
         dnnl_deconvolution_desc_t d;
@@ -88,16 +106,15 @@ double dnnl_layer_time(bool tr, const struct tconv_params *p, const float *x, co
     snprintf(impl, impllen, "%s", name ? name : "?");
     CK(dnnl_primitive_create(&prim, pd));
 
-    /* weights: tconv's default layout -> oneDNN's logical [g][o][i][kh][kw] -> its chosen format */
-    wl = malloc((size_t)(G * cog * cig * kh * kw) * sizeof(float));
+    /* weights: tconv's default layout -> oneDNN's logical [g][o][i][taps] -> its chosen format (the taps in
+       the same order, outermost axis first, in both) */
+    wl = malloc((size_t)(G * cog * cig * taps) * sizeof(float));
     for (int64_t gg = 0; gg < G; gg++)
         for (int64_t o = 0; o < cog; o++)
             for (int64_t i = 0; i < cig; i++)
-                for (int64_t ky = 0; ky < kh; ky++)
-                    for (int64_t kx = 0; kx < kw; kx++)
-                        wl[(((gg * cog + o) * cig + i) * kh + ky) * kw + kx] =
-                            tr ? w[((ky * kw + kx) * cog + o) * ci + gg * cig + i]  /* HWOI */
-                               : w[((ky * kw + kx) * cig + i) * co + gg * cog + o]; /* HWIO */
+                for (int64_t t = 0; t < taps; t++)
+                    wl[((gg * cog + o) * cig + i) * taps + t] = tr ? w[(t * cog + o) * ci + gg * cig + i]  /* HWOI */
+                                                                   : w[(t * cig + i) * co + gg * cog + o]; /* HWIO */
     const dnnl_memory_desc_t *w_md = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
     CK(dnnl_memory_create(&mw_user, &wuser_md, eng, wl));
     CK(dnnl_memory_create(&mw, w_md, eng, DNNL_MEMORY_ALLOCATE));
@@ -107,7 +124,7 @@ double dnnl_layer_time(bool tr, const struct tconv_params *p, const float *x, co
     CK(dnnl_primitive_execute(reorder, stream, 2, rargs));
     CK(dnnl_stream_wait(stream));
 
-    const size_t ny = (size_t)(p->batch * g.out_h * g.out_w * co);
+    const size_t ny = (size_t)(p->batch * npix * co);
     yd = malloc(ny * sizeof(float));
     CK(dnnl_memory_create(&msrc, &src_md, eng, (void *)x));
     CK(dnnl_memory_create(&mdst, &dst_md, eng, yd));

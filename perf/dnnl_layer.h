@@ -7,9 +7,10 @@
 
 #include "tconv.h"
 
-/* Median seconds of reps runs of the layer p (NHWC, tconv's default filter layout in w) through
+/* Median seconds of reps runs of the layer p (any rank, tconv's default filter layout in w) through
    oneDNN, after checking its output against y_tconv; -1 with err filled on failure. */
-double dnnl_layer_time(bool transposed, const struct tconv_params *p, const float *x, const float *w, const float *bias,
-                       const float *y_tconv, int reps, char *impl, size_t impllen, char *err, size_t errlen);
+double dnnl_layer_time(bool transposed, const struct tconv_nd_params *p, const float *x, const float *w,
+                       const float *bias, const float *y_tconv, int reps, char *impl, size_t impllen, char *err,
+                       size_t errlen);
 
 #endif

@@ -77,13 +77,18 @@ void tconv__col2im_bands_tile(const struct tconv__run *r, int64_t tile, float *s
 {
     const struct tconv__problem *pr = r->pr;
     const struct tconv__bands_plan *bp = &r->pl->u.bands;
-    const struct tconv__axis *h = &pr->h; /* bands run 2-D problems only (plan.c): rows are rows of h */
+    /* bands of the outer axis (plan.c): rows of h, or planes of d (each out_h flattened rows) in 3-D */
+    const bool flat = tconv__axis_trivial(&pr->d);
+    const struct tconv__axis *h = flat ? &pr->h : &pr->d;
+    const int64_t out_rows = flat ? pr->out_h : pr->out_d, in_rows = flat ? pr->in_h : pr->in_d;
+    const int64_t per_out = flat ? 1 : pr->out_h, per_in = flat ? 1 : pr->in_h; /* flattened rows per plane */
     const int64_t per_group = pr->n * bp->bands, g = tile / per_group, b = tile % per_group / bp->bands;
-    const int64_t oy0 = tile % bp->bands * bp->rows_out, oy1 = tconv__min(pr->out_h, oy0 + bp->rows_out);
+    const int64_t oy0 = tile % bp->bands * bp->rows_out, oy1 = tconv__min(out_rows, oy0 + bp->rows_out);
     /* the input rows iy with iy*s + ky*d - before in [oy0, oy1) for some ky */
     const int64_t iy0 = tconv__max(0, -tconv__fdiv(-(oy0 + h->before - (h->k - 1) * h->d), h->s));
-    const int64_t iy1 = tconv__min(pr->in_h - 1, tconv__fdiv(oy1 - 1 + h->before, h->s));
-    gemm_col2im_nhwc(r, g, b, b + 1, oy0, oy1, iy0, tconv__max(0, iy1 - iy0 + 1), scratch, t);
+    const int64_t iy1 = tconv__min(in_rows - 1, tconv__fdiv(oy1 - 1 + h->before, h->s));
+    gemm_col2im_nhwc(r, g, b, b + 1, oy0 * per_out, oy1 * per_out, iy0 * per_in, tconv__max(0, iy1 - iy0 + 1) * per_in,
+                     scratch, t);
 }
 
 void tconv__col2im_planes_tile(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t)

@@ -14,37 +14,38 @@
 
 /* ---- named sizes ---- */
 
-#define TILE_BYTES     ((int64_t)2 << 20)  /* a tile's column buffer: big sgemm calls that stay in cache */
-#define BAND_BYTES     ((int64_t)4 << 20)  /* col2im bands: larger, to amortise the recomputed halo rows */
-#define BAND_BYTES_MAX ((int64_t)24 << 20) /* ... and at most this per thread when one input row is huge */
-#define MIN_TILES      4                   /* enough tiles to balance a few threads */
-#define ROWS_MIN       64                  /* GEMM rows per tile: fewer make OpenBLAS's packing dominate */
-#define ROWS_MAX       1024                /* ... more stop fitting the tile's buffers in cache */
-#define ROW_ALIGN      8                   /* row blocks a multiple of the sgemm kernel's rows */
-#define SUB_ROWS_MIN   32                  /* sub-pixel positions per tile: its GEMM is wider (phases x cog) */
-#define B_BLOCK_FLOATS ((int64_t)1 << 18)  /* every tile packs its own B block: split columns past 1 MiB ... */
-#define SPLIT_COLS_MIN 512                 /* ... when there are at least this many columns */
-#define FEW_ROWS_COLS  64                  /* few rows: split the columns of a conv with at least 64 per group */
-#define COLS_MIN       32                  /* ... into blocks of at least 32 */
-#define COL_ALIGN      4                   /* ... a multiple of 4 */
-#define K_WHOLE_MAX    8192                /* conv K beyond this is summed in blocks (FCN-32s' data gradient: 86016) */
-#define K_BLOCK        4096                /* ... of about this many rows */
-#define K_ALIGN        16                  /* ... a multiple of 16 */
-#define INTO_Y_COLS    2048                /* GEMM into y: columns per tile (measured: 1 x 4 tiles beat 1 x 16) */
-#define INTO_Y_ROWS    16                  /* ... and at least 16 images per tile */
-#define HALO_BANDS     4                   /* a band at least 4 kernel spans tall recomputes < 25% of its rows */
-#define DW_BAND_FLOATS 16384               /* depthwise NHWC: output floats of one band (L1-sized) */
-#define DW_MIN_TILES   (4 * MIN_TILES)     /* ... and more bands: direct loops have no GEMM to amortise */
-#define GRAD_CHANNELS  64                  /* depthwise filter / bias gradient: channels per tile (a vector row) */
-#define GRAD_O_WHOLE   512                 /* filter gradient: all output channels of a group in one block ... */
-#define GRAD_O_BLOCK   256                 /* ... else blocks of about 256 */
-#define GRAD_K_MIN     64                  /* filter gradient K rows per tile: at least 64 ... */
-#define GRAD_K_MAX     1024                /* ... at most 1024 */
-#define CHUNK_MIN      128                 /* filter gradient: pixels reduced per GEMM, at least ... */
-#define CHUNK_MAX      4096                /* ... and at most */
-#define PART_PIXELS    1024                /* a split reduction's part has at least this many pixels ... */
-#define PARTS_MAX      16                  /* ... and there are at most 16 parts (each a whole dW) */
-#define FLOP_RATE      150e9               /* the cost model's nominal machine: only the ratio matters */
+#define TILE_BYTES     ((int64_t)2 << 20)     /* a tile's column buffer: big sgemm calls that stay in cache */
+#define BAND_BYTES     ((int64_t)4 << 20)     /* col2im bands: larger, to amortise the recomputed halo rows */
+#define BAND_BYTES_MAX ((int64_t)24 << 20)    /* ... and at most this per thread when one input row is huge */
+#define MIN_TILES      4                      /* enough tiles to balance a few threads */
+#define ROWS_MIN       64                     /* GEMM rows per tile: fewer make OpenBLAS's packing dominate */
+#define ROWS_MAX       1024                   /* ... more stop fitting the tile's buffers in cache */
+#define ROW_ALIGN      8                      /* row blocks a multiple of the sgemm kernel's rows */
+#define SUB_ROWS_MIN   32                     /* sub-pixel positions per tile: its GEMM is wider (phases x cog) */
+#define B_BLOCK_FLOATS ((int64_t)1 << 18)     /* every tile packs its own B block: split columns past 1 MiB ... */
+#define SPLIT_COLS_MIN 512                    /* ... when there are at least this many columns */
+#define SPLIT_ROWS_MIN (ROWS_MAX * MIN_TILES) /* ... and (conv) rows (HiFi-GAN's conv1d k7 at 512: 0.78x -> 0.97x) */
+#define FEW_ROWS_COLS  64                     /* few rows: split the columns of a conv with at least 64 per group */
+#define COLS_MIN       32                     /* ... into blocks of at least 32 */
+#define COL_ALIGN      4                      /* ... a multiple of 4 */
+#define K_WHOLE_MAX    8192            /* conv K beyond this is summed in blocks (FCN-32s' data gradient: 86016) */
+#define K_BLOCK        4096            /* ... of about this many rows */
+#define K_ALIGN        16              /* ... a multiple of 16 */
+#define INTO_Y_COLS    2048            /* GEMM into y: columns per tile (measured: 1 x 4 tiles beat 1 x 16) */
+#define INTO_Y_ROWS    16              /* ... and at least 16 images per tile */
+#define HALO_BANDS     4               /* a band at least 4 kernel spans tall recomputes < 25% of its rows */
+#define DW_BAND_FLOATS 16384           /* depthwise NHWC: output floats of one band (L1-sized) */
+#define DW_MIN_TILES   (4 * MIN_TILES) /* ... and more bands: direct loops have no GEMM to amortise */
+#define GRAD_CHANNELS  64              /* depthwise filter / bias gradient: channels per tile (a vector row) */
+#define GRAD_O_WHOLE   512             /* filter gradient: all output channels of a group in one block ... */
+#define GRAD_O_BLOCK   256             /* ... else blocks of about 256 */
+#define GRAD_K_MIN     64              /* filter gradient K rows per tile: at least 64 ... */
+#define GRAD_K_MAX     1024            /* ... at most 1024 */
+#define CHUNK_MIN      128             /* filter gradient: pixels reduced per GEMM, at least ... */
+#define CHUNK_MAX      4096            /* ... and at most */
+#define PART_PIXELS    1024            /* a split reduction's part has at least this many pixels ... */
+#define PARTS_MAX      16              /* ... and there are at most 16 parts (each a whole dW) */
+#define FLOP_RATE      150e9           /* the cost model's nominal machine: only the ratio matters */
 #define BYTE_RATE      8e9
 
 static int64_t clamp(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : v > hi ? hi : v; }
@@ -204,10 +205,12 @@ static double cost_col2im(const struct tconv__problem *pr)
 static double cost_subpixel(const struct tconv__problem *pr, const struct tconv__subpixel_plan *sp)
 {
     const double pos = (double)pr->n * (double)sp->sub.out_d * (double)sp->sub.out_h * (double)sp->sub.out_w;
-    const double g = (double)pr->g, kp = (double)(sp->sub.d.k * sp->sub.h.k * sp->sub.w.k * pr->cig);
-    const double np = (double)(sp->phases * pr->cog);
-    const double flops = 2.0 * pos * kp * np * g;
-    const double col = sp->a_in_place ? 0.0 : 2.0 * pos * kp * g;
+    const int64_t kp = sp->sub.d.k * sp->sub.h.k * sp->sub.w.k * pr->cig;
+    const double g = (double)pr->g, np = (double)(sp->phases * pr->cog);
+    const double flops = 2.0 * pos * (double)kp * np * g;
+    /* every block of phases (tile_subpixel) gathers its positions' im2col rows again */
+    const double blocks = (double)tconv__cdiv(sp->phases, col_block(sp->phases, pr->cog, kp));
+    const double col = sp->a_in_place ? 0.0 : 2.0 * pos * (double)kp * g * blocks;
     return flops / FLOP_RATE + 4.0 * (col + (double)pr->x_elems + (double)pr->y_elems) / BYTE_RATE;
 }
 
@@ -244,7 +247,8 @@ static struct sizes tile_conv_im2col(const struct tconv__problem *pr, const stru
     const int64_t cache = clamp(TILE_BYTES / (4 * cp->kblock), ROWS_MIN, ROWS_MAX);
     if (pr->layout == TCONV_NHWC) { /* y as [n*OD*OH*OW][co] per group */
         const int64_t rows = pr->n * pr->out_d * pr->out_h * pr->out_w;
-        int64_t cols = col_block(pr->cog, 1, kdim);
+        /* a column block repeats its rows' im2col: worth it only with rows enough to amortise that */
+        int64_t cols = rows >= SPLIT_ROWS_MIN ? col_block(pr->cog, 1, kdim) : pr->cog;
         if (pr->g * tconv__cdiv(rows, cache) < MIN_TILES && cols == pr->cog && pr->cog >= FEW_ROWS_COLS)
             cols = even(pr->cog,
                         tconv__max(COLS_MIN, tconv__cdiv(tconv__smul(pr->co, tconv__cdiv(rows, cache)), MIN_TILES)),
@@ -305,19 +309,20 @@ static struct sizes tile_into_y(const struct tconv__problem *pr, const struct tc
     return (struct sizes){0, 0};
 }
 
-/* Transposed NHWC GEMM + col2im: blocks of whole images when one image's columns are small, else bands.
-   Bands are bands of rows of h: a problem with a depth axis (3-D) takes image blocks. */
+/* Transposed NHWC GEMM + col2im: blocks of whole images when one image's columns are small, else bands of
+   the outer axis: rows of h (2-D), planes of d when there is a depth axis (3-D). */
 static struct sizes tile_col2im_nhwc(const struct tconv__problem *pr, const struct tconv__force *fo,
                                      struct tconv__plan *pl)
 {
-    const struct tconv__axis *h = &pr->h;
+    const bool flat = tconv__axis_trivial(&pr->d);
+    const struct tconv__axis *h = flat ? &pr->h : &pr->d; /* the banded axis */
     const int64_t ncol = pr->d.k * pr->h.k * pr->w.k * pr->cog, in_px = pr->in_d * pr->in_h * pr->in_w;
     const int64_t per_image = tconv__smul(in_px, ncol); /* col floats of one image */
-    const bool flat = tconv__axis_trivial(&pr->d);
+    const int64_t out_rows = flat ? pr->out_h : pr->out_d, in_rows = flat ? pr->in_h : pr->in_d;
+    const int64_t in_row = flat ? pr->in_w : pr->in_h * pr->in_w; /* input pixels of one row (plane) */
     pl->pack = pack_if_needed(pr);
     /* forced: images > 0 asks for blocks of that many whole images, band_rows > 0 for bands of that many rows */
-    if (fo->images > 0 || !flat ||
-        (fo->band_rows <= 0 && per_image <= BAND_BYTES / 4 && pr->n * pr->g >= MIN_TILES / 2)) {
+    if (fo->images > 0 || (fo->band_rows <= 0 && per_image <= BAND_BYTES / 4 && pr->n * pr->g >= MIN_TILES / 2)) {
         struct tconv__images_plan *ip = &pl->u.images;
         const int64_t fit = tconv__max(1, BAND_BYTES / tconv__smul(4, tconv__max(per_image, 1)));
         pl->kind = TCONV__TR_COL2IM_IMAGES;
@@ -328,9 +333,9 @@ static struct sizes tile_col2im_nhwc(const struct tconv__problem *pr, const stru
     }
     /* bands of output rows; a band needs rows_in input rows (some recomputed) */
     struct tconv__bands_plan *bp = &pl->u.bands;
-    const int64_t row = tconv__max(1, tconv__smul(pr->in_w, ncol)), span = (h->k - 1) * h->d; /* span fits */
+    const int64_t row = tconv__max(1, tconv__smul(in_row, ncol)), span = (h->k - 1) * h->d; /* span fits */
     const int64_t halo = tconv__sadd(tconv__smul(HALO_BANDS, span), 1);
-    const int64_t par = tconv__cdiv(pr->out_h * pr->n * pr->g, MIN_TILES);
+    const int64_t par = tconv__cdiv(out_rows * pr->n * pr->g, MIN_TILES);
     /* output rows whose input rows fit `bytes`: ((bytes / row_bytes) - 1)*s - span + 1 */
     const int64_t fit = tconv__max(1, BAND_BYTES / tconv__smul(4, row));
     const int64_t fit_max = tconv__max(1, BAND_BYTES_MAX / tconv__smul(4, row));
@@ -339,9 +344,9 @@ static struct sizes tile_col2im_nhwc(const struct tconv__problem *pr, const stru
     if (rows_out < halo) /* huge rows: trade memory for less recomputation */
         rows_out = tconv__min(halo, tconv__max(1, tconv__sadd(tconv__smul(fit_max - 1, h->s) - span, 1)));
     pl->kind = TCONV__TR_COL2IM_BANDS;
-    bp->rows_out = pick(fo->band_rows, even(pr->out_h, rows_out, 1), pr->out_h);
-    bp->rows_in = tconv__min(pr->in_h, tconv__sadd(bp->rows_out - 1, span) / h->s + 1);
-    bp->bands = tconv__cdiv(pr->out_h, bp->rows_out);
+    bp->rows_out = pick(fo->band_rows, even(out_rows, rows_out, 1), out_rows);
+    bp->rows_in = tconv__min(in_rows, tconv__sadd(bp->rows_out - 1, span) / h->s + 1);
+    bp->bands = tconv__cdiv(out_rows, bp->rows_out);
     pl->ntiles = pr->g * pr->n * bp->bands;
     return (struct sizes){tconv__smul(bp->rows_in, row), 0};
 }

@@ -53,8 +53,8 @@ struct tconv__into_y_plan {
 struct tconv__images_plan {
     int64_t images, blocks;
 };
-/* TR_COL2IM_BANDS (2-D problems only: a trivial depth axis): tiles (group, image, band of rows_out output
-   rows); a band needs rows_in input rows (some recomputed at band edges). */
+/* TR_COL2IM_BANDS: tiles (group, image, band of rows_out output rows of h, or planes of d in 3-D); a band
+   needs rows_in input rows (planes), some recomputed at band edges. */
 struct tconv__bands_plan {
     int64_t rows_out, rows_in, bands;
 };
@@ -123,7 +123,7 @@ struct tconv__force {
     int64_t rows;      /* GEMM rows (or sub-pixel positions, or images of the GEMM into y) per tile */
     int64_t cols;      /* GEMM columns (or pixels, or phases) per tile */
     int64_t images;    /* whole images per tile: col2im over image blocks */
-    int64_t band_rows; /* output rows per band: col2im bands, depthwise NHWC */
+    int64_t band_rows; /* output rows (3-D col2im: planes) per band: col2im bands, depthwise NHWC */
     int64_t channels;  /* channels per tile: col2im planes, depthwise filter and bias gradients */
     int64_t kblock, oblock, chunk, parts; /* the filter gradient's K rows, output channels, pixels, parts */
 };

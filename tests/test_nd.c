@@ -80,6 +80,12 @@ static const enum tconv_filter_layout layouts[4] = {TCONV_FILTER_HWIO, TCONV_FIL
 /* Tiles at every edge: one of everything, or odd small extents. */
 static const struct tconv__force small_tiles = {
     .rows = 3, .cols = 2, .images = 1, .band_rows = 2, .channels = 1, .kblock = 5, .oblock = 2, .chunk = 7, .parts = 2};
+/* The same with bands instead of image blocks: col2im bands of 2 output rows (3-D: planes), edges recomputed. */
+static const struct tconv__force small_bands = {
+    .rows = 3, .cols = 2, .images = 0, .band_rows = 2, .channels = 1, .kblock = 5, .oblock = 2, .chunk = 7, .parts = 2};
+/* The tilings every plan runs with: the planner's, then the forced ones. */
+static const struct tconv__force *const forces[] = {NULL, &small_tiles, &small_bands};
+#define NFORCES ((int)(sizeof forces / sizeof *forces))
 /* Relative rounding of a float sum of n terms of magnitude <= 1, with margin. */
 #define TOL_FACTOR 4.0
 
@@ -151,15 +157,15 @@ static void forward_all(const struct ctx *k, const char *what, const struct tcon
 {
     float *y = malloc((size_t)pr->y_elems * sizeof(float)), *y3 = malloc((size_t)pr->y_elems * sizeof(float));
     for (int a = 0; a < 4; a++)
-        for (int forced = 0; forced < 2; forced++) {
+        for (int forced = 0; forced < NFORCES; forced++) {
             struct tconv__plan pl;
-            if (tconv__plan_forward("t", pr, algos[a], forced ? &small_tiles : NULL, &pl) != TCONV_OK) {
+            if (tconv__plan_forward("t", pr, algos[a], forces[forced], &pl) != TCONV_OK) {
                 ck_assert_msg(a >= 2, "%s: %s refused %s: %s", k->c->name, what, tconv_algorithm_name(algos[a]),
                               tconv_last_error());
                 continue; /* SUBPIXEL or DIRECT does not apply */
             }
             run_both(pr, &pl, (struct tconv__run){.x = x, .filter = f, .bias = bias, .y = y}, &y, y3, pr->y_elems);
-            check(k, what, algos[a], forced, 1, y, ref, pr->y_elems, terms);
+            check(k, what, algos[a], forced != 0, 1, y, ref, pr->y_elems, terms);
         }
     free(y);
     free(y3);
@@ -171,14 +177,13 @@ static void grad_all(const struct ctx *k, const char *what, bool bias_grad, cons
 {
     float *dw = malloc((size_t)n * sizeof(float)), *dw3 = malloc((size_t)n * sizeof(float));
     for (int a = 0; a < 4; a++)
-        for (int forced = 0; forced < 2; forced++) {
+        for (int forced = 0; forced < NFORCES; forced++) {
             struct tconv__plan pl;
-            const enum tconv_status st =
-                bias_grad ? tconv__plan_bias_grad("t", pr, algos[a], &pl)
-                          : tconv__plan_filter_grad("t", pr, algos[a], forced ? &small_tiles : NULL, &pl);
+            const enum tconv_status st = bias_grad ? tconv__plan_bias_grad("t", pr, algos[a], &pl)
+                                                   : tconv__plan_filter_grad("t", pr, algos[a], forces[forced], &pl);
             if (st != TCONV_OK) continue; /* an algorithm that does not apply */
             run_both(pr, &pl, (struct tconv__run){.x = x, .dy = dy, .dw = dw}, &dw, dw3, n);
-            check(k, what, algos[a], forced, 1, dw, ref, n, terms);
+            check(k, what, algos[a], forced != 0, 1, dw, ref, n, terms);
         }
     free(dw);
     free(dw3);
