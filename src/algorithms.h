@@ -18,6 +18,9 @@ void tconv__pointwise_tile(const struct tconv__run *r, int64_t tile, float *scra
 void tconv__into_y_tile(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t);
 void tconv__col2im_images_tile(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t);
 void tconv__col2im_bands_tile(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t);
+/* TR_COL2IM_SHARED's two stages: the GEMM into the shared col, then col2im bands reading it */
+void tconv__shared_col_gemm_tile(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t);
+void tconv__shared_col_col2im_tile(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t);
 void tconv__col2im_planes_tile(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t);
 /* subpixel.c */
 void tconv__subpixel_tile(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t);

@@ -77,18 +77,55 @@ void tconv__col2im_bands_tile(const struct tconv__run *r, int64_t tile, float *s
 {
     const struct tconv__problem *pr = r->pr;
     const struct tconv__bands_plan *bp = &r->pl->u.bands;
-    /* bands of the outer axis (plan.c): rows of h, or planes of d (each out_h flattened rows) in 3-D */
-    const bool flat = tconv__axis_trivial(&pr->d);
-    const struct tconv__axis *h = flat ? &pr->h : &pr->d;
-    const int64_t out_rows = flat ? pr->out_h : pr->out_d, in_rows = flat ? pr->in_h : pr->in_d;
-    const int64_t per_out = flat ? 1 : pr->out_h, per_in = flat ? 1 : pr->in_h; /* flattened rows per plane */
+    const struct tconv__outer o = tconv__outer_axis(pr); /* rows of h, or planes of d */
+    const struct tconv__axis *h = o.a;
     const int64_t per_group = pr->n * bp->bands, g = tile / per_group, b = tile % per_group / bp->bands;
-    const int64_t oy0 = tile % bp->bands * bp->rows_out, oy1 = tconv__min(out_rows, oy0 + bp->rows_out);
+    const int64_t oy0 = tile % bp->bands * bp->rows_out, oy1 = tconv__min(o.out_rows, oy0 + bp->rows_out);
     /* the input rows iy with iy*s + ky*d - before in [oy0, oy1) for some ky */
     const int64_t iy0 = tconv__max(0, -tconv__fdiv(-(oy0 + h->before - (h->k - 1) * h->d), h->s));
-    const int64_t iy1 = tconv__min(in_rows - 1, tconv__fdiv(oy1 - 1 + h->before, h->s));
-    gemm_col2im_nhwc(r, g, b, b + 1, oy0 * per_out, oy1 * per_out, iy0 * per_in, tconv__max(0, iy1 - iy0 + 1) * per_in,
-                     scratch, t);
+    const int64_t iy1 = tconv__min(o.in_rows - 1, tconv__fdiv(oy1 - 1 + h->before, h->s));
+    gemm_col2im_nhwc(r, g, b, b + 1, oy0 * o.per_out, oy1 * o.per_out, iy0 * o.per_in,
+                     tconv__max(0, iy1 - iy0 + 1) * o.per_in, scratch, t);
+}
+
+/* The shared col of image b, group g: [input row (z, y)][ix][ncol]. */
+static float *shared_col(const struct tconv__run *r, int64_t g, int64_t b)
+{
+    const struct tconv__problem *pr = r->pr;
+    const int64_t per_image = pr->in_d * pr->in_h * pr->in_w * pr->d.k * pr->h.k * pr->w.k * pr->cog;
+    return r->packed + r->pl->u.shared_col.col_at + (g * pr->n + b) * per_image;
+}
+
+void tconv__shared_col_gemm_tile(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t)
+{
+    (void)scratch;
+    const struct tconv__problem *pr = r->pr;
+    const struct tconv__shared_col_plan *sc = &r->pl->u.shared_col;
+    const struct tconv__outer o = tconv__outer_axis(pr);
+    const int64_t ncol = pr->d.k * pr->h.k * pr->w.k * pr->cog, cig = pr->cig, rows = pr->in_d * pr->in_h;
+    const int64_t per_group = pr->n * sc->blocks, g = tile / per_group, b = tile % per_group / sc->blocks;
+    const int64_t r0 = tile % sc->blocks * sc->rows_in * o.per_in;
+    const int64_t r1 = tconv__min(rows, r0 + sc->rows_in * o.per_in);
+    double t0 = TCONV__CLOCK();
+    if (r1 > r0 && pr->in_w > 0)
+        tconv__sgemm(false, true, (r1 - r0) * pr->in_w, ncol, cig,
+                     r->x + ((b * rows + r0) * pr->in_w) * pr->ci + g * cig, pr->ci, r->f + g * cig, pr->ci, 0.0f,
+                     shared_col(r, g, b) + r0 * pr->in_w * ncol, ncol);
+    TCONV__LAP(gemm);
+}
+
+void tconv__shared_col_col2im_tile(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t)
+{
+    (void)scratch;
+    const struct tconv__problem *pr = r->pr;
+    const struct tconv__shared_col_plan *sc = &r->pl->u.shared_col;
+    const struct tconv__outer o = tconv__outer_axis(pr);
+    const int64_t per_group = pr->n * sc->bands, g = tile / per_group, b = tile % per_group / sc->bands;
+    const int64_t oy0 = tile % sc->bands * sc->rows_out, oy1 = tconv__min(o.out_rows, oy0 + sc->rows_out);
+    double t0 = TCONV__CLOCK();
+    tconv__col2im_nhwc(pr, shared_col(r, g, b), g, b, b + 1, oy0 * o.per_out, oy1 * o.per_out, 0, pr->in_d * pr->in_h,
+                       r->bias, r->y, r->accumulate);
+    TCONV__LAP(col2im);
 }
 
 void tconv__col2im_planes_tile(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t)

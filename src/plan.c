@@ -14,39 +14,41 @@
 
 /* ---- named sizes ---- */
 
-#define TILE_BYTES     ((int64_t)2 << 20)     /* a tile's column buffer: big sgemm calls that stay in cache */
-#define BAND_BYTES     ((int64_t)4 << 20)     /* col2im bands: larger, to amortise the recomputed halo rows */
-#define BAND_BYTES_MAX ((int64_t)24 << 20)    /* ... and at most this per thread when one input row is huge */
-#define MIN_TILES      4                      /* enough tiles to balance a few threads */
-#define ROWS_MIN       64                     /* GEMM rows per tile: fewer make OpenBLAS's packing dominate */
-#define ROWS_MAX       1024                   /* ... more stop fitting the tile's buffers in cache */
-#define ROW_ALIGN      8                      /* row blocks a multiple of the sgemm kernel's rows */
-#define SUB_ROWS_MIN   32                     /* sub-pixel positions per tile: its GEMM is wider (phases x cog) */
-#define B_BLOCK_FLOATS ((int64_t)1 << 18)     /* every tile packs its own B block: split columns past 1 MiB ... */
-#define SPLIT_COLS_MIN 512                    /* ... when there are at least this many columns */
-#define SPLIT_ROWS_MIN (ROWS_MAX * MIN_TILES) /* ... and (conv) rows (HiFi-GAN's conv1d k7 at 512: 0.78x -> 0.97x) */
-#define FEW_ROWS_COLS  64                     /* few rows: split the columns of a conv with at least 64 per group */
-#define COLS_MIN       32                     /* ... into blocks of at least 32 */
-#define COL_ALIGN      4                      /* ... a multiple of 4 */
-#define K_WHOLE_MAX    8192            /* conv K beyond this is summed in blocks (FCN-32s' data gradient: 86016) */
-#define K_BLOCK        4096            /* ... of about this many rows */
-#define K_ALIGN        16              /* ... a multiple of 16 */
-#define INTO_Y_COLS    2048            /* GEMM into y: columns per tile (measured: 1 x 4 tiles beat 1 x 16) */
-#define INTO_Y_ROWS    16              /* ... and at least 16 images per tile */
-#define HALO_BANDS     4               /* a band at least 4 kernel spans tall recomputes < 25% of its rows */
-#define DW_BAND_FLOATS 16384           /* depthwise NHWC: output floats of one band (L1-sized) */
-#define DW_MIN_TILES   (4 * MIN_TILES) /* ... and more bands: direct loops have no GEMM to amortise */
-#define GRAD_CHANNELS  64              /* depthwise filter / bias gradient: channels per tile (a vector row) */
-#define GRAD_O_WHOLE   512             /* filter gradient: all output channels of a group in one block ... */
-#define GRAD_O_BLOCK   256             /* ... else blocks of about 256 */
-#define GRAD_K_MIN     64              /* filter gradient K rows per tile: at least 64 ... */
-#define GRAD_K_MAX     1024            /* ... at most 1024 */
-#define CHUNK_MIN      128             /* filter gradient: pixels reduced per GEMM, at least ... */
-#define CHUNK_MAX      4096            /* ... and at most */
-#define PART_PIXELS    1024            /* a split reduction's part has at least this many pixels ... */
-#define PARTS_MAX      16              /* ... and there are at most 16 parts (each a whole dW) */
-#define FLOP_RATE      150e9           /* the cost model's nominal machine: only the ratio matters */
-#define BYTE_RATE      8e9
+#define TILE_BYTES       ((int64_t)2 << 20)     /* a tile's column buffer: big sgemm calls that stay in cache */
+#define BAND_BYTES       ((int64_t)4 << 20)     /* col2im bands: larger, to amortise the recomputed halo rows */
+#define BAND_BYTES_MAX   ((int64_t)24 << 20)    /* ... and at most this per thread when one input row is huge */
+#define MIN_TILES        4                      /* enough tiles to balance a few threads */
+#define ROWS_MIN         64                     /* GEMM rows per tile: fewer make OpenBLAS's packing dominate */
+#define ROWS_MAX         1024                   /* ... more stop fitting the tile's buffers in cache */
+#define ROW_ALIGN        8                      /* row blocks a multiple of the sgemm kernel's rows */
+#define SUB_ROWS_MIN     32                     /* sub-pixel positions per tile: its GEMM is wider (phases x cog) */
+#define B_BLOCK_FLOATS   ((int64_t)1 << 18)     /* every tile packs its own B block: split columns past 1 MiB ... */
+#define SPLIT_COLS_MIN   512                    /* ... when there are at least this many columns */
+#define SPLIT_ROWS_MIN   (ROWS_MAX * MIN_TILES) /* ... and (conv) rows (HiFi-GAN's conv1d k7 at 512: 0.78x -> 0.97x) */
+#define FEW_ROWS_COLS    64                     /* few rows: split the columns of a conv with at least 64 per group */
+#define COLS_MIN         32                     /* ... into blocks of at least 32 */
+#define COL_ALIGN        4                      /* ... a multiple of 4 */
+#define K_WHOLE_MAX      8192 /* conv K beyond this is summed in blocks (FCN-32s' data gradient: 86016) */
+#define K_BLOCK          4096 /* ... of about this many rows */
+#define K_ALIGN          16   /* ... a multiple of 16 */
+#define INTO_Y_COLS      2048 /* GEMM into y: columns per tile (measured: 1 x 4 tiles beat 1 x 16) */
+#define INTO_Y_ROWS      16   /* ... and at least 16 images per tile */
+#define HALO_BANDS       4    /* a band at least 4 kernel spans tall recomputes < 25% of its rows */
+#define RECOMPUTE_DEN    8    /* bands recomputing over 1/8 of the input rows ... */
+#define SHARED_COL_BYTES ((int64_t)32 << 20) /* ... give way to one col of the call when it is this small (3-D) */
+#define DW_BAND_FLOATS   16384               /* depthwise NHWC: output floats of one band (L1-sized) */
+#define DW_MIN_TILES     (4 * MIN_TILES)     /* ... and more bands: direct loops have no GEMM to amortise */
+#define GRAD_CHANNELS    64                  /* depthwise filter / bias gradient: channels per tile (a vector row) */
+#define GRAD_O_WHOLE     512                 /* filter gradient: all output channels of a group in one block ... */
+#define GRAD_O_BLOCK     256                 /* ... else blocks of about 256 */
+#define GRAD_K_MIN       64                  /* filter gradient K rows per tile: at least 64 ... */
+#define GRAD_K_MAX       1024                /* ... at most 1024 */
+#define CHUNK_MIN        128                 /* filter gradient: pixels reduced per GEMM, at least ... */
+#define CHUNK_MAX        4096                /* ... and at most */
+#define PART_PIXELS      1024                /* a split reduction's part has at least this many pixels ... */
+#define PARTS_MAX        16                  /* ... and there are at most 16 parts (each a whole dW) */
+#define FLOP_RATE        150e9               /* the cost model's nominal machine: only the ratio matters */
+#define BYTE_RATE        8e9
 
 static int64_t clamp(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : v > hi ? hi : v; }
 
@@ -191,11 +193,32 @@ static enum tconv_status check_forced(const char *fn, const struct tconv__proble
     return TCONV_OK;
 }
 
+/* A tiling's buffers, in floats (saturating). */
+struct sizes {
+    int64_t scratch_floats, shared_floats; /* INT64_MAX: beyond addressable memory */
+};
+
 /* ---- cost model for AUTO (seconds on a nominal machine; only the comparison matters) ---- */
+
+static struct sizes tile_col2im_nhwc(const struct tconv__problem *pr, const struct tconv__force *fo,
+                                     struct tconv__plan *pl);
+
+/* Input rows the NHWC GEMM + col2im tiling computes per input row: over 1 when its bands recompute their
+   edges (thick 3-D planes, or wide rows, make bands few and edges many). */
+static double col2im_recompute(const struct tconv__problem *pr)
+{
+    static const struct tconv__force none;
+    struct tconv__plan pl;
+    if (pr->layout != TCONV_NHWC || is_pointwise(pr) || is_into_y(pr)) return 1.0;
+    tile_col2im_nhwc(pr, &none, &pl);
+    if (pl.kind != TCONV__TR_COL2IM_BANDS) return 1.0;
+    return (double)pl.u.bands.bands * (double)pl.u.bands.rows_in / (double)tconv__max(1, tconv__outer_axis(pr).in_rows);
+}
 
 static double cost_col2im(const struct tconv__problem *pr)
 {
-    const double px = (double)pr->n * (double)pr->in_d * (double)pr->in_h * (double)pr->in_w, g = (double)pr->g;
+    const double px = (double)pr->n * (double)pr->in_d * (double)pr->in_h * (double)pr->in_w * col2im_recompute(pr);
+    const double g = (double)pr->g;
     const double ncol = (double)(pr->d.k * pr->h.k * pr->w.k * pr->cog);
     const double flops = 2.0 * px * (double)pr->cig * ncol * g;
     const double col = is_pointwise(pr) ? 0.0 : 2.0 * px * ncol * g;
@@ -226,10 +249,6 @@ static enum tconv_algorithm choose(const struct tconv__problem *pr, struct tconv
 }
 
 /* ---- tilings: each sets kind, ntiles, pack and the scratch/shared sizes (saturating) ---- */
-
-struct sizes {
-    int64_t scratch_floats, shared_floats; /* INT64_MAX: beyond addressable memory */
-};
 
 static enum tconv__pack pack_if_needed(const struct tconv__problem *pr)
 {
@@ -309,17 +328,32 @@ static struct sizes tile_into_y(const struct tconv__problem *pr, const struct tc
     return (struct sizes){0, 0};
 }
 
+/* The two-stage GEMM + col2im through one col of the whole call (col floats), after a packed filter. */
+static struct sizes tile_shared_col(const struct tconv__problem *pr, const struct tconv__force *fo,
+                                    struct tconv__outer o, int64_t col, struct tconv__plan *pl)
+{
+    struct tconv__shared_col_plan *sc = &pl->u.shared_col;
+    const int64_t images = pr->n * pr->g, align = TCONV__ALIGN / (int64_t)sizeof(float);
+    pl->kind = TCONV__TR_COL2IM_SHARED;
+    sc->rows_in = pick(fo->rows_in, even(o.in_rows, tconv__cdiv(o.in_rows * images, MIN_TILES), 1), o.in_rows);
+    sc->blocks = tconv__cdiv(o.in_rows, sc->rows_in);
+    sc->rows_out = pick(fo->band_rows, even(o.out_rows, tconv__cdiv(o.out_rows * images, MIN_TILES), 1), o.out_rows);
+    sc->bands = tconv__cdiv(o.out_rows, sc->rows_out);
+    sc->col_at = pl->pack == TCONV__PACK_CANONICAL ? tconv__cdiv(pr->f_elems, align) * align : 0;
+    pl->ntiles = images * sc->blocks; /* the GEMM stage; the col2im stage has images * bands */
+    return (struct sizes){0, tconv__sadd(sc->col_at, col)};
+}
+
 /* Transposed NHWC GEMM + col2im: blocks of whole images when one image's columns are small, else bands of
    the outer axis: rows of h (2-D), planes of d when there is a depth axis (3-D). */
 static struct sizes tile_col2im_nhwc(const struct tconv__problem *pr, const struct tconv__force *fo,
                                      struct tconv__plan *pl)
 {
-    const bool flat = tconv__axis_trivial(&pr->d);
-    const struct tconv__axis *h = flat ? &pr->h : &pr->d; /* the banded axis */
+    const struct tconv__outer o = tconv__outer_axis(pr);
+    const struct tconv__axis *h = o.a; /* the banded axis */
     const int64_t ncol = pr->d.k * pr->h.k * pr->w.k * pr->cog, in_px = pr->in_d * pr->in_h * pr->in_w;
     const int64_t per_image = tconv__smul(in_px, ncol); /* col floats of one image */
-    const int64_t out_rows = flat ? pr->out_h : pr->out_d, in_rows = flat ? pr->in_h : pr->in_d;
-    const int64_t in_row = flat ? pr->in_w : pr->in_h * pr->in_w; /* input pixels of one row (plane) */
+    const int64_t out_rows = o.out_rows, in_rows = o.in_rows, in_row = o.per_in * pr->in_w; /* pixels of a row */
     pl->pack = pack_if_needed(pr);
     /* forced: images > 0 asks for blocks of that many whole images, band_rows > 0 for bands of that many rows */
     if (fo->images > 0 || (fo->band_rows <= 0 && per_image <= BAND_BYTES / 4 && pr->n * pr->g >= MIN_TILES / 2)) {
@@ -343,10 +377,18 @@ static struct sizes tile_col2im_nhwc(const struct tconv__problem *pr, const stru
         tconv__min(tconv__max(1, tconv__sadd(tconv__smul(fit - 1, h->s) - span, 1)), tconv__max(par, halo));
     if (rows_out < halo) /* huge rows: trade memory for less recomputation */
         rows_out = tconv__min(halo, tconv__max(1, tconv__sadd(tconv__smul(fit_max - 1, h->s) - span, 1)));
+    rows_out = pick(fo->band_rows, even(out_rows, rows_out, 1), out_rows);
+    const int64_t rows_in = tconv__min(in_rows, tconv__sadd(rows_out - 1, span) / h->s + 1);
+    const int64_t bands = tconv__cdiv(out_rows, rows_out);
+    const int64_t col = tconv__smul(tconv__smul(pr->n, pr->g), per_image);
+    const bool recompute =
+        tconv__smul(tconv__smul(bands, rows_in), RECOMPUTE_DEN) > tconv__smul(in_rows, RECOMPUTE_DEN + 1);
+    if (fo->rows_in > 0 || (fo->band_rows <= 0 && recompute && col <= SHARED_COL_BYTES / 4))
+        return tile_shared_col(pr, fo, o, col, pl);
     pl->kind = TCONV__TR_COL2IM_BANDS;
-    bp->rows_out = pick(fo->band_rows, even(out_rows, rows_out, 1), out_rows);
-    bp->rows_in = tconv__min(in_rows, tconv__sadd(bp->rows_out - 1, span) / h->s + 1);
-    bp->bands = tconv__cdiv(out_rows, bp->rows_out);
+    bp->rows_out = rows_out;
+    bp->rows_in = rows_in;
+    bp->bands = bands;
     pl->ntiles = pr->g * pr->n * bp->bands;
     return (struct sizes){tconv__smul(bp->rows_in, row), 0};
 }
@@ -474,7 +516,8 @@ enum tconv_status tconv__plan_forward(const char *fn, const struct tconv__proble
     } else {
         z = tile_col2im_nchw(pr, fo, pl);
     }
-    if (pl->pack == TCONV__PACK_CANONICAL) z.shared_floats = pr->f_elems;
+    /* the packed filter starts the shared part (a shared col after it counted it) */
+    if (pl->pack == TCONV__PACK_CANONICAL) z.shared_floats = tconv__max(z.shared_floats, pr->f_elems);
     return finish(fn, z, pl);
 }
 
@@ -576,6 +619,7 @@ static tconv__tile_fn tile_fn(enum tconv__kind k)
     case TCONV__TR_INTO_Y: return tconv__into_y_tile;
     case TCONV__TR_COL2IM_IMAGES: return tconv__col2im_images_tile;
     case TCONV__TR_COL2IM_BANDS: return tconv__col2im_bands_tile;
+    case TCONV__TR_COL2IM_SHARED: return tconv__shared_col_gemm_tile;
     case TCONV__TR_COL2IM_PLANES: return tconv__col2im_planes_tile;
     case TCONV__TR_SUBPIXEL: return tconv__subpixel_tile;
     case TCONV__DEPTHWISE: return tconv__depthwise_tile;
@@ -604,6 +648,9 @@ void tconv__plan_stages(const struct tconv__plan *pl, const struct tconv__proble
     case TCONV__PACK_NONE: break;
     }
     st->s[st->n++] = (struct tconv__stage){tile_fn(pl->kind), pl->ntiles, true};
+    if (pl->kind == TCONV__TR_COL2IM_SHARED)
+        st->s[st->n++] =
+            (struct tconv__stage){tconv__shared_col_col2im_tile, pr->n * pr->g * pl->u.shared_col.bands, true};
     if (pl->kind == TCONV__FILTER_GRAD && pl->u.filter_grad.parts > 1)
         st->s[st->n++] = (struct tconv__stage){tconv__filter_grad_sum_tile, tconv__filter_grad_sum_tiles(pr),
                                                pr->f_elems * pl->u.filter_grad.parts > TCONV__PARALLEL_ELEMS};

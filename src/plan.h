@@ -21,6 +21,7 @@ enum tconv__kind {
     TCONV__TR_INTO_Y,        /* transposed, 1x1 input whose full result is y (DCGAN's first layer): the GEMM writes y */
     TCONV__TR_COL2IM_IMAGES, /* transposed NHWC: sgemm + col2im over blocks of whole images */
     TCONV__TR_COL2IM_BANDS,  /* transposed NHWC: sgemm + col2im over bands of output rows */
+    TCONV__TR_COL2IM_SHARED, /* transposed NHWC: sgemm of all of x into a shared col, then col2im over bands */
     TCONV__TR_COL2IM_PLANES, /* transposed NCHW: sgemm + col2im over blocks of output channels */
     TCONV__TR_SUBPIXEL,      /* transposed: stride-1 conv over x with s*s phases, then depth-to-space */
     TCONV__DEPTHWISE,        /* one input and one output channel per group: direct loops */
@@ -57,6 +58,13 @@ struct tconv__images_plan {
    needs rows_in input rows (planes), some recomputed at band edges. */
 struct tconv__bands_plan {
     int64_t rows_out, rows_in, bands;
+};
+/* TR_COL2IM_SHARED: where bands would recompute many input rows (3-D planes are big, so bands are few),
+   the GEMM runs once per input row into a col of the whole call in the shared workspace, at col_at floats
+   (after a packed filter): stage 1 tiles (group, image, block of rows_in input rows (planes)), then stage
+   2 tiles (group, image, band of rows_out output rows (planes)) gather it as bands do. */
+struct tconv__shared_col_plan {
+    int64_t rows_in, blocks, rows_out, bands, col_at;
 };
 /* TR_COL2IM_PLANES: tiles (image, group, block of `channels` output channels). */
 struct tconv__planes_plan {
@@ -109,6 +117,7 @@ struct tconv__plan {
         struct tconv__into_y_plan into_y;
         struct tconv__images_plan images;
         struct tconv__bands_plan bands;
+        struct tconv__shared_col_plan shared_col;
         struct tconv__planes_plan planes;
         struct tconv__subpixel_plan subpixel;
         struct tconv__depthwise_plan depthwise;
@@ -125,6 +134,7 @@ struct tconv__force {
     int64_t images;    /* whole images per tile: col2im over image blocks */
     int64_t band_rows; /* output rows (3-D col2im: planes) per band: col2im bands, depthwise NHWC */
     int64_t channels;  /* channels per tile: col2im planes, depthwise filter and bias gradients */
+    int64_t rows_in;   /* > 0: the shared-col col2im with GEMM tiles of this many input rows (3-D: planes) */
     int64_t kblock, oblock, chunk, parts; /* the filter gradient's K rows, output channels, pixels, parts */
 };
 

@@ -101,6 +101,18 @@ static inline bool tconv__axis_trivial(const struct tconv__axis *a)
     return a->big == 1 && a->small == 1 && a->k == 1 && a->before == 0 && a->after == 0;
 }
 
+/* The axis col2im bands cut (NHWC): rows of h, or in 3-D planes of d, each per_out (per_in) flattened
+   output (input) rows (z, y); out_rows / in_rows count the rows or planes. */
+struct tconv__outer {
+    const struct tconv__axis *a;
+    int64_t out_rows, in_rows, per_out, per_in;
+};
+static inline struct tconv__outer tconv__outer_axis(const struct tconv__problem *pr)
+{
+    if (tconv__axis_trivial(&pr->d)) return (struct tconv__outer){&pr->h, pr->out_h, pr->in_h, 1, 1};
+    return (struct tconv__outer){&pr->d, pr->out_d, pr->in_d, pr->out_h, pr->in_h};
+}
+
 /* The element step s*c between consecutive positions of a run of n. A run of n >= 2 inside one
    tensor proves s*c fits; a run of one never steps, and s*c may overflow then (a stride larger than
    the tensor, e.g. INT64_MAX with a single output column). */

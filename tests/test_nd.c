@@ -83,8 +83,19 @@ static const struct tconv__force small_tiles = {
 /* The same with bands instead of image blocks: col2im bands of 2 output rows (3-D: planes), edges recomputed. */
 static const struct tconv__force small_bands = {
     .rows = 3, .cols = 2, .images = 0, .band_rows = 2, .channels = 1, .kblock = 5, .oblock = 2, .chunk = 7, .parts = 2};
+/* ... and with the shared col: GEMM tiles of one input row (3-D: plane), col2im bands of 2. */
+static const struct tconv__force small_shared = {.rows = 3,
+                                                 .cols = 2,
+                                                 .images = 0,
+                                                 .band_rows = 2,
+                                                 .rows_in = 1,
+                                                 .channels = 1,
+                                                 .kblock = 5,
+                                                 .oblock = 2,
+                                                 .chunk = 7,
+                                                 .parts = 2};
 /* The tilings every plan runs with: the planner's, then the forced ones. */
-static const struct tconv__force *const forces[] = {NULL, &small_tiles, &small_bands};
+static const struct tconv__force *const forces[] = {NULL, &small_tiles, &small_bands, &small_shared};
 #define NFORCES ((int)(sizeof forces / sizeof *forces))
 /* Relative rounding of a float sum of n terms of magnitude <= 1, with margin. */
 #define TOL_FACTOR 4.0
@@ -259,7 +270,8 @@ START_TEST(every_kind_reached)
         }
     }
     for (int kind = TCONV__CONV_IM2COL; kind <= TCONV__BIAS_GRAD; kind++)
-        ck_assert_msg(seen[kind] || kind == TCONV__TR_COL2IM_BANDS, "plan kind %d never runs a 3-D case", kind);
+        ck_assert_msg(seen[kind] || kind == TCONV__TR_COL2IM_BANDS || kind == TCONV__TR_COL2IM_SHARED,
+                      "plan kind %d never runs a 3-D case", kind);
 }
 END_TEST
 
