@@ -112,6 +112,16 @@ int cli_parse(const struct cli_command *cmd, int argc, char **argv, struct cli_o
 /* Turns the shared options' texts into o->p and the shapes (order-independent): 0, or CLI_USAGE after the message. */
 int cli_resolve(const char *cmd, struct cli_opts *o);
 
+/* --layout and --filter-layout into o->p (ranks 1 and 3 also take NWC, NCDHW, WIO, IODHW, ...): 0, or CLI_USAGE
+   after the message. */
+int cli_resolve_names(const char *cmd, struct cli_opts *o, int rank);
+
+/* --padding's mode names (SAME_UPPER is SAME): the enum tconv_padding, or -1 when s is none of them. */
+int cli_padding_mode(const char *s);
+
+/* A shared option's long name without the dashes ("strides"). */
+const char *cli_option_name(int id);
+
 /* The op operand of shape and overlap: conv2d or conv2d_transpose (exact names), the only operand. */
 int cli_forward_op(const char *cmd, int argc, char **argv, int first, bool *transposed);
 
