@@ -17,5 +17,6 @@ int cmd_overlap(int argc, char **argv);
 struct cli_opts;
 struct cli_nd;
 int shape_nd(const struct cli_opts *o, const struct cli_nd *nd, bool transposed);
+int overlap_nd(const struct cli_nd *nd);
 
 #endif

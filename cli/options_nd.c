@@ -221,7 +221,7 @@ static int resolve_padding_nd(const char *cmd, const struct cli_opts *o, struct 
 
 static int resolve_shapes_nd(const char *cmd, const struct cli_opts *o, struct cli_nd *nd)
 {
-    static const char *const forms[TCONV_MAX_RANK] = {"N,W,C or W", "N,H,W,C or H,W", "N,D,H,W,C or D,H,W"};
+    static const char *const forms[TCONV_MAX_RANK] = {"W or N,W,C", "H,W or N,H,W,C", "D,H,W or N,D,H,W,C"};
     const int r = nd->p.rank;
     const char *v = cli_text(o, OPT_INPUT_SHAPE);
     char why[96];
@@ -233,7 +233,7 @@ static int resolve_shapes_nd(const char *cmd, const struct cli_opts *o, struct c
         if (n >= 0) snprintf(why, sizeof why, "%d value%s", n, plural(n));
         if (n != r && n != r + 2)
             return cli_usage(cmd, "--output-shape wants %s (%d or %d values for %d-D), got '%s': %s", forms[r - 1],
-                             r + 2, r, r, v, why);
+                             r, r + 2, r, v, why);
         memcpy(nd->out, t, (size_t)n * sizeof *t);
         nd->n_out = n;
     }

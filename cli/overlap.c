@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "heatmap.h"
 #include "options.h"
+#include "options_nd.h"
 #include "verdict.h"
 
 /* The command holds the whole map and scans it: the library takes any size, this command 2^24 pixels. */
@@ -95,6 +96,33 @@ static int draw(const struct overlap_args *a, const struct tconv_geometry *g, co
     return CLI_OK;
 }
 
+/* conv2d_transpose: the 2-D path, as it always was. */
+static int overlap_2d(struct cli_opts *o, const struct overlap_args *a)
+{
+    int rc;
+    if ((rc = cli_resolve("overlap", o)) || (rc = cli_apply_shapes("overlap", o))) return rc;
+    struct tconv_geometry g;
+    if (tconv_conv2d_transpose_geometry(&o->p, &g) != TCONV_OK) return cli_fail("overlap", "%s", tconv_last_error());
+    if (g.out_h * g.out_w > OVERLAP_MAX_PIXELS)
+        return cli_fail("overlap",
+                        "the %lldx%lld output has more than 2^24 pixels; tconv_overlap_map() takes it, this command "
+                        "does not",
+                        (long long)g.out_h, (long long)g.out_w);
+    int32_t *m = malloc((size_t)(g.out_h * g.out_w > 0 ? g.out_h * g.out_w : 1) * sizeof *m);
+    if (!m) return cli_fail("overlap", "out of memory");
+    if (tconv_overlap_map(&o->p, m) != TCONV_OK) {
+        free(m);
+        return cli_fail("overlap", "%s", tconv_last_error());
+    }
+    struct verdict v;
+    print_map(&o->p, &g, m);
+    verdict_judge(&o->p, &g, m, &v);
+    verdict_print(stdout, &o->p, &v);
+    rc = a->png ? draw(a, &g, m) : CLI_OK;
+    free(m);
+    return rc;
+}
+
 int cmd_overlap(int argc, char **argv)
 {
     if (argc < 2) {
@@ -103,31 +131,24 @@ int cmd_overlap(int argc, char **argv)
     }
     struct cli_opts o;
     struct overlap_args a = {NULL, 0};
-    int first = 0;
+    int first = 0, want = 0, rank = 0;
     bool tr = false;
     int rc = cli_parse(&overlap_command, argc, argv, &o, &a, &first);
     if (rc) return rc == CLI_HELP_SHOWN ? CLI_OK : rc;
-    if ((rc = cli_forward_op("overlap", argc, argv, first, &tr))) return rc;
-    if (!tr) return cli_usage("overlap", "the overlap map is a conv2d_transpose property; got 'conv2d'");
-    if ((rc = cli_resolve("overlap", &o)) || (rc = cli_apply_shapes("overlap", &o))) return rc;
-    struct tconv_geometry g;
-    if (tconv_conv2d_transpose_geometry(&o.p, &g) != TCONV_OK) return cli_fail("overlap", "%s", tconv_last_error());
-    if (g.out_h * g.out_w > OVERLAP_MAX_PIXELS)
-        return cli_fail("overlap",
-                        "the %lldx%lld output has more than 2^24 pixels; tconv_overlap_map() takes it, this command "
-                        "does not",
-                        (long long)g.out_h, (long long)g.out_w);
-    int32_t *m = malloc((size_t)(g.out_h * g.out_w > 0 ? g.out_h * g.out_w : 1) * sizeof *m);
-    if (!m) return cli_fail("overlap", "out of memory");
-    if (tconv_overlap_map(&o.p, m) != TCONV_OK) {
-        free(m);
-        return cli_fail("overlap", "%s", tconv_last_error());
-    }
-    struct verdict v;
-    print_map(&o.p, &g, m);
-    verdict_judge(&o.p, &g, m, &v);
-    verdict_print(stdout, &o.p, &v);
-    rc = a.png ? draw(&a, &g, m) : CLI_OK;
-    free(m);
-    return rc;
+    if ((rc = cli_forward_op_nd("overlap", argc, argv, first, &tr, &want))) return rc;
+    if (!tr)
+        return cli_usage("overlap", "the overlap map is a conv%s_transpose property; got '%s'",
+                         want == 0   ? ""
+                         : want == 1 ? "1d"
+                         : want == 2 ? "2d"
+                                     : "3d",
+                         argv[first]);
+    /* conv2d_transpose keeps the 2-D path whatever the shape says */
+    if (want != 2 && (rc = cli_shape_rank("overlap", &o, want, argv[first], &rank))) return rc;
+    if (want == 2 || rank == 2 || rank == 0) return overlap_2d(&o, &a);
+    if (a.png || a.cell)
+        return cli_usage("overlap", "--png and --cell draw 2-D maps; this --input-shape is %d-D", rank);
+    struct cli_nd nd;
+    if ((rc = cli_resolve_nd("overlap", &o, rank, &nd)) || (rc = cli_apply_shapes_nd("overlap", &o, &nd))) return rc;
+    return overlap_nd(&nd);
 }
