@@ -2,7 +2,7 @@
  * overlap_nd.c - the separable overlap map of a 1-D or 3-D transposed conv and its verdict (see overlap_nd.h).
  *
  * Per axis, input position i and tap t land on full-result position i*s + t*d, output o = i*s + t*d - crop.
- * Away from the edges of x, output o gets verdict_axis's taps[(o + crop) mod s]; the map says where the
+ * Away from the edges of x, output o gets verdict_axis's taps[o mod s]; the map says where the
  * edges give fewer. Both are per axis, so every whole-map number is a product over the axes.
  */
 #include "overlap_nd.h"
@@ -35,13 +35,14 @@ int64_t overlap_nd_at(const struct overlap_nd *m, const int64_t *pos)
     return c;
 }
 
-/* Positions of axis a whose pattern is nonzero, and those of them that get all of it. */
-static void axis_fewer(const struct overlap_nd *m, int a, int64_t crop, int64_t *live, int64_t *full)
+/* Positions of axis a whose pattern is nonzero, and those of them that get all of it. verdict_axis's phases
+   already count from the crop (tap t reaches phase (t*d - crop) mod s): output o gets taps[o mod s]. */
+static void axis_fewer(const struct overlap_nd *m, int a, int64_t *live, int64_t *full)
 {
     const struct verdict_axis *v = &m->axis[a];
     *live = *full = 0;
     for (int64_t o = 0; o < m->out[a]; o++) {
-        const int64_t want = v->taps[(o + crop) % v->stride];
+        const int64_t want = v->taps[o % v->stride];
         *live += want > 0;
         *full += want > 0 && m->count[a][o] == want;
     }
@@ -61,7 +62,7 @@ static void judge(const struct tconv_nd_params *p, const struct tconv_nd_geometr
         verdict_axis(p->kernel[a], p->stride[a], p->dilation[a], g->pad_before[a], &m->axis[a]);
         m->lo *= m->axis[a].min;
         m->hi *= m->axis[a].max;
-        axis_fewer(m, a, g->pad_before[a], &l, &f);
+        axis_fewer(m, a, &l, &f);
         live *= l;
         full *= f;
     }
