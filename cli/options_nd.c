@@ -84,7 +84,8 @@ static void axis_forms(char *buf, size_t len, char l, int rank, bool tf, bool nc
     }
     if (!tf) return;
     k += (size_t)snprintf(buf + k, len - k, " or 1,%s", nchw ? "1," : "");
-    for (int a = 0; a < rank; a++)
+    if (rank == 1) k += (size_t)snprintf(buf + k, len - k, "%c", l); /* 1-D: the one value, as at the start */
+    for (int a = 0; a < rank && rank > 1; a++)
         k += (size_t)snprintf(buf + k, len - k, "%s%c%c", a ? "," : "", l, axis_letter(rank, a));
     snprintf(buf + k, len - k, "%s", nchw ? "" : ",1");
 }
@@ -232,8 +233,8 @@ static int resolve_shapes_nd(const char *cmd, const struct cli_opts *o, struct c
         const int n = cli_int_list(v, t, ND_LIST_MAX, why, sizeof why);
         if (n >= 0) snprintf(why, sizeof why, "%d value%s", n, plural(n));
         if (n != r && n != r + 2)
-            return cli_usage(cmd, "--output-shape wants %s (%d or %d values for %d-D), got '%s': %s", forms[r - 1],
-                             r, r + 2, r, v, why);
+            return cli_usage(cmd, "--output-shape wants %s (%d or %d values for %d-D), got '%s': %s", forms[r - 1], r,
+                             r + 2, r, v, why);
         memcpy(nd->out, t, (size_t)n * sizeof *t);
         nd->n_out = n;
     }
