@@ -119,12 +119,15 @@ static void tf_axes(struct text *t, const struct tconv_nd_params *p, const int64
 }
 
 /*
- * TensorFlow's 1-D and 3-D ops pad 'SAME' or 'VALID' only: the one of the two that gives g's pads (and size),
- * or NULL. An explicit padding often is one of them (HiFi-GAN's padding=4 with out 256 is SAME's split).
+ * TensorFlow's 1-D and 3-D ops pad 'SAME' or 'VALID' only: p's own mode when it is one of them, else the one
+ * that gives g's pads (and size), VALID first (PyTorch's padding=0), or NULL. An explicit padding often is one
+ * of them (HiFi-GAN's padding=4 with out 256 is SAME's split).
  */
 static const char *tf_named(bool tr, const struct tconv_nd_params *p, const struct tconv_nd_geometry *g)
 {
-    static const enum tconv_padding modes[2] = {TCONV_PADDING_SAME, TCONV_PADDING_VALID};
+    static const enum tconv_padding modes[2] = {TCONV_PADDING_VALID, TCONV_PADDING_SAME};
+    if (p->padding == TCONV_PADDING_SAME || p->padding == TCONV_PADDING_VALID)
+        return p->padding == TCONV_PADDING_SAME ? "SAME" : "VALID";
     for (int m = 0; m < 2; m++) {
         const struct tconv_nd_params q = with_mode(p, modes[m], tr ? g->out : NULL);
         struct tconv_nd_geometry h;
@@ -133,7 +136,7 @@ static const char *tf_named(bool tr, const struct tconv_nd_params *p, const stru
         for (int a = 0; a < p->rank; a++)
             same = same && h.out[a] == g->out[a] && h.pad_before[a] == g->pad_before[a] &&
                    h.pad_after[a] == g->pad_after[a];
-        if (same) return m ? "VALID" : "SAME";
+        if (same) return m ? "SAME" : "VALID";
     }
     return NULL;
 }
