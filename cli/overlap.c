@@ -28,11 +28,14 @@ static const struct option overlap_long[] = {CLI_SHARED_OPTIONS,
                                              {NULL, 0, NULL, 0}};
 
 static const char overlap_help[] =
-    "usage: tconv overlap conv2d_transpose --input-shape N,H,W,C --kernel-size KH,KW [options] [--png FILE]\n"
+    "usage: tconv overlap OP --input-shape N,H,W,C --kernel-size KH,KW [options] [--png FILE]\n"
+    "OP: conv2d_transpose, conv1d_transpose, conv3d_transpose, or conv_transpose (the rank of --input-shape)\n"
     "How many (input pixel, kernel tap) pairs land on each output pixel of a transposed convolution: the\n"
-    "grid, a verdict (uniform, or the ratio max/min and the period) and why. --png draws it as a heat map\n"
-    "with a colour bar labelled with the counts.\noptions:\n" CLI_SHARED_HELP
-    "  --png FILE                 a heat map of the counts (zlib-compressed PNG)\n"
+    "grid (1-D: one row; 3-D: one grid per depth slice, or a summary when large), how many positions get\n"
+    "each count, a verdict (uniform, or the ratio max/min and the period) and why. --png (2-D) draws it as a\n"
+    "heat map with a colour bar labelled with the counts.\n"
+    "e.g. tconv overlap conv3d_transpose --input-shape 1,4,4,4,1 --kernel-size 3 --strides 2 --padding SAME\n"
+    "options:\n" CLI_SHARED_HELP "  --png FILE                 a heat map of the counts (zlib-compressed PNG; 2-D)\n"
     "  --cell N                   pixels per output pixel in the PNG, 1..64 (default: fit ~640)\n" CLI_HELP_TAIL;
 
 struct overlap_args {

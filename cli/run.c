@@ -65,7 +65,9 @@ static const struct option run_long[] = {CLI_SHARED_OPTIONS,
 static const char run_help[] =
     "usage: tconv run OP -x x.npy -w w.npy [-b b.npy] [--dy dy.npy] [options] [-o out.npy]\n"
     "OP: conv2d, conv2d_transpose, and their gradients conv2d_backward_data|_filter|_bias,\n"
-    "    conv2d_transpose_backward_data|_filter|_bias\n"
+    "    conv2d_transpose_backward_data|_filter|_bias; conv1d... and conv3d... alike (1-D, 3-D), or\n"
+    "    conv, conv_transpose, conv_backward_data, ... with the rank of x (or --input-shape): 3 dimensions\n"
+    "    (N,W,C) are 1-D, 4 (N,H,W,C) 2-D, 5 (N,D,H,W,C) 3-D\n"
     "Runs OP on NumPy .npy files (float32 C order; float64, big-endian and Fortran order are converted)\n"
     "and writes the result as float32 .npy (y, dx, dfilter in --filter-layout, or dbias). Without -o it is\n"
     "printed. Sizes come from the files; the gradients also need:\n"
@@ -77,8 +79,8 @@ static const char run_help[] =
     "  --relu | --activation relu|none   fused after the bias (forward only)\n"
     "  --time                     median time of 11 runs and GFLOP/s\n"
     "  --threads N, --algorithm auto|gemm|subpixel|direct\n"
-    "  --explain OY,OX            forward: the (input pixel, tap) pairs behind y[0, OY, OX, 0], with values,\n"
-    "                             the bias and the activation\n" CLI_HELP_TAIL;
+    "  --explain OY,OX            forward, 2-D: the (input pixel, tap) pairs behind y[0, OY, OX, 0], with\n"
+    "                             values, the bias and the activation\n" CLI_HELP_TAIL;
 
 /* One run: the op, the options, the tensors, the result. */
 struct run {

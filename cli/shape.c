@@ -21,10 +21,15 @@ static const struct option shape_long[] = {
     CLI_SHARED_OPTIONS, {"explain", required_argument, NULL, OPT_EXPLAIN}, {NULL, 0, NULL, 0}};
 
 static const char shape_help[] =
-    "usage: tconv shape conv2d|conv2d_transpose --input-shape N,H,W,C --kernel-size KH,KW [options]\n"
+    "usage: tconv shape OP --input-shape N,H,W,C --kernel-size KH,KW [options]\n"
+    "OP: conv2d, conv2d_transpose; conv1d, conv1d_transpose, conv3d, conv3d_transpose; conv, conv_transpose\n"
+    "    (the rank of --input-shape: N,W,C is 1-D, N,D,H,W,C 3-D)\n"
     "Prints the output size, the padding split, every admissible output size of a transposed conv, and how\n"
-    "TensorFlow, Keras, PyTorch and ONNX spell each one. --explain OY,OX lists the (input pixel, tap) pairs\n"
-    "that feed output pixel (OY, OX).\noptions:\n" CLI_SHARED_HELP "  --explain OY,OX\n" CLI_HELP_TAIL;
+    "TensorFlow, Keras, PyTorch and ONNX spell each one (tf.nn.conv1d_transpose, Conv3DTranspose,\n"
+    "nn.ConvTranspose1d, ONNX ConvTranspose, ...). --explain OY,OX (2-D) lists the (input pixel, tap) pairs\n"
+    "that feed output pixel (OY, OX).\n"
+    "e.g. tconv shape conv1d_transpose --input-shape 1,32,512 --kernel-size 16 --strides 8 --padding 4 --filters 256\n"
+    "options:\n" CLI_SHARED_HELP "  --explain OY,OX\n" CLI_HELP_TAIL;
 
 struct shape_args {
     const char *explain; /* OY,OX or NULL */
