@@ -14,6 +14,9 @@
 /* A 3-D map is printed per depth slice up to this many slices of up to this many rows and columns. */
 #define OVERLAP_ND_MAX_SLICES 16
 #define OVERLAP_ND_MAX_SIDE   48
+/* The counts are kept per axis: an axis of at most this many steps to count (outputs, and taps of the inputs
+   that land), as tconv overlap's 2-D limit of 2^24 pixels. */
+#define OVERLAP_ND_MAX_WORK ((int64_t)1 << 26)
 /* At most this many distinct counts are listed with their positions. */
 #define OVERLAP_ND_HIST_SHOWN 12
 
@@ -94,12 +97,29 @@ static void print_histogram(const struct overlap_nd *m)
     printf("%s\n", n ? "" : " none (the output is empty)");
 }
 
+/* Each axis within OVERLAP_ND_MAX_WORK, and the whole map's positions countable in an int64. */
+static int check_size(const struct tconv_nd_params *p, const struct tconv_nd_geometry *g)
+{
+    int64_t positions = 1;
+    for (int a = 0; a < p->rank; a++) {
+        const int64_t work =
+            overlap_axis_work(p->in[a], p->kernel[a], p->stride[a], p->dilation[a], g->pad_before[a], g->out[a]);
+        if (work > OVERLAP_ND_MAX_WORK || __builtin_mul_overflow(positions, g->out[a], &positions))
+            return cli_fail("overlap",
+                            "the %s axis (output %lld, kernel %lld) takes more than 2^26 steps to count; this command "
+                            "stops there",
+                            cli_axis_name(p->rank, a), (long long)g->out[a], (long long)p->kernel[a]);
+    }
+    return 0;
+}
+
 int overlap_nd(const struct cli_nd *nd)
 {
     const struct tconv_nd_params *p = &nd->p;
     struct tconv_nd_geometry g;
     struct overlap_nd m;
     if (tconv_convnd_transpose_geometry(p, &g) != TCONV_OK) return cli_fail("overlap", "%s", tconv_last_error());
+    if (check_size(p, &g)) return CLI_FAILED;
     if (overlap_nd_build(p, &g, &m)) return cli_fail("overlap", "out of memory");
     print_header(p, &g);
     if (!print_map(&m)) {

@@ -18,14 +18,33 @@
 #define OVERLAP_HIST_AXIS_MAX   256
 #define OVERLAP_HIST_COMBOS_MAX 4096
 
+/* The inputs that can land inside [0, out): i*s + t*d - crop in range for some tap t. */
+static void landing_inputs(int64_t in, int64_t k, int64_t s, int64_t d, int64_t crop, int64_t out, int64_t *first,
+                           int64_t *last)
+{
+    const int64_t lo = crop - (k - 1) * d; /* i*s >= lo: the last tap reaches 0 */
+    *first = lo > 0 ? (lo + s - 1) / s : 0;
+    *last = (crop + out - 1) / s; /* i*s <= crop + out - 1: the first tap stays inside */
+    if (*last > in - 1) *last = in - 1;
+}
+
 void overlap_axis(int64_t in, int64_t k, int64_t s, int64_t d, int64_t crop, int64_t out, int64_t *counts)
 {
+    int64_t first, last;
     for (int64_t o = 0; o < out; o++) counts[o] = 0;
-    for (int64_t i = 0; i < in; i++)
+    landing_inputs(in, k, s, d, crop, out, &first, &last);
+    for (int64_t i = first; i <= last; i++)
         for (int64_t t = 0; t < k; t++) {
             const int64_t o = i * s + t * d - crop;
             if (o >= 0 && o < out) counts[o]++;
         }
+}
+
+int64_t overlap_axis_work(int64_t in, int64_t k, int64_t s, int64_t d, int64_t crop, int64_t out)
+{
+    int64_t first, last;
+    landing_inputs(in, k, s, d, crop, out, &first, &last);
+    return last < first ? out : out + (last - first + 1) * k;
 }
 
 int64_t overlap_nd_at(const struct overlap_nd *m, const int64_t *pos)

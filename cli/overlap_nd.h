@@ -32,6 +32,9 @@ struct overlap_nd {
  */
 void overlap_axis(int64_t in, int64_t k, int64_t s, int64_t d, int64_t crop, int64_t out, int64_t *counts);
 
+/* The steps overlap_axis takes for these arguments (the command refuses a map that would take too long). */
+int64_t overlap_axis_work(int64_t in, int64_t k, int64_t s, int64_t d, int64_t crop, int64_t out);
+
 /* The map and verdict of transposed conv p with geometry g: 0, or -1 when out of memory. */
 int overlap_nd_build(const struct tconv_nd_params *p, const struct tconv_nd_geometry *g, struct overlap_nd *m);
 void overlap_nd_free(struct overlap_nd *m);
