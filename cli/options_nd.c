@@ -226,8 +226,10 @@ static int resolve_shapes_nd(const char *cmd, const struct cli_opts *o, struct c
     const int r = nd->p.rank;
     const char *v = cli_text(o, OPT_INPUT_SHAPE);
     char why[96];
-    if (v && cli_int_list(v, nd->in, CLI_ND_DIMS, why, sizeof why) != r + 2)
-        return cli_usage(cmd, "--input-shape '%s' is not %d-D", v, r); /* cli_shape_rank checked it */
+    static const char *const shapes[TCONV_MAX_RANK] = {"N,W,C", "N,H,W,C", "N,D,H,W,C"};
+    if (v && cli_int_list(v, nd->in, CLI_ND_DIMS, why, sizeof why) != r + 2) /* run: x said the rank */
+        return cli_usage(cmd, "--input-shape wants %s (%d values) for this %d-D %s, got '%s'", shapes[r - 1], r + 2, r,
+                         cmd, v);
     if ((v = cli_text(o, OPT_OUTPUT_SHAPE))) {
         int64_t t[ND_LIST_MAX];
         const int n = cli_int_list(v, t, ND_LIST_MAX, why, sizeof why);

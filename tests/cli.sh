@@ -447,6 +447,8 @@ run 1 run conv1d_transpose -x "$data/nd3_x.npy" -w "$data/nd3_w.npy"
 has "$tmp/err" "tconv run: $data/nd3_x.npy: x must have 3 dimensions for conv1d_transpose, it has 5"
 run 1 run conv_transpose -x "$data/seed003_db.npy" -w "$data/nd1_w.npy"
 has "$tmp/err" "tconv run: $data/seed003_db.npy: x must have 3, 4 or 5 dimensions (N,W,C, N,H,W,C or N,D,H,W,C in --layout order), it has 1"
+run 2 run conv_transpose -x "$data/nd1_x.npy" -w "$data/nd1_w.npy" --input-shape 1,8,1,1
+has "$tmp/err" "tconv run: --input-shape wants N,W,C (3 values) for this 1-D run, got '1,8,1,1'"
 run 1 run conv_transpose -x "$data/nd1_x.npy" -w "$data/nd3_w.npy"
 has "$tmp/err" "tconv run: $data/nd3_w.npy: the filter must have 3 dimensions, it has 5"
 run 1 run conv3d_transpose -x "$data/nd3_x.npy" -w "$data/nd3_w.npy" --strides 2 --kernel-size 3
