@@ -3,6 +3,7 @@
  * 3-D: an HxW grid per depth slice when small, else a summary), how many positions hold each count, and the
  * verdict (overlap_nd.c).
  */
+#include <stdint.h>
 #include <stdio.h>
 
 #include "cli.h"
@@ -86,8 +87,19 @@ static void print_histogram(const struct overlap_nd *m)
     const char *u = m->rank == 1 ? "position" : "voxel";
     int64_t value[OVERLAP_ND_HIST_SHOWN], times[OVERLAP_ND_HIST_SHOWN];
     const int n = overlap_nd_histogram(m, value, times, OVERLAP_ND_HIST_SHOWN);
-    if (n < 0) {
-        printf("counts: more than %d distinct values\n", OVERLAP_ND_HIST_SHOWN);
+    if (n < 0) { /* the extremes are the products of the axes' */
+        int64_t lo = 1, hi = 1;
+        for (int a = 0; a < m->rank; a++) {
+            int64_t axis_lo = INT64_MAX, axis_hi = 0;
+            for (int64_t o = 0; o < m->out[a]; o++) {
+                axis_lo = m->count[a][o] < axis_lo ? m->count[a][o] : axis_lo;
+                axis_hi = m->count[a][o] > axis_hi ? m->count[a][o] : axis_hi;
+            }
+            lo *= axis_lo;
+            hi *= axis_hi;
+        }
+        printf("counts: %lld to %lld taps per %s (more than %d distinct values)\n", (long long)lo, (long long)hi, u,
+               OVERLAP_ND_HIST_SHOWN);
         return;
     }
     printf("counts:");

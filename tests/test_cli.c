@@ -809,6 +809,55 @@ static void check_overlap_3d(const struct tconv_nd_params *p)
     overlap_nd_free(&m);
 }
 
+START_TEST(nd_overlap_verdict_text)
+{
+    /* 1-D k 3, s 2, crop 1 (padding=1, output_padding=1 on 8, out 16): phases of output o = o mod 2 get 1 (even:
+       full o + 1 odd, tap 1) and 2 (odd: taps 0 and 2); only the last output (full 16, no input 8) gets fewer */
+    struct tconv_nd_params p = nd_layer(1);
+    struct tconv_nd_geometry g;
+    struct overlap_nd m;
+    p.in[0] = 8;
+    p.kernel[0] = 3;
+    p.stride[0] = 2;
+    p.padding = TCONV_PADDING_EXPLICIT;
+    p.pad_before[0] = p.pad_after[0] = 1;
+    p.output_padding[0] = 1;
+    ck_assert(tconv_convnd_transpose_geometry(&p, &g) == TCONV_OK);
+    ck_assert_int_eq(overlap_nd_build(&p, &g, &m), 0);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    overlap_nd_verdict_print(f, &p, &m);
+    fclose(f);
+    ck_assert_str_eq(text, "verdict: checkerboard: 1 to 2 taps per position (max/min 2.00) with a period of 2 "
+                           "positions; 1 of the 16 positions, near the edges, gets fewer\n"
+                           "why: width: 3 taps (dilation 1) over stride 2 reach the output positions 1 to 2 times. "
+                           "The kernel does not spread evenly over the stride: the checkerboard of Odena et al., "
+                           "\"Deconvolution and Checkerboard Artifacts\" (2016).\n"
+                           "fix: a kernel that is a multiple of the stride (4 here, with dilation 1), or "
+                           "resize-convolution (nearest upsampling, then a stride-1 conv; the library's "
+                           "tconv_resize_conv2d and tconv_bilinear_filter are 2-D only).\n");
+    free(text);
+    overlap_nd_free(&m);
+    /* 3-D k 2, s 2 on 3^3: every voxel one tap, none fewer (the kernel tiles the output) */
+    struct tconv_nd_params q = nd_layer(3);
+    for (int a = 0; a < 3; a++) {
+        q.in[a] = 3;
+        q.kernel[a] = q.stride[a] = 2;
+    }
+    ck_assert(tconv_convnd_transpose_geometry(&q, &g) == TCONV_OK);
+    ck_assert_int_eq(overlap_nd_build(&q, &g, &m), 0);
+    f = open_memstream(&text, &len);
+    overlap_nd_verdict_print(f, &q, &m);
+    fclose(f);
+    ck_assert_str_eq(text, "verdict: uniform: 1 tap on every output voxel away from the edges of x\n"
+                           "why: the kernel (2x2x2) spreads evenly over the stride (2x2x2): every output phase gets "
+                           "the same number of taps.\n");
+    free(text);
+    overlap_nd_free(&m);
+}
+END_TEST
+
 START_TEST(nd_overlap_brute_force)
 {
     /* the separable counts against every pair scattered: VALID, SAME with odd crops, dilation, uneven strides */
@@ -885,6 +934,7 @@ int main(void)
     tcase_add_test(nd, nd_options);
     tcase_add_test(nd, nd_rank_and_names);
     tcase_add_test(nd, nd_overlap_axis);
+    tcase_add_test(nd, nd_overlap_verdict_text);
     tcase_add_test(nd, nd_overlap_brute_force);
     suite_add_tcase(s, nd);
     return run_suite(s);
