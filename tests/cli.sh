@@ -389,6 +389,10 @@ has "$tmp/out" "counts: 1 tap on 32768 voxels"
 has "$tmp/out" "verdict: uniform: 1 tap on every output voxel away from the edges of x"
 run 0 overlap conv_transpose --input-shape 1,16,16,16,1 --kernel-size 3 --strides 2 --padding SAME
 has "$tmp/out" "counts: 1 tap on 4913 voxels, 2 taps on 13005 voxels, 4 taps on 11475 voxels, 8 taps on 3375 voxels"
+# many distinct counts: the extremes. At most ceil(13/4) = 4, ceil(11/3) = 4 and 4 (width: taps 0, 2, 4, 6 at
+# phase 0 with dilation 3) per axis: 64; width output 1 (full 1 = 2i + 3t) gets none
+run 0 overlap conv_transpose --input-shape 1,10,10,10,1 --kernel-size 13,11,7 --strides 4,3,2 --dilations 1,1,3 --padding 0
+has "$tmp/out" "counts: 0 to 64 taps per voxel (more than 12 distinct values)"
 # run, 1-D: y[2i + t] += x[i] * w[t] with x = 1..8, w = 1, 10, 100 (102 = 100*1 + 1*2: taps 2 and 0 meet)
 run 0 run conv1d_transpose -x "$data/nd1_x.npy" -w "$data/nd1_w.npy" --strides 2 --padding VALID
 has "$tmp/out" "y[0, :, 0] of (1, 17, 1) ="
