@@ -296,9 +296,11 @@ static void keras_cropped(struct text *t, const struct tconv_nd_params *p, const
     tuple(t, op, p->rank);
     keras_tail(t, p);
     if (!crop) return;
-    put(t, ", then Cropping%dD(", p->rank);
+    /* Cropping1D has no data_format (it crops axis 1): channels first, the channels go last around it */
+    const bool permute = p->rank == 1 && nchw(p);
+    put(t, ", then %sCropping%dD(", permute ? "Permute((2,1)), " : "", p->rank);
     pairs(t, g->pad_before, g->pad_after, p->rank);
-    put(t, "%s)", nchw(p) ? ", data_format='channels_first'" : "");
+    put(t, "%s)%s", nchw(p) && !permute ? ", data_format='channels_first'" : "", permute ? ", Permute((2,1))" : "");
 }
 
 static void keras_transpose(struct text *t, const struct tconv_nd_params *p, const struct tconv_nd_geometry *g)

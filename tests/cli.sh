@@ -319,6 +319,8 @@ has "$tmp/out" "  ONNX        ConvTranspose kernel_shape=[16] pads=[4,4] output_
 # 257: PyTorch's output_padding=1; TensorFlow's 1-D ops pad SAME or VALID only: VALID, then a slice
 has "$tmp/out" "      PyTorch     nn.ConvTranspose1d(512, 256, 16, stride=8, padding=4, output_padding=1, dilation=1, groups=1)"
 has "$tmp/out" "      TensorFlow  not expressible directly: TensorFlow's 1-D and 3-D ops pad 'SAME' or 'VALID' only; tf.nn.conv1d_transpose(x, w, output_shape=[1,256,264], strides=8, padding='VALID', data_format='NCW'), then y[:, :, 4:261]"
+# Keras's Cropping1D crops axis 1 and has no data_format: channels first, it goes between two Permute layers
+has "$tmp/out" "      Keras       Conv1DTranspose(256, 16, strides=8, padding='valid', output_padding=0, data_format='channels_first'), then Permute((2,1)), Cropping1D((4,3)), Permute((2,1))"
 run 0 shape conv1d_transpose --input-shape 1,32,512 --kernel-size 16 --strides 8 --pads 4,4 --filters 256
 has "$tmp/out" "conv1d_transpose: x [1,32,512] -> y [1,256,256] (NWC)"
 # a 3-D U-Net step nn.ConvTranspose3d(256, 128, 2, stride=2) on (1, 256, 16, 16, 16): 16^3 -> 32^3
