@@ -32,6 +32,8 @@ static const char help[] =
     "            the checkerboard, a verdict, why, and --png to draw it\n"
     "  --version print the library version\n"
     "  --help    this text\n"
+    "shape, run and overlap take 1-D and 3-D too: conv1d..., conv3d..., or conv... with the rank of\n"
+    "--input-shape or x (N,W,C is 1-D, N,H,W,C 2-D, N,D,H,W,C 3-D).\n"
     "Errors go to stderr; the exit status is 0 on success, 1 when a call or a file fails, 2 on usage errors.\n";
 
 int main(int argc, char **argv)

@@ -140,6 +140,10 @@ int cli_int(const char *cmd, const char *opt, const char *s, int64_t lo, int64_t
 
 /* ------------------------------------------------------------------ the getopt_long loop */
 
+static const char *option_name(const struct option *table, int id);
+
+const char *cli_option_name(int id) { return option_name(shared_table, id); }
+
 static const char *option_name(const struct option *table, int id)
 {
     for (const struct option *t = table; t->name; t++)
@@ -215,16 +219,31 @@ int cli_parse(const struct cli_command *cmd, int argc, char **argv, struct cli_o
 
 /* ------------------------------------------------------------------ resolution */
 
-static int resolve_names(const char *cmd, struct cli_opts *o)
+/* The filter layouts' names at ranks 1 and 3, by enum tconv_filter_layout (DEFAULT first): aliases of HWIO... */
+static const char *const filter_layout_aliases[2][5] = {{"DEFAULT", "WIO", "OIW", "WOI", "IOW"},
+                                                        {"DEFAULT", "DHWIO", "OIDHW", "DHWOI", "IODHW"}};
+/* ... and of NHWC / NCHW */
+static const char *const layout_aliases[2][2] = {{"NWC", "NCW"}, {"NDHWC", "NCDHW"}};
+
+int cli_resolve_names(const char *cmd, struct cli_opts *o, int rank)
 {
     const char *v = cli_text(o, OPT_LAYOUT);
+    const int alias = rank == 1 ? 0 : 1; /* rank 2 has no aliases */
     if (v) {
-        const int k = cli_enum(v, layout_names, 2);
+        int k = cli_enum(v, layout_names, 2);
+        if (k < 0 && rank != 2 && (k = cli_enum(v, layout_aliases[alias], 2)) < 0)
+            return cli_usage(cmd, "--layout is %s or %s (or NHWC, NCHW), got '%s'", layout_aliases[alias][0],
+                             layout_aliases[alias][1], v);
         if (k < 0) return cli_usage(cmd, "--layout is NHWC or NCHW, got '%s'", v);
         o->p.layout = (enum tconv_layout)k;
     }
     if ((v = cli_text(o, OPT_FILTER_LAYOUT))) {
-        const int k = cli_enum(v, cli_filter_layout_names, 5);
+        int k = cli_enum(v, cli_filter_layout_names, 5);
+        if (k < 0 && rank != 2 && (k = cli_enum(v, filter_layout_aliases[alias], 5)) < 0) {
+            const char *const *n = filter_layout_aliases[alias];
+            return cli_usage(cmd, "--filter-layout is DEFAULT, %s, %s, %s or %s (or HWIO, OIHW, HWOI, IOHW), got '%s'",
+                             n[1], n[2], n[3], n[4], v);
+        }
         if (k < 0) return cli_usage(cmd, "--filter-layout is DEFAULT, HWIO, OIHW, HWOI or IOHW, got '%s'", v);
         o->p.filter_layout = (enum tconv_filter_layout)k;
     }
@@ -287,6 +306,12 @@ static int padding_list(const char *cmd, struct cli_opts *o, const char *v)
     return 0;
 }
 
+int cli_padding_mode(const char *s)
+{
+    const int mode = cli_enum(s, padding_mode_names, 4);
+    return mode == 3 ? TCONV_PADDING_SAME : mode;
+}
+
 /* --padding NAME or LIST, or --pads T,L,B,R (ONNX): one of them, never both. */
 static int resolve_padding(const char *cmd, struct cli_opts *o)
 {
@@ -346,7 +371,7 @@ static int resolve_shapes(const char *cmd, struct cli_opts *o)
 int cli_resolve(const char *cmd, struct cli_opts *o)
 {
     struct tconv_params *p = &o->p;
-    int rc = resolve_names(cmd, o); /* first: the 4-element lists read the layout */
+    int rc = cli_resolve_names(cmd, o, 2); /* first: the 4-element lists read the layout */
     if (!rc) rc = resolve_axes(cmd, o, OPT_KERNEL_SIZE, "K or KH,KW", false, &p->kernel_h, &p->kernel_w);
     if (!rc) rc = resolve_axes(cmd, o, OPT_STRIDES, "S, SH,SW or 1,SH,SW,1", true, &p->stride_h, &p->stride_w);
     if (!rc) rc = resolve_axes(cmd, o, OPT_DILATIONS, "D, DH,DW or 1,DH,DW,1", true, &p->dilation_h, &p->dilation_w);

@@ -60,19 +60,21 @@ enum cli_shared_id {
 
 /* The help lines of the shared options, for a command's help text. */
 #define CLI_SHARED_HELP                                                                                                \
-    "  --input-shape N,H,W,C      x's shape in --layout order (run: taken from -x)\n"                                  \
-    "  --kernel-size K|KH,KW      (run: taken from -w)\n"                                                              \
+    "  --input-shape N,H,W,C      x's shape in --layout order (run: taken from -x); its length is the rank:\n"         \
+    "                             N,W,C 1-D, N,H,W,C 2-D, N,D,H,W,C 3-D\n"                                             \
+    "  --kernel-size K|KH,KW      one value, or one per spatial axis (K 1-D, KD,KH,KW 3-D) (run: taken from -w)\n"     \
     "  --filters C                output channels (run: taken from -w or --dy)\n"                                      \
-    "  --strides S|SH,SW|1,SH,SW,1                            TensorFlow's 4-element form in --layout order\n"         \
+    "  --strides S|SH,SW|1,SH,SW,1                            TensorFlow's rank+2 form in --layout order\n"            \
     "  --dilations D|DH,DW|1,DH,DW,1                          1 = dense\n"                                             \
     "  --padding SAME|VALID|SAME_LOWER|[[t,b],[l,r]]|[[0,0],[t,b],[l,r],[0,0]]|P|PH,PW\n"                              \
-    "                             TF names and lists; P / PH,PW: PyTorch's symmetric padding\n"                        \
-    "  --pads T,L,B,R             ONNX pads (begins, then ends); not with --padding\n"                                 \
-    "  --output-shape N,H,W,C|H,W TensorFlow's output_shape (conv2d_transpose)\n"                                      \
-    "  --output-padding P|PH,PW   PyTorch / ONNX output_padding (conv2d_transpose, explicit padding)\n"                \
+    "                             TF names and lists ([b,e] per axis); P / PH,PW: PyTorch's symmetric padding\n"       \
+    "  --pads T,L,B,R             ONNX pads (begins, then ends: 1-D B,E, 3-D 6 values); not with --padding\n"          \
+    "  --output-shape N,H,W,C|H,W TensorFlow's output_shape (transposed), or its spatial sizes\n"                      \
+    "  --output-padding P|PH,PW   PyTorch / ONNX output_padding (transposed, explicit padding)\n"                      \
     "  --groups G                 default 1\n"                                                                         \
-    "  --layout NHWC|NCHW         data layout, default NHWC\n"                                                         \
-    "  --filter-layout DEFAULT|HWIO|OIHW|HWOI|IOHW   default: TF's (HWIO conv2d, HWOI conv2d_transpose)\n"
+    "  --layout NHWC|NCHW         data layout, default NHWC (1-D: also NWC|NCW, 3-D: NDHWC|NCDHW)\n"                   \
+    "  --filter-layout DEFAULT|HWIO|OIHW|HWOI|IOHW   default: TF's (HWIO conv, HWOI transposed); HW = every\n"         \
+    "                             spatial axis (1-D: WIO.., 3-D: DHWIO..)\n"
 
 /* The last lines of a command's help. */
 #define CLI_HELP_TAIL                                                                                                  \
@@ -111,6 +113,16 @@ int cli_parse(const struct cli_command *cmd, int argc, char **argv, struct cli_o
 
 /* Turns the shared options' texts into o->p and the shapes (order-independent): 0, or CLI_USAGE after the message. */
 int cli_resolve(const char *cmd, struct cli_opts *o);
+
+/* --layout and --filter-layout into o->p (ranks 1 and 3 also take NWC, NCDHW, WIO, IODHW, ...): 0, or CLI_USAGE
+   after the message. */
+int cli_resolve_names(const char *cmd, struct cli_opts *o, int rank);
+
+/* --padding's mode names (SAME_UPPER is SAME): the enum tconv_padding, or -1 when s is none of them. */
+int cli_padding_mode(const char *s);
+
+/* A shared option's long name without the dashes ("strides"). */
+const char *cli_option_name(int id);
 
 /* The op operand of shape and overlap: conv2d or conv2d_transpose (exact names), the only operand. */
 int cli_forward_op(const char *cmd, int argc, char **argv, int first, bool *transposed);

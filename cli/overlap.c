@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "heatmap.h"
 #include "options.h"
+#include "options_nd.h"
 #include "verdict.h"
 
 /* The command holds the whole map and scans it: the library takes any size, this command 2^24 pixels. */
@@ -27,11 +28,14 @@ static const struct option overlap_long[] = {CLI_SHARED_OPTIONS,
                                              {NULL, 0, NULL, 0}};
 
 static const char overlap_help[] =
-    "usage: tconv overlap conv2d_transpose --input-shape N,H,W,C --kernel-size KH,KW [options] [--png FILE]\n"
+    "usage: tconv overlap OP --input-shape N,H,W,C --kernel-size KH,KW [options] [--png FILE]\n"
+    "OP: conv2d_transpose, conv1d_transpose, conv3d_transpose, or conv_transpose (the rank of --input-shape)\n"
     "How many (input pixel, kernel tap) pairs land on each output pixel of a transposed convolution: the\n"
-    "grid, a verdict (uniform, or the ratio max/min and the period) and why. --png draws it as a heat map\n"
-    "with a colour bar labelled with the counts.\noptions:\n" CLI_SHARED_HELP
-    "  --png FILE                 a heat map of the counts (zlib-compressed PNG)\n"
+    "grid (1-D: one row; 3-D: one grid per depth slice, or a summary when large), how many positions get\n"
+    "each count, a verdict (uniform, or the ratio max/min and the period) and why. --png (2-D) draws it as a\n"
+    "heat map with a colour bar labelled with the counts.\n"
+    "e.g. tconv overlap conv3d_transpose --input-shape 1,4,4,4,1 --kernel-size 3 --strides 2 --padding SAME\n"
+    "options:\n" CLI_SHARED_HELP "  --png FILE                 a heat map of the counts (zlib-compressed PNG; 2-D)\n"
     "  --cell N                   pixels per output pixel in the PNG, 1..64 (default: fit ~640)\n" CLI_HELP_TAIL;
 
 struct overlap_args {
@@ -95,6 +99,33 @@ static int draw(const struct overlap_args *a, const struct tconv_geometry *g, co
     return CLI_OK;
 }
 
+/* conv2d_transpose: the 2-D path, as it always was. */
+static int overlap_2d(struct cli_opts *o, const struct overlap_args *a)
+{
+    int rc;
+    if ((rc = cli_resolve("overlap", o)) || (rc = cli_apply_shapes("overlap", o))) return rc;
+    struct tconv_geometry g;
+    if (tconv_conv2d_transpose_geometry(&o->p, &g) != TCONV_OK) return cli_fail("overlap", "%s", tconv_last_error());
+    if (g.out_h * g.out_w > OVERLAP_MAX_PIXELS)
+        return cli_fail("overlap",
+                        "the %lldx%lld output has more than 2^24 pixels; tconv_overlap_map() takes it, this command "
+                        "does not",
+                        (long long)g.out_h, (long long)g.out_w);
+    int32_t *m = malloc((size_t)(g.out_h * g.out_w > 0 ? g.out_h * g.out_w : 1) * sizeof *m);
+    if (!m) return cli_fail("overlap", "out of memory");
+    if (tconv_overlap_map(&o->p, m) != TCONV_OK) {
+        free(m);
+        return cli_fail("overlap", "%s", tconv_last_error());
+    }
+    struct verdict v;
+    print_map(&o->p, &g, m);
+    verdict_judge(&o->p, &g, m, &v);
+    verdict_print(stdout, &o->p, &v);
+    rc = a->png ? draw(a, &g, m) : CLI_OK;
+    free(m);
+    return rc;
+}
+
 int cmd_overlap(int argc, char **argv)
 {
     if (argc < 2) {
@@ -103,31 +134,24 @@ int cmd_overlap(int argc, char **argv)
     }
     struct cli_opts o;
     struct overlap_args a = {NULL, 0};
-    int first = 0;
+    int first = 0, want = 0, rank = 0;
     bool tr = false;
     int rc = cli_parse(&overlap_command, argc, argv, &o, &a, &first);
     if (rc) return rc == CLI_HELP_SHOWN ? CLI_OK : rc;
-    if ((rc = cli_forward_op("overlap", argc, argv, first, &tr))) return rc;
-    if (!tr) return cli_usage("overlap", "the overlap map is a conv2d_transpose property; got 'conv2d'");
-    if ((rc = cli_resolve("overlap", &o)) || (rc = cli_apply_shapes("overlap", &o))) return rc;
-    struct tconv_geometry g;
-    if (tconv_conv2d_transpose_geometry(&o.p, &g) != TCONV_OK) return cli_fail("overlap", "%s", tconv_last_error());
-    if (g.out_h * g.out_w > OVERLAP_MAX_PIXELS)
-        return cli_fail("overlap",
-                        "the %lldx%lld output has more than 2^24 pixels; tconv_overlap_map() takes it, this command "
-                        "does not",
-                        (long long)g.out_h, (long long)g.out_w);
-    int32_t *m = malloc((size_t)(g.out_h * g.out_w > 0 ? g.out_h * g.out_w : 1) * sizeof *m);
-    if (!m) return cli_fail("overlap", "out of memory");
-    if (tconv_overlap_map(&o.p, m) != TCONV_OK) {
-        free(m);
-        return cli_fail("overlap", "%s", tconv_last_error());
-    }
-    struct verdict v;
-    print_map(&o.p, &g, m);
-    verdict_judge(&o.p, &g, m, &v);
-    verdict_print(stdout, &o.p, &v);
-    rc = a.png ? draw(&a, &g, m) : CLI_OK;
-    free(m);
-    return rc;
+    if ((rc = cli_forward_op_nd("overlap", argc, argv, first, &tr, &want))) return rc;
+    if (!tr)
+        return cli_usage("overlap", "the overlap map is a conv%s_transpose property; got '%s'",
+                         want == 0   ? ""
+                         : want == 1 ? "1d"
+                         : want == 2 ? "2d"
+                                     : "3d",
+                         argv[first]);
+    /* conv2d_transpose keeps the 2-D path whatever the shape says */
+    if (want != 2 && (rc = cli_shape_rank("overlap", &o, want, argv[first], &rank))) return rc;
+    if (want == 2 || rank == 2 || rank == 0) return overlap_2d(&o, &a);
+    if (a.png || a.cell)
+        return cli_usage("overlap", "--png and --cell draw 2-D maps; this --input-shape is %d-D", rank);
+    struct cli_nd nd;
+    if ((rc = cli_resolve_nd("overlap", &o, rank, &nd)) || (rc = cli_apply_shapes_nd("overlap", &o, &nd))) return rc;
+    return overlap_nd(&nd);
 }

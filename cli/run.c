@@ -15,9 +15,9 @@
 #include "explain.h"
 #include "npy.h"
 #include "options.h"
+#include "options_nd.h"
+#include "run.h"
 
-/* --time: the median of this many timed calls. */
-#define RUN_TIMED_CALLS 11
 /* Images of at most this many pixels a side are printed as grids; other results as a summary. */
 #define RUN_MAX_PRINTED_SIDE 32
 /* A result of at most this many elements that is not an image (dbias, dfilter) is printed in full. */
@@ -25,16 +25,6 @@
 /* Every plane is printed when there are at most this many images and channels. */
 #define RUN_ALL_PLANES_BATCH    2
 #define RUN_ALL_PLANES_CHANNELS 4
-
-enum run_kind { FORWARD, DATA, FILTER, BIAS };
-
-struct run_op {
-    const char *name;
-    bool transposed; /* conv2d_transpose or one of its gradients */
-    enum run_kind kind;
-    enum tconv_op op;
-    const char *result; /* the name of what it computes */
-};
 
 static const struct run_op run_ops[] = {
     {"conv2d", false, FORWARD, TCONV_OP_CONV2D, "y"},
@@ -75,7 +65,9 @@ static const struct option run_long[] = {CLI_SHARED_OPTIONS,
 static const char run_help[] =
     "usage: tconv run OP -x x.npy -w w.npy [-b b.npy] [--dy dy.npy] [options] [-o out.npy]\n"
     "OP: conv2d, conv2d_transpose, and their gradients conv2d_backward_data|_filter|_bias,\n"
-    "    conv2d_transpose_backward_data|_filter|_bias\n"
+    "    conv2d_transpose_backward_data|_filter|_bias; conv1d... and conv3d... alike (1-D, 3-D), or\n"
+    "    conv, conv_transpose, conv_backward_data, ... with the rank of x (or --input-shape): 3 dimensions\n"
+    "    (N,W,C) are 1-D, 4 (N,H,W,C) 2-D, 5 (N,D,H,W,C) 3-D\n"
     "Runs OP on NumPy .npy files (float32 C order; float64, big-endian and Fortran order are converted)\n"
     "and writes the result as float32 .npy (y, dx, dfilter in --filter-layout, or dbias). Without -o it is\n"
     "printed. Sizes come from the files; the gradients also need:\n"
@@ -87,18 +79,15 @@ static const char run_help[] =
     "  --relu | --activation relu|none   fused after the bias (forward only)\n"
     "  --time                     median time of 11 runs and GFLOP/s\n"
     "  --threads N, --algorithm auto|gemm|subpixel|direct\n"
-    "  --explain OY,OX            forward: the (input pixel, tap) pairs behind y[0, OY, OX, 0], with values,\n"
-    "                             the bias and the activation\n" CLI_HELP_TAIL;
-
-/* The command's own options as given. */
-struct run_args {
-    const char *x, *w, *b, *dy, *o, *activation, *threads, *algorithm, *explain;
-    bool relu, time;
-};
+    "  --explain OY,OX            forward, 2-D: the (input pixel, tap) pairs behind y[0, OY, OX, 0], with\n"
+    "                             values, the bias and the activation\n" CLI_HELP_TAIL;
 
 /* One run: the op, the options, the tensors, the result. */
 struct run {
     const struct run_op *op;
+    const char *name; /* the op as given (conv2d_transpose, conv1d_backward_data, conv_transpose, ...) */
+    int want;         /* the rank its name gives: 1..3, or 0 (conv...: x's rank) */
+    bool x_loaded;    /* x was read to find the rank */
     struct cli_opts o;
     struct run_args a;
     struct tconv_options opt;
@@ -140,16 +129,25 @@ static const struct cli_command run_command = {"run", "x:w:b:o:", run_long, run_
 
 /* ------------------------------------------------------------------ the command line */
 
-static int find_op(int argc, char **argv, int first, const struct run_op **op)
+/* OP: conv, conv1d, conv2d or conv3d, then the op's 2-D name past "conv2d" (_transpose_backward_data, ...). */
+static int find_op(int argc, char **argv, int first, const struct run_op **op, int *rank)
 {
+    static const char *const ranks[] = {"", "1d", "2d", "3d"};
     if (first >= argc) return cli_usage("run", "which op? conv2d, conv2d_transpose or a gradient (see OP)");
     if (first + 1 < argc) return cli_usage("run", "unexpected argument '%s'", argv[first + 1]);
-    for (int i = 0; i < RUN_OPS; i++)
-        if (!strcmp(argv[first], run_ops[i].name)) {
-            *op = &run_ops[i];
-            return 0;
-        }
-    return cli_usage("run", "unknown op '%s'", argv[first]);
+    const char *name = argv[first];
+    for (int r = TCONV_MAX_RANK; r >= 0 && !strncmp(name, "conv", 4); r--) {
+        const size_t n = strlen(ranks[r]);
+        if (strncmp(name + 4, ranks[r], n)) continue;
+        for (int i = 0; i < RUN_OPS; i++)
+            if (!strcmp(name + 4 + n, run_ops[i].name + strlen("conv2d"))) {
+                *op = &run_ops[i];
+                *rank = r;
+                return 0;
+            }
+        break;
+    }
+    return cli_usage("run", "unknown op '%s'", name);
 }
 
 /* --relu / --activation, --threads, --algorithm, --explain */
@@ -179,15 +177,18 @@ static int resolve_own(struct run *r)
 /* The files and options each kind of op needs, and the ones it does not take. */
 static int check_needs(const struct run *r)
 {
+    static const char *const shapes[] = {"N,W,C, N,H,W,C or N,D,H,W,C", "N,W,C", "N,H,W,C", "N,D,H,W,C"};
+    static const char *const kernels[] = {"(one value per axis)", "K", "KH,KW", "KD,KH,KW"};
     const enum run_kind k = r->op->kind;
-    const char *name = r->op->name;
+    const char *name = r->name;
     const bool need_x = k == FORWARD || k == FILTER, need_w = k == FORWARD || k == DATA;
     if (need_x && !r->a.x) return cli_usage("run", "%s needs -x x.npy", name);
     if (need_w && !r->a.w) return cli_usage("run", "%s needs -w w.npy", name);
     if (k != FORWARD && !r->a.dy) return cli_usage("run", "%s needs --dy dy.npy", name);
     if (!need_x && !cli_text(&r->o, OPT_INPUT_SHAPE))
-        return cli_usage("run", "%s needs x's shape as --input-shape N,H,W,C", name);
-    if (!need_w && !cli_text(&r->o, OPT_KERNEL_SIZE)) return cli_usage("run", "%s needs --kernel-size KH,KW", name);
+        return cli_usage("run", "%s needs x's shape as --input-shape %s", name, shapes[r->want]);
+    if (!need_w && !cli_text(&r->o, OPT_KERNEL_SIZE))
+        return cli_usage("run", "%s needs --kernel-size %s", name, kernels[r->want]);
     if (k != FORWARD && (r->a.b || r->a.explain || r->a.relu || r->a.activation))
         return cli_usage("run", "%s: -b, --explain and the activation apply to the forward ops", name);
     if (k == FORWARD && r->a.dy) return cli_usage("run", "%s: --dy applies to the gradients", name);
@@ -196,7 +197,7 @@ static int check_needs(const struct run *r)
 
 /* ------------------------------------------------------------------ the tensors */
 
-static void shape_text(char *buf, size_t len, int ndim, const int64_t *s)
+void run_shape_text(char *buf, size_t len, int ndim, const int64_t *s)
 {
     size_t k = (size_t)snprintf(buf, len, "(");
     for (int d = 0; d < ndim && k < len; d++)
@@ -204,12 +205,19 @@ static void shape_text(char *buf, size_t len, int ndim, const int64_t *s)
     if (k < len) snprintf(buf + k, len - k, ")");
 }
 
-static int load(const char *path, const char *what, struct npy_array *a, int ndim)
+/* Reads path into a, with a note on stderr for what was converted. */
+static int load_file(const char *path, struct npy_array *a)
 {
     char err[512];
-    if (!path) return 0;
     if (npy_load(path, a, err, sizeof err)) return cli_fail("run", "%s", err);
     if (a->note[0]) fprintf(stderr, "tconv run: %s: converted %s\n", path, a->note);
+    return 0;
+}
+
+int run_load(const char *path, const char *what, struct npy_array *a, int ndim)
+{
+    if (!path) return 0;
+    if (load_file(path, a)) return CLI_FAILED;
     if (a->ndim != ndim)
         return cli_fail("run", "%s: %s must have %d dimension%s, it has %d", path, what, ndim, plural(ndim), a->ndim);
     return 0;
@@ -217,10 +225,10 @@ static int load(const char *path, const char *what, struct npy_array *a, int ndi
 
 static int load_all(struct run *r)
 {
-    int rc = load(r->a.x, "x", &r->x, 4);
-    if (!rc) rc = load(r->a.w, "the filter", &r->w, 4);
-    if (!rc) rc = load(r->a.b, "the bias", &r->b, 1);
-    if (!rc) rc = load(r->a.dy, "dy", &r->dy, 4);
+    int rc = run_load(r->x_loaded ? NULL : r->a.x, "x", &r->x, 4); /* a loaded x is 4-D: its rank chose this path */
+    if (!rc) rc = run_load(r->a.w, "the filter", &r->w, 4);
+    if (!rc) rc = run_load(r->a.b, "the bias", &r->b, 1);
+    if (!rc) rc = run_load(r->a.dy, "dy", &r->dy, 4);
     return rc;
 }
 
@@ -231,7 +239,7 @@ static int infer_input(struct run *r)
     const int64_t *in = r->a.x ? r->x.shape : r->o.in;
     if (r->a.x && cli_text(&r->o, OPT_INPUT_SHAPE) && memcmp(r->x.shape, r->o.in, sizeof r->o.in)) {
         char a[128];
-        shape_text(a, sizeof a, 4, r->x.shape);
+        run_shape_text(a, sizeof a, 4, r->x.shape);
         return cli_fail("run", "%s has shape %s, --input-shape says %s", r->a.x, a, cli_text(&r->o, OPT_INPUT_SHAPE));
     }
     int64_t nhwc[4];
@@ -275,7 +283,7 @@ static int filter_input_mismatch(const struct run *r, enum tconv_filter_layout f
     const struct tconv_params *p = &r->o.p;
     const long long ch = (long long)p->in_channels, g = (long long)p->groups;
     char sh[128];
-    shape_text(sh, sizeof sh, 4, r->w.shape);
+    run_shape_text(sh, sizeof sh, 4, r->w.shape);
     if (r->op->transposed)
         return cli_fail("run",
                         "%s has shape %s: as %s for conv2d_transpose its input-channel axis (I) is %lld, but x has "
@@ -368,15 +376,15 @@ static int check_geometry(struct run *r)
     if (r->a.w && tconv_filter_shape(r->op->op, p, want, &fl) != TCONV_OK)
         return cli_fail("run", "%s", tconv_last_error());
     if (r->a.w && memcmp(want, r->w.shape, sizeof want)) {
-        shape_text(a, sizeof a, 4, r->w.shape);
-        shape_text(b, sizeof b, 4, want);
+        run_shape_text(a, sizeof a, 4, r->w.shape);
+        run_shape_text(b, sizeof b, 4, want);
         return cli_fail("run", "%s has shape %s, but this %s takes a %s filter of shape %s", r->a.w, a, r->op->name,
                         cli_filter_layout_names[fl], b);
     }
     cli_layout_order(p, p->batch, r->g.out_h, r->g.out_w, p->out_channels, want);
     if (r->a.dy && memcmp(want, r->dy.shape, sizeof want)) {
-        shape_text(a, sizeof a, 4, r->dy.shape);
-        shape_text(b, sizeof b, 4, want);
+        run_shape_text(a, sizeof a, 4, r->dy.shape);
+        run_shape_text(b, sizeof b, 4, want);
         return cli_fail("run", "%s has shape %s, but y of this %s has shape %s", r->a.dy, a,
                         r->op->transposed ? "conv2d_transpose" : "conv2d", b);
     }
@@ -441,18 +449,25 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+double run_median_seconds(enum tconv_status (*fn)(const void *ctx), const void *ctx)
+{
+    double t[RUN_TIMED_CALLS];
+    for (int i = 0; i < RUN_TIMED_CALLS; i++) {
+        const double t0 = now();
+        fn(ctx);
+        t[i] = now() - t0;
+    }
+    qsort(t, RUN_TIMED_CALLS, sizeof *t, cmp_double);
+    return t[RUN_TIMED_CALLS / 2];
+}
+
+static enum tconv_status call_run(const void *r) { return call(r); }
+
 /* --time: the median of RUN_TIMED_CALLS calls, GFLOP/s (of the forward op's multiply-adds), the algorithm. */
 static void print_time(struct run *r)
 {
     const struct tconv_params *p = &r->o.p;
-    double t[RUN_TIMED_CALLS];
-    for (int i = 0; i < RUN_TIMED_CALLS; i++) {
-        const double t0 = now();
-        call(r);
-        t[i] = now() - t0;
-    }
-    qsort(t, RUN_TIMED_CALLS, sizeof *t, cmp_double);
-    const double median = t[RUN_TIMED_CALLS / 2];
+    const double median = run_median_seconds(call_run, r);
     const int64_t small = p->batch * (r->op->transposed ? p->in_h * p->in_w : r->g.out_h * r->g.out_w);
     const double flops = 2.0 * (double)small * (double)(p->kernel_h * p->kernel_w) *
                          (double)(p->in_channels / p->groups) * (double)p->out_channels;
@@ -498,7 +513,7 @@ static void print_result(const struct run *r)
 {
     char sh[128];
     const char *name = r->op->result;
-    shape_text(sh, sizeof sh, r->ndim, r->shape);
+    run_shape_text(sh, sizeof sh, r->ndim, r->shape);
     if (r->count == 0) {
         printf("%s %s is empty (0 elements)\n", name, sh);
         return;
@@ -530,7 +545,7 @@ static int report(const struct run *r)
 {
     char err[512], sh[128];
     if (r->a.o && npy_save(r->a.o, r->out, r->ndim, r->shape, err, sizeof err)) return cli_fail("run", "%s", err);
-    shape_text(sh, sizeof sh, r->ndim, r->shape);
+    run_shape_text(sh, sizeof sh, r->ndim, r->shape);
     if (r->a.o)
         printf("wrote %s: %s %s float32\n", r->a.o, r->op->result, sh);
     else
@@ -557,6 +572,32 @@ static int execute(struct run *r)
     return report(r);
 }
 
+/* The rank of the run: x's dimensions minus 2, else --input-shape's; the op's name must agree. */
+static int find_rank(struct run *r, int *rank)
+{
+    if (!r->a.x) return cli_shape_rank("run", &r->o, r->want, r->name, rank);
+    if (load_file(r->a.x, &r->x)) return CLI_FAILED;
+    r->x_loaded = true;
+    *rank = r->x.ndim - 2;
+    if (r->want ? *rank == r->want : *rank >= 1 && *rank <= TCONV_MAX_RANK) return 0;
+    if (r->want)
+        return cli_fail("run", "%s: x must have %d dimensions for %s, it has %d", r->a.x, r->want + 2, r->name,
+                        r->x.ndim);
+    return cli_fail("run",
+                    "%s: x must have 3, 4 or 5 dimensions (N,W,C, N,H,W,C or N,D,H,W,C in --layout order), it has %d",
+                    r->a.x, r->x.ndim);
+}
+
+/* conv1d..., conv3d... and conv... (whose rank x or --input-shape gives): rank 2 goes the 2-D way. */
+static int run_any_rank(struct run *r)
+{
+    int rc, rank = 0;
+    if ((rc = resolve_own(r)) || (rc = check_needs(r)) || (rc = find_rank(r, &rank))) return rc;
+    if (rank == 2) return (rc = cli_resolve("run", &r->o)) ? rc : execute(r);
+    if (r->a.explain) return cli_usage("run", "--explain OY,OX is for 2-D; this run is %d-D", rank);
+    return run_nd(r->op, rank, &r->o, &r->a, &r->opt, r->x_loaded ? &r->x : NULL);
+}
+
 int cmd_run(int argc, char **argv)
 {
     if (argc < 2) {
@@ -569,10 +610,12 @@ int cmd_run(int argc, char **argv)
     int first = 0;
     int rc = cli_parse(&run_command, argc, argv, &r.o, &r.a, &first);
     if (rc) return rc == CLI_HELP_SHOWN ? CLI_OK : rc;
-    if ((rc = find_op(argc, argv, first, &r.op)) || (rc = cli_resolve("run", &r.o)) || (rc = resolve_own(&r)) ||
-        (rc = check_needs(&r)))
-        return rc;
-    rc = execute(&r);
+    if ((rc = find_op(argc, argv, first, &r.op, &r.want))) return rc;
+    r.name = argv[first];
+    if (r.want != 2)
+        rc = run_any_rank(&r);
+    else if (!(rc = cli_resolve("run", &r.o)) && !(rc = resolve_own(&r)) && !(rc = check_needs(&r)))
+        rc = execute(&r); /* conv2d...: the 2-D path, as it always was */
     free(r.x.data);
     free(r.w.data);
     free(r.b.data);

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "explain.h"
 #include "options.h"
+#include "options_nd.h"
 #include "spell.h"
 
 /* At most this many admissible sizes are listed with their spellings. */
@@ -20,10 +21,15 @@ static const struct option shape_long[] = {
     CLI_SHARED_OPTIONS, {"explain", required_argument, NULL, OPT_EXPLAIN}, {NULL, 0, NULL, 0}};
 
 static const char shape_help[] =
-    "usage: tconv shape conv2d|conv2d_transpose --input-shape N,H,W,C --kernel-size KH,KW [options]\n"
+    "usage: tconv shape OP --input-shape N,H,W,C --kernel-size KH,KW [options]\n"
+    "OP: conv2d, conv2d_transpose; conv1d, conv1d_transpose, conv3d, conv3d_transpose; conv, conv_transpose\n"
+    "    (the rank of --input-shape: N,W,C is 1-D, N,D,H,W,C 3-D)\n"
     "Prints the output size, the padding split, every admissible output size of a transposed conv, and how\n"
-    "TensorFlow, Keras, PyTorch and ONNX spell each one. --explain OY,OX lists the (input pixel, tap) pairs\n"
-    "that feed output pixel (OY, OX).\noptions:\n" CLI_SHARED_HELP "  --explain OY,OX\n" CLI_HELP_TAIL;
+    "TensorFlow, Keras, PyTorch and ONNX spell each one (tf.nn.conv1d_transpose, Conv3DTranspose,\n"
+    "nn.ConvTranspose1d, ONNX ConvTranspose, ...). --explain OY,OX (2-D) lists the (input pixel, tap) pairs\n"
+    "that feed output pixel (OY, OX).\n"
+    "e.g. tconv shape conv1d_transpose --input-shape 1,32,512 --kernel-size 16 --strides 8 --padding 4 --filters 256\n"
+    "options:\n" CLI_SHARED_HELP "  --explain OY,OX\n" CLI_HELP_TAIL;
 
 struct shape_args {
     const char *explain; /* OY,OX or NULL */
@@ -92,6 +98,24 @@ static void print_admissible(const struct tconv_params *p, const struct tconv_ge
     if (shown < count) printf("  ... and %lld more (every size in the ranges above is admissible)\n", count - shown);
 }
 
+/* conv2d and conv2d_transpose: the 2-D path, as it always was. */
+static int shape_2d(struct cli_opts *o, const struct shape_args *a, bool tr)
+{
+    int64_t at[2] = {0, 0};
+    int rc;
+    if ((rc = cli_resolve("shape", o)) || (rc = cli_explain_at("shape", a->explain, at)) ||
+        (rc = cli_apply_shapes("shape", o)))
+        return rc;
+    struct tconv_geometry g;
+    if ((tr ? tconv_conv2d_transpose_geometry : tconv_conv2d_geometry)(&o->p, &g) != TCONV_OK)
+        return cli_fail("shape", "%s", tconv_last_error());
+    print_summary(o, tr, &g);
+    printf("spellings of this configuration:\n");
+    spell_print(stdout, tr, &o->p, &g, "  ");
+    if (tr && (g.out_h_max > g.out_h_min || g.out_w_max > g.out_w_min)) print_admissible(&o->p, &g);
+    return a->explain ? explain_pixel(stdout, "shape", tr, &o->p, &g, at[0], at[1], NULL) : CLI_OK;
+}
+
 int cmd_shape(int argc, char **argv)
 {
     if (argc < 2) {
@@ -100,20 +124,16 @@ int cmd_shape(int argc, char **argv)
     }
     struct cli_opts o;
     struct shape_args a = {NULL};
-    int first = 0;
+    int first = 0, want = 0, rank = 0;
     bool tr = false;
-    int64_t at[2] = {0, 0};
     int rc = cli_parse(&shape_command, argc, argv, &o, &a, &first);
     if (rc) return rc == CLI_HELP_SHOWN ? CLI_OK : rc;
-    if ((rc = cli_forward_op("shape", argc, argv, first, &tr)) || (rc = cli_resolve("shape", &o)) ||
-        (rc = cli_explain_at("shape", a.explain, at)) || (rc = cli_apply_shapes("shape", &o)))
-        return rc;
-    struct tconv_geometry g;
-    if ((tr ? tconv_conv2d_transpose_geometry : tconv_conv2d_geometry)(&o.p, &g) != TCONV_OK)
-        return cli_fail("shape", "%s", tconv_last_error());
-    print_summary(&o, tr, &g);
-    printf("spellings of this configuration:\n");
-    spell_print(stdout, tr, &o.p, &g, "  ");
-    if (tr && (g.out_h_max > g.out_h_min || g.out_w_max > g.out_w_min)) print_admissible(&o.p, &g);
-    return a.explain ? explain_pixel(stdout, "shape", tr, &o.p, &g, at[0], at[1], NULL) : CLI_OK;
+    if ((rc = cli_forward_op_nd("shape", argc, argv, first, &tr, &want))) return rc;
+    /* conv2d keeps the 2-D path whatever the shape says (its messages as they always were) */
+    if (want != 2 && (rc = cli_shape_rank("shape", &o, want, argv[first], &rank))) return rc;
+    if (want == 2 || rank == 2 || rank == 0) return shape_2d(&o, &a, tr);
+    if (a.explain) return cli_usage("shape", "--explain OY,OX is for 2-D; this --input-shape is %d-D", rank);
+    struct cli_nd nd;
+    if ((rc = cli_resolve_nd("shape", &o, rank, &nd)) || (rc = cli_apply_shapes_nd("shape", &o, &nd))) return rc;
+    return shape_nd(&o, &nd, tr);
 }

@@ -303,6 +303,167 @@ else
   echo "SKIP: numpy round trips (no /usr/bin/python3 with numpy)"
 fi
 
+# 1-D and 3-D (issue 12): the rank is --input-shape's (or x's) minus 2; conv1d... and conv3d... must agree with it
+# HiFi-GAN's upsampler nn.ConvTranspose1d(512, 256, 16, stride=8, padding=4) on (1, 512, 32): F = 31*8 + 16 = 264
+hifi="--input-shape 1,512,32 --layout NCW --filter-layout IOW --kernel-size 16 --strides 8 --padding 4 --filters 256"
+run 0 shape conv_transpose $hifi
+has "$tmp/out" "conv1d_transpose: x [1,512,32] -> y [1,256,256] (NCW)"
+has "$tmp/out" "full result (in-1)*stride + dilation*(kernel-1) + 1: 264"
+has "$tmp/out" "admissible output sizes: width 256..263 (no --output-shape: the Keras default is used)"
+has "$tmp/out" "crop of the full result (begin, end): width 4, 4"
+has "$tmp/out" "  TensorFlow  tf.nn.conv1d_transpose(x, w, output_shape=[1,256,256], strides=8, padding='SAME', data_format='NCW')"
+has "$tmp/out" "  Keras       Conv1DTranspose(256, 16, strides=8, padding='same', data_format='channels_first')"
+has "$tmp/out" "  PyTorch     nn.ConvTranspose1d(512, 256, 16, stride=8, padding=4, output_padding=0, dilation=1, groups=1)"
+has "$tmp/out" "  ONNX        ConvTranspose kernel_shape=[16] pads=[4,4] output_padding=[0] strides=[8] (or output_shape=[256] in place of pads)"
+[ "$(grep -c '^  out ' "$tmp/out")" -eq 8 ] && ok || ko "HiFi-GAN: want 8 admissible sizes (256..263)"
+# 257: PyTorch's output_padding=1; TensorFlow's 1-D ops pad SAME or VALID only: VALID, then a slice
+has "$tmp/out" "      PyTorch     nn.ConvTranspose1d(512, 256, 16, stride=8, padding=4, output_padding=1, dilation=1, groups=1)"
+has "$tmp/out" "      TensorFlow  not expressible directly: TensorFlow's 1-D and 3-D ops pad 'SAME' or 'VALID' only; tf.nn.conv1d_transpose(x, w, output_shape=[1,256,264], strides=8, padding='VALID', data_format='NCW'), then y[:, :, 4:261]"
+# Keras's Cropping1D crops axis 1 and has no data_format: channels first, it goes between two Permute layers
+has "$tmp/out" "      Keras       Conv1DTranspose(256, 16, strides=8, padding='valid', output_padding=0, data_format='channels_first'), then Permute((2,1)), Cropping1D((4,3)), Permute((2,1))"
+run 0 shape conv1d_transpose --input-shape 1,32,512 --kernel-size 16 --strides 8 --pads 4,4 --filters 256
+has "$tmp/out" "conv1d_transpose: x [1,32,512] -> y [1,256,256] (NWC)"
+# a 3-D U-Net step nn.ConvTranspose3d(256, 128, 2, stride=2) on (1, 256, 16, 16, 16): 16^3 -> 32^3
+unet="--input-shape 1,256,16,16,16 --layout NCDHW --filter-layout IODHW --kernel-size 2 --strides 2 --padding 0 --filters 128"
+run 0 shape conv_transpose $unet
+has "$tmp/out" "conv3d_transpose: x [1,256,16,16,16] -> y [1,128,32,32,32] (NCDHW)"
+has "$tmp/out" "kernel 2x2x2, strides 2x2x2, dilations 1x1x1, groups 1, padding EXPLICIT"
+has "$tmp/out" "admissible output sizes: depth 32..33, height 32..33, width 32..33 (no --output-shape: the Keras default is used)"
+has "$tmp/out" "crop of the full result (begin, end): depth 0, 0; height 0, 0; width 0, 0"
+has "$tmp/out" "  PyTorch     nn.ConvTranspose3d(256, 128, (2,2,2), stride=(2,2,2), padding=(0,0,0), output_padding=(0,0,0), dilation=(1,1,1), groups=1)"
+has "$tmp/out" "  Keras       Conv3DTranspose(128, (2,2,2), strides=(2,2,2), padding='valid', data_format='channels_first')"
+has "$tmp/out" "  TensorFlow  tf.nn.conv3d_transpose(x, w, output_shape=[1,128,32,32,32], strides=[1,1,2,2,2], padding='VALID', data_format='NCDHW')"
+has "$tmp/out" "  ONNX        ConvTranspose kernel_shape=[2,2,2] pads=[0,0,0,0,0,0] output_padding=[0,0,0] strides=[2,2,2] (or output_shape=[32,32,32] in place of pads)"
+[ "$(grep -c '^  out ' "$tmp/out")" -eq 8 ] && ok || ko "U-Net: want 2x2x2 admissible sizes"
+has "$tmp/out" "  out 33x33x33 (crop depth 0, -1; height 0, -1; width 0, -1)"
+# TF SAME with an odd total on every axis: the crop is 0 at the start, 1 at the end; PyTorch cannot say it
+run 0 shape conv3d_transpose --input-shape 1,4,4,4,2 --kernel-size 3 --strides 2 --padding SAME --output-shape 8,8,8 --filters 2
+has "$tmp/out" "crop of the full result (begin, end): depth 0, 1; height 0, 1; width 0, 1"
+has "$tmp/out" "  TensorFlow  tf.nn.conv3d_transpose(x, w, output_shape=[1,8,8,8,2], strides=[1,2,2,2,1], padding='SAME')"
+has "$tmp/out" "  PyTorch     not expressible directly: PyTorch crops at least as much at the start as at the end; nn.ConvTranspose3d(2, 2, (3,3,3), stride=(2,2,2), padding=(0,0,0), output_padding=(0,0,0), dilation=(1,1,1), groups=1), then y[:, :, 0:8, 0:8, 0:8]"
+has "$tmp/out" "  ONNX        ConvTranspose kernel_shape=[3,3,3] pads=[0,0,0,1,1,1] output_padding=[0,0,0] strides=[2,2,2] (or output_shape=[8,8,8] and auto_pad=SAME_UPPER in place of pads)"
+# conv1d and conv3d: TF's conv1d takes stride=, a list only at rank 3; other pads are tf.pad / ZeroPadding / F.pad
+run 0 shape conv1d --input-shape 1,32,8 --kernel-size 3 --strides 2 --padding SAME --filters 4 --layout NCW
+has "$tmp/out" "conv1d: x [1,32,8] -> y [1,4,4] (NCW)"
+has "$tmp/out" "padding of x (begin, end): width 0, 1"
+has "$tmp/out" "  TensorFlow  tf.nn.conv1d(x, w, stride=2, padding='SAME', data_format='NCW')"
+has "$tmp/out" "  Keras       Conv1D(4, 3, strides=2, padding='same', data_format='channels_first')"
+has "$tmp/out" "  PyTorch     F.pad(x, (0, 1)), then nn.Conv1d(32, 4, 3, stride=2, padding=0, dilation=1, groups=1)"
+run 0 shape conv1d --input-shape 1,32,8 --kernel-size 3 --dilations 2 --padding [[4,0]]
+has "$tmp/out" "  Keras       Conv1D(8, 3, strides=1, padding='causal', dilation_rate=2)"
+has "$tmp/out" "  TensorFlow  tf.pad(x, [[0,0],[4,0],[0,0]]), then tf.nn.conv1d(x, w, stride=1, padding='VALID', dilations=2)"
+run 0 shape conv3d --input-shape 2,9,8,7,3 --kernel-size 3,2,1 --strides 1,2,3 --pads 1,0,0,1,1,0 --filters 5
+has "$tmp/out" "conv3d: x [2,9,8,7,3] -> y [2,9,4,3,5] (NDHWC)"
+has "$tmp/out" "padding of x (begin, end): depth 1, 1; height 0, 1; width 0, 0"
+has "$tmp/out" "  PyTorch     F.pad(x, (0, 0, 0, 1, 1, 1)), then nn.Conv3d(3, 5, (3,2,1), stride=(1,2,3), padding=(0,0,0), dilation=(1,1,1), groups=1)"
+has "$tmp/out" "  ONNX        Conv kernel_shape=[3,2,1] pads=[1,0,0,1,1,0] strides=[1,2,3]"
+run 0 shape conv3d --input-shape 1,8,8,8,1 --kernel-size 3 --strides 1,2,2,2,1 --padding [[0,0],[1,1],[1,1],[1,1],[0,0]]
+has "$tmp/out" "conv3d: x [1,8,8,8,1] -> y [1,4,4,4,1] (NDHWC)"
+# overlap, 1-D: one row. k3 s2, crop 1 at the start (padding=1, output_padding=1): output o is full position o+1,
+# which odd positions reach once (tap 1) and even ones twice (taps 0 and 2), but the last (16) only from tap 2
+run 0 overlap conv1d_transpose --input-shape 1,8,1 --kernel-size 3 --strides 2 --padding 1 --output-padding 1
+has "$tmp/out" "input 8, kernel 3, strides 2, dilations 1, padding EXPLICIT -> output 16 (crop width 1, 0)"
+has "$tmp/out" " 1 2 1 2 1 2 1 2 1 2 1 2 1 2 1 1"
+has "$tmp/out" "counts: 1 tap on 9 positions, 2 taps on 7 positions"
+has "$tmp/out" "verdict: checkerboard: 1 to 2 taps per position (max/min 2.00) with a period of 2 positions; 1 of the 16 positions, near the edges, gets fewer"
+# VALID: nothing cropped, both ends get one tap
+run 0 overlap conv_transpose --input-shape 1,8,1 --kernel-size 3 --strides 2 --padding VALID
+has "$tmp/out" " 1 1 2 1 2 1 2 1 2 1 2 1 2 1 2 1 1"
+# HiFi-GAN: k16 s8 spreads evenly, two taps everywhere but the first and last 4
+run 0 overlap conv1d_transpose $hifi
+has "$tmp/out" "counts: 1 tap on 8 positions, 2 taps on 248 positions"
+has "$tmp/out" "verdict: uniform: 2 taps on every output position away from the edges of x; 8 of the 256 positions, near the edges, get fewer"
+# overlap, 3-D: per depth slice when small. Per axis k3 s2 VALID: depth (in 2) 1 1 2 1 1, height and width (in 3)
+# 1 1 2 1 2 1 1; each voxel is the product (depth slice 2 is twice slice 0)
+run 0 overlap conv3d_transpose --input-shape 1,2,3,3,1 --kernel-size 3 --strides 2 --padding VALID
+has "$tmp/out" "input 2x3x3, kernel 3x3x3, strides 2x2x2, dilations 1x1x1, padding VALID -> output 5x7x7 (crop depth 0, 0; height 0, 0; width 0, 0)"
+[ "$(grep -c '^depth [0-4]:$' "$tmp/out")" -eq 5 ] && ok || ko "overlap 3-D: want 5 depth slices"
+sed -n '/^depth 2:$/,/^depth 3:$/p' "$tmp/out" >"$tmp/slice"
+has "$tmp/slice" " 2 2 4 2 4 2 2"
+has "$tmp/slice" " 4 4 8 4 8 4 4"
+has "$tmp/out" "counts: 1 tap on 100 voxels, 2 taps on 105 voxels, 4 taps on 36 voxels, 8 taps on 4 voxels"
+has "$tmp/out" "verdict: checkerboard: 1 to 8 taps per voxel (max/min 8.00) with a period of 2x2x2 voxels; 170 of the 245 voxels, near the edges, get fewer"
+grep -q '^why: depth: 3 taps (dilation 1) over stride 2 reach the output slices 1 to 2 times; height: .*; width: ' "$tmp/out" && ok || ko "overlap 3-D: why line"
+# large: a summary. The U-Net step tiles its kernel: one tap per voxel; SAME k3 s2 counts 1, 2, 4 and 8
+run 0 overlap conv_transpose $unet
+has "$tmp/out" "(32x32x32: too large to print per depth slice; the summary:)"
+has "$tmp/out" "counts: 1 tap on 32768 voxels"
+has "$tmp/out" "verdict: uniform: 1 tap on every output voxel away from the edges of x"
+run 0 overlap conv_transpose --input-shape 1,16,16,16,1 --kernel-size 3 --strides 2 --padding SAME
+has "$tmp/out" "counts: 1 tap on 4913 voxels, 2 taps on 13005 voxels, 4 taps on 11475 voxels, 8 taps on 3375 voxels"
+# many distinct counts: the extremes. At most ceil(13/4) = 4, ceil(11/3) = 4 and 4 (width: taps 0, 2, 4, 6 at
+# phase 0 with dilation 3) per axis: 64; width output 1 (full 1 = 2i + 3t) gets none
+run 0 overlap conv_transpose --input-shape 1,10,10,10,1 --kernel-size 13,11,7 --strides 4,3,2 --dilations 1,1,3 --padding 0
+has "$tmp/out" "counts: 0 to 64 taps per voxel (more than 12 distinct values)"
+# run, 1-D: y[2i + t] += x[i] * w[t] with x = 1..8, w = 1, 10, 100 (102 = 100*1 + 1*2: taps 2 and 0 meet)
+run 0 run conv1d_transpose -x "$data/nd1_x.npy" -w "$data/nd1_w.npy" --strides 2 --padding VALID
+has "$tmp/out" "y[0, :, 0] of (1, 17, 1) ="
+has "$tmp/out" "          1        10       102        20       203        30       304        40       405        50       506        60       607        70       708        80       800"
+run 0 run conv_transpose -x "$data/nd1_x.npy" -w "$data/nd1_w.npy" --strides 2 -o "$tmp/y1.npy"
+has "$tmp/out" "wrote $tmp/y1.npy: y (1, 17, 1) float32"
+cmp -s "$tmp/y1.npy" "$data/nd1_y.npy" && ok || ko "1-D: y.npy differs from numpy's"
+# run, 3-D: k2 s2 on ones tiles the kernel 1..8 (depth-to-space)
+run 0 run conv3d_transpose -x "$data/nd3_x.npy" -w "$data/nd3_w.npy" --strides 2
+has "$tmp/out" "y (1, 4, 4, 4, 1) = 1 2 1 2 3 4 3 4 1 2 1 2 3 4 3 4 5 6 5 6 7 8 7 8 5 6 5 6 7 8 7 8 1 2 1 2 3 4 3 4 1 2 1 2 3 4 3 4 5 6 5 6 7 8 7 8 5 6 5 6 7 8 7 8"
+run 0 run conv_transpose -x "$data/nd3_x.npy" -w "$data/nd3_w.npy" --strides 2,2,2 -o "$tmp/y3.npy"
+cmp -s "$tmp/y3.npy" "$data/nd3_y.npy" && ok || ko "3-D: y.npy differs from numpy's"
+# its gradients, with dy = y: dbias sums y (8 copies of 1+..+8 = 288), dx = each input voxel's 2x2x2 block . w
+# = 1^2 + .. + 8^2 = 204
+run 0 run conv3d_transpose_backward_bias --dy "$data/nd3_y.npy" --input-shape 1,2,2,2,1 --kernel-size 2 --strides 2
+has "$tmp/out" "dbias (1,) = 288"
+run 0 run conv3d_transpose_backward_data --dy "$data/nd3_y.npy" -w "$data/nd3_w.npy" --input-shape 1,2,2,2,1 --strides 2
+has "$tmp/out" "dx (1, 2, 2, 2, 1) = 204 204 204 204 204 204 204 204"
+run 0 run conv3d_transpose -x "$data/nd3_x.npy" -w "$data/nd3_w.npy" --strides 2 --time
+grep -Eq '^time: [0-9.e+-]+ ms \(median of 11\), [0-9.e+-]+ GFLOP/s, algorithm [A-Z]+ on [0-9]+ threads?$' "$tmp/out" && ok || ko "3-D --time line"
+# bad ranks and per-axis lists: status 2, the option, the value and the counts the rank takes
+run 2 shape conv_transpose --input-shape 1,2,3,4,5,6 --kernel-size 3
+has "$tmp/err" "tconv shape: --input-shape wants N,W,C (1-D), N,H,W,C (2-D) or N,D,H,W,C (3-D): 3, 4 or 5 values in --layout order, got '1,2,3,4,5,6': 6 values"
+run 2 shape conv1d_transpose --input-shape 1,8,8,1 --kernel-size 3
+has "$tmp/err" "tconv shape: --input-shape wants N,W,C for conv1d_transpose (3 values), got '1,8,8,1': 4 values"
+run 2 shape conv3d --input-shape 1,8,8,8,1 --kernel-size 3,3
+has "$tmp/err" "tconv shape: --kernel-size wants K or KD,KH,KW (3-D: 1 or 3 values), got 2 values in '3,3'"
+run 2 shape conv3d --input-shape 1,8,8,8,1 --kernel-size 3 --strides 2,2
+has "$tmp/err" "tconv shape: --strides wants S, SD,SH,SW or 1,SD,SH,SW,1 (3-D: 1, 3 or 5 values), got 2 values in '2,2'"
+run 2 shape conv1d --input-shape 1,8,1 --kernel-size 3 --dilations 1,2
+has "$tmp/err" "tconv shape: --dilations wants D or 1,D,1 (1-D: 1 or 3 values), got 2 values in '1,2'"
+run 2 shape conv3d --input-shape 1,8,8,8,1 --kernel-size 3 --strides 2,2,2,2,2
+has "$tmp/err" "tconv shape: --strides 2,2,2,2,2: TensorFlow's 5-element form is [1,D,H,W,1] for NDHWC data (batch and channel entries 1)"
+run 2 shape conv3d_transpose --input-shape 1,8,8,8,1 --kernel-size 3 --pads 1,1,1,1
+has "$tmp/err" "tconv shape: --pads wants BD,BH,BW,ED,EH,EW (ONNX order, begins then ends: 6 values for 3-D), got '1,1,1,1': 4 values"
+run 2 shape conv3d --input-shape 1,8,8,8,1 --kernel-size 3 --padding 1,1
+has "$tmp/err" "tconv shape: --padding wants SAME, VALID, SAME_LOWER, P, PD,PH,PW, [[b,e],[b,e],[b,e]] (begin, end per axis) or [[0,0],[b,e],[b,e],[b,e],[0,0]] (3-D: 1, 3, 6 or 10 values), got 2 values in '1,1'"
+run 2 shape conv1d_transpose --input-shape 1,8,1 --kernel-size 3 --output-shape 1,16
+has "$tmp/err" "tconv shape: --output-shape wants W or N,W,C (1 or 3 values for 1-D), got '1,16': 2 values"
+run 2 shape conv1d_transpose --input-shape 1,8,1 --kernel-size 3 --output-padding 1,1
+has "$tmp/err" "tconv shape: --output-padding wants P (1-D: 1 value), got 2 values in '1,1'"
+run 2 shape conv1d --input-shape 1,8,1 --kernel-size 3 --layout NCDHW
+has "$tmp/err" "tconv shape: --layout is NWC or NCW (or NHWC, NCHW), got 'NCDHW'"
+run 2 shape Conv3D --input-shape 1,8,8,8,1 --kernel-size 3
+has "$tmp/err" "tconv shape: 1-D and 3-D: conv1d, conv1d_transpose, conv3d, conv3d_transpose; conv and conv_transpose take the rank from --input-shape"
+run 2 shape conv1d_transpose --input-shape 1,8,1 --kernel-size 3 --explain 1,1
+has "$tmp/err" "tconv shape: --explain OY,OX is for 2-D; this --input-shape is 1-D"
+run 2 overlap conv3d_transpose --input-shape 1,4,4,4,1 --kernel-size 3 --png "$tmp/o3.png"
+has "$tmp/err" "tconv overlap: --png and --cell draw 2-D maps; this --input-shape is 3-D"
+[ -e "$tmp/o3.png" ] && ko "overlap 3-D --png wrote a file" || ok
+run 2 overlap conv1d --input-shape 1,8,1 --kernel-size 3
+has "$tmp/err" "tconv overlap: the overlap map is a conv1d_transpose property; got 'conv1d'"
+run 2 run conv3d_transpose -x "$data/nd3_x.npy" -w "$data/nd3_w.npy" --strides 2 --explain 0,0
+has "$tmp/err" "tconv run: --explain OY,OX is for 2-D; this run is 3-D"
+run 1 run conv1d_transpose -x "$data/nd3_x.npy" -w "$data/nd3_w.npy"
+has "$tmp/err" "tconv run: $data/nd3_x.npy: x must have 3 dimensions for conv1d_transpose, it has 5"
+run 1 run conv_transpose -x "$data/seed003_db.npy" -w "$data/nd1_w.npy"
+has "$tmp/err" "tconv run: $data/seed003_db.npy: x must have 3, 4 or 5 dimensions (N,W,C, N,H,W,C or N,D,H,W,C in --layout order), it has 1"
+run 2 run conv_transpose -x "$data/nd1_x.npy" -w "$data/nd1_w.npy" --input-shape 1,8,1,1
+has "$tmp/err" "tconv run: --input-shape wants N,W,C (3 values) for this 1-D run, got '1,8,1,1'"
+run 1 run conv_transpose -x "$data/nd1_x.npy" -w "$data/nd3_w.npy"
+has "$tmp/err" "tconv run: $data/nd3_w.npy: the filter must have 3 dimensions, it has 5"
+run 1 run conv3d_transpose -x "$data/nd3_x.npy" -w "$data/nd3_w.npy" --strides 2 --kernel-size 3
+has "$tmp/err" "tconv run: $data/nd3_w.npy's kernel is 2 on the depth axis, --kernel-size says 3"
+run 1 run conv3d_transpose_backward_data --dy "$data/nd3_y.npy" -w "$data/nd3_w.npy" --input-shape 1,2,2,2,1 --strides 1
+grep -q "tconv_convnd_transpose_geometry: out_d = 4 is not an admissible output depth" "$tmp/err" && ok || ko "3-D: dy against stride 1"
+run 1 run conv3d_backward_data --dy "$data/nd3_y.npy" -w "$data/nd3_w.npy" --input-shape 1,2,2,2,1
+has "$tmp/err" "tconv run: $data/nd3_y.npy has shape (1, 4, 4, 4, 1), but y of this conv3d has shape (1, 1, 1, 1, 1)"
+
 # usage errors: stderr, status 2; help: stdout, status 0
 run 2 shape conv2d_transpose --input-shape 1,2,2 --kernel-size 3
 grep -q "input-shape wants N,H,W,C" "$tmp/err" && ok || ko "bad --input-shape message"

@@ -5,10 +5,15 @@
  * formula, written next to it; the geometry comes from the library.
  */
 #define _POSIX_C_SOURCE 200809L /* open_memstream */
+#include <stdarg.h>
+
 #include "common.h"
 #include "options.h"
+#include "options_nd.h"
+#include "overlap_nd.h"
 #include "seed_data.h"
 #include "spell.h"
+#include "spell_nd.h"
 #include "verdict.h"
 
 /* A layer: NHWC, batch 1, default filter layout; the fields not given are TCONV_PARAMS_INIT's. */
@@ -527,6 +532,368 @@ START_TEST(int_lists)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ 1-D and 3-D */
+
+/* A rank-r layer: NHWC, batch 1, one channel in and out, stride and dilation 1, the rest given per test. */
+static struct tconv_nd_params nd_layer(int rank)
+{
+    struct tconv_nd_params p;
+    tconv_nd_params_init(&p, rank);
+    p.batch = 1;
+    p.in_channels = p.out_channels = 1;
+    return p;
+}
+
+static void check_nd_all(bool tr, const struct tconv_nd_params *p, const char *const want[SPELL_FRAMEWORKS])
+{
+    struct tconv_nd_geometry g;
+    ck_assert_msg((tr ? tconv_convnd_transpose_geometry : tconv_convnd_geometry)(p, &g) == TCONV_OK, "%s",
+                  tconv_last_error());
+    for (int fw = 0; fw < SPELL_FRAMEWORKS; fw++) {
+        char got[1536];
+        const size_t n = spell_nd((enum spell_framework)fw, tr, p, &g, got, sizeof got);
+        ck_assert_uint_eq(n, strlen(got));
+        ck_assert_msg(!strcmp(got, want[fw]), "%s:\n got  %s\n want %s", spell_framework_names[fw], got, want[fw]);
+    }
+}
+
+START_TEST(nd_spell_hifigan)
+{
+    /* nn.ConvTranspose1d(512, 256, 16, stride=8, padding=4) on (1, 512, 32): F = 31*8 + 16 = 264, crop 4 and 4,
+       out 256. TF SAME with output_shape 256: total 264 - 256 = 8, split 4 / 4, the same crop; Keras 'same'
+       defaults to in*s = 256; ONNX without auto_pad puts total - total/2 = 4 first: output_shape works too. */
+    struct tconv_nd_params p = nd_layer(1);
+    p.layout = TCONV_NCHW;
+    p.filter_layout = TCONV_FILTER_IOHW;
+    p.in_channels = 512;
+    p.out_channels = 256;
+    p.in[0] = 32;
+    p.kernel[0] = 16;
+    p.stride[0] = 8;
+    p.padding = TCONV_PADDING_EXPLICIT;
+    p.pad_before[0] = p.pad_after[0] = 4;
+    check_nd_all(true, &p,
+                 (const char *const[]){
+                     "tf.nn.conv1d_transpose(x, w, output_shape=[1,256,256], strides=8, padding='SAME', "
+                     "data_format='NCW')",
+                     "Conv1DTranspose(256, 16, strides=8, padding='same', data_format='channels_first')",
+                     "nn.ConvTranspose1d(512, 256, 16, stride=8, padding=4, output_padding=0, dilation=1, groups=1)",
+                     "ConvTranspose kernel_shape=[16] pads=[4,4] output_padding=[0] strides=[8] (or output_shape=[256] "
+                     "in place of pads)"});
+}
+END_TEST
+
+START_TEST(nd_spell_conv3d_same_lower)
+{
+    /* in 8x16x16, k 3, s 2: out 4x8x8; total (out-1)*2 + 3 - in = 1 per axis, SAME_LOWER puts it first: pads
+       (1, 0) on each axis. TF's 3-D ops pad SAME or VALID only: tf.pad; F.pad lists the last axis first. */
+    struct tconv_nd_params p = nd_layer(3);
+    p.in_channels = 4;
+    p.out_channels = 8;
+    p.in[0] = 8;
+    p.in[1] = p.in[2] = 16;
+    p.kernel[0] = p.kernel[1] = p.kernel[2] = 3;
+    p.stride[0] = p.stride[1] = p.stride[2] = 2;
+    p.padding = TCONV_PADDING_SAME_LOWER;
+    check_nd_all(false, &p,
+                 (const char *const[]){
+                     "tf.pad(x, [[0,0],[1,0],[1,0],[1,0],[0,0]]), then tf.nn.conv3d(x, w, strides=[1,2,2,2,1], "
+                     "padding='VALID')",
+                     "ZeroPadding3D(((1,0),(1,0),(1,0))), then Conv3D(8, (3,3,3), strides=(2,2,2), padding='valid')",
+                     "F.pad(x, (1, 0, 1, 0, 1, 0)), then nn.Conv3d(4, 8, (3,3,3), stride=(2,2,2), padding=(0,0,0), "
+                     "dilation=(1,1,1), groups=1)",
+                     "Conv kernel_shape=[3,3,3] pads=[1,1,1,0,0,0] strides=[2,2,2] (or auto_pad=SAME_LOWER)"});
+}
+END_TEST
+
+START_TEST(nd_spell_causal_and_groups)
+{
+    /* Keras's Conv1D padding='causal' is the dilated kernel's reach, d*(k-1) = 4, before x and nothing after */
+    struct tconv_nd_params p = nd_layer(1);
+    p.in[0] = 10;
+    p.kernel[0] = 3;
+    p.dilation[0] = 2;
+    p.padding = TCONV_PADDING_EXPLICIT;
+    p.pad_before[0] = 4;
+    check_nd_all(false, &p,
+                 (const char *const[]){"tf.pad(x, [[0,0],[4,0],[0,0]]), then tf.nn.conv1d(x, w, stride=1, "
+                                       "padding='VALID', dilations=2)",
+                                       "Conv1D(1, 3, strides=1, padding='causal', dilation_rate=2)",
+                                       "F.pad(x, (4, 0)), then nn.Conv1d(1, 1, 3, stride=1, padding=0, dilation=2, "
+                                       "groups=1)",
+                                       "Conv kernel_shape=[3] pads=[4,0] strides=[1] dilations=[2]"});
+    /* a grouped conv3d_transpose, k 2 s 2 VALID on 2^3: out 4^3; Keras's Conv3DTranspose has no groups */
+    struct tconv_nd_params q = nd_layer(3);
+    q.in_channels = q.out_channels = q.groups = 2;
+    for (int a = 0; a < 3; a++) q.in[a] = q.kernel[a] = q.stride[a] = 2;
+    check_nd_all(true, &q,
+                 (const char *const[]){
+                     "tf.nn.conv3d_transpose(x, w, output_shape=[1,4,4,4,2], strides=[1,2,2,2,1], padding='VALID')",
+                     "not expressible: Conv3DTranspose has no groups argument",
+                     "nn.ConvTranspose3d(2, 2, (2,2,2), stride=(2,2,2), padding=(0,0,0), output_padding=(0,0,0), "
+                     "dilation=(1,1,1), groups=2)",
+                     "ConvTranspose kernel_shape=[2,2,2] pads=[0,0,0,0,0,0] output_padding=[0,0,0] strides=[2,2,2] "
+                     "group=2 (or output_shape=[4,4,4] in place of pads)"});
+}
+END_TEST
+
+/* The shared options with the given texts (NULL ends the id, text pairs), resolved for rank r. */
+static int resolve_nd(int rank, struct cli_nd *nd, ...)
+{
+    struct cli_opts o;
+    memset(&o, 0, sizeof o);
+    o.p = (struct tconv_params)TCONV_PARAMS_INIT;
+    va_list ap;
+    va_start(ap, nd);
+    for (int id; (id = va_arg(ap, int));) o.text[id - OPT_INPUT_SHAPE] = va_arg(ap, const char *);
+    va_end(ap);
+    const int rc = cli_resolve_nd("test", &o, rank, nd);
+    return rc ? rc : cli_apply_shapes_nd("test", &o, nd);
+}
+
+static void check_axes(const int64_t *got, int rank, const int64_t *want, const char *what)
+{
+    for (int a = 0; a < rank; a++)
+        ck_assert_msg(got[a] == want[a], "%s[%d] = %lld, want %lld", what, a, (long long)got[a], (long long)want[a]);
+}
+
+START_TEST(nd_options)
+{
+    struct cli_nd nd;
+    /* NCDHW: TensorFlow's 5-element strides are [1,1,sd,sh,sw]; the pads' full list [[0,0],[0,0],[b,e]..] */
+    ck_assert_int_eq(resolve_nd(3, &nd, OPT_INPUT_SHAPE, "2,3,4,5,6", OPT_KERNEL_SIZE, "3", OPT_LAYOUT, "ncdhw",
+                                OPT_STRIDES, "1,1,2,3,4", OPT_PADDING, "[[0,0],[0,0],[1,2],[3,4],[5,6]]", 0),
+                     0);
+    check_axes(nd.p.stride, 3, (const int64_t[]){2, 3, 4}, "stride");
+    check_axes(nd.p.pad_before, 3, (const int64_t[]){1, 3, 5}, "pad_before");
+    check_axes(nd.p.pad_after, 3, (const int64_t[]){2, 4, 6}, "pad_after");
+    check_axes(nd.p.in, 3, (const int64_t[]){4, 5, 6}, "in"); /* N C D H W */
+    ck_assert_int_eq(nd.p.in_channels, 3);
+    check_axes(nd.p.kernel, 3, (const int64_t[]){3, 3, 3}, "kernel");
+    /* one value per axis (PyTorch's symmetric padding), ONNX's begins then ends, the full output shape */
+    ck_assert_int_eq(resolve_nd(3, &nd, OPT_INPUT_SHAPE, "1,4,5,6,2", OPT_KERNEL_SIZE, "1,2,3", OPT_PADDING, "1,2,3",
+                                OPT_OUTPUT_SHAPE, "1,7,8,9,5", 0),
+                     0);
+    check_axes(nd.p.pad_before, 3, (const int64_t[]){1, 2, 3}, "pad_before");
+    check_axes(nd.p.pad_after, 3, (const int64_t[]){1, 2, 3}, "pad_after");
+    check_axes(nd.p.out, 3, (const int64_t[]){7, 8, 9}, "out");
+    ck_assert_int_eq(nd.p.out_channels, 5);
+    ck_assert_int_eq(resolve_nd(3, &nd, OPT_INPUT_SHAPE, "1,4,5,6,2", OPT_KERNEL_SIZE, "3", OPT_PADS, "1,2,3,4,5,6",
+                                OPT_DILATIONS, "[1,2,3]", 0),
+                     0);
+    check_axes(nd.p.pad_before, 3, (const int64_t[]){1, 2, 3}, "pad_before");
+    check_axes(nd.p.pad_after, 3, (const int64_t[]){4, 5, 6}, "pad_after");
+    check_axes(nd.p.dilation, 3, (const int64_t[]){1, 2, 3}, "dilation");
+    /* 1-D: [b, e] is one axis' pair, P both ends; output shape W only; NWC strides [1, s, 1] */
+    ck_assert_int_eq(resolve_nd(1, &nd, OPT_INPUT_SHAPE, "1,32,8", OPT_KERNEL_SIZE, "16", OPT_PADDING, "[4,3]",
+                                OPT_STRIDES, "[1,8,1]", OPT_OUTPUT_SHAPE, "257", OPT_FILTERS, "4", 0),
+                     0);
+    ck_assert_int_eq(nd.p.pad_before[0], 4);
+    ck_assert_int_eq(nd.p.pad_after[0], 3);
+    ck_assert_int_eq(nd.p.stride[0], 8);
+    ck_assert_int_eq(nd.p.out[0], 257);
+    ck_assert_int_eq(nd.p.out_channels, 4);
+    ck_assert_int_eq(nd.p.in[0], 32);
+    /* the wrong count for the rank is a usage error */
+    ck_assert_int_eq(resolve_nd(3, &nd, OPT_INPUT_SHAPE, "1,4,5,6,2", OPT_KERNEL_SIZE, "3,3", 0), CLI_USAGE);
+    ck_assert_int_eq(resolve_nd(1, &nd, OPT_INPUT_SHAPE, "1,4,2", OPT_KERNEL_SIZE, "3", OPT_PADS, "1,1,1,1", 0),
+                     CLI_USAGE);
+    ck_assert_int_eq(
+        resolve_nd(3, &nd, OPT_INPUT_SHAPE, "1,4,5,6,2", OPT_KERNEL_SIZE, "3", OPT_STRIDES, "2,2,2,2,2", 0), CLI_USAGE);
+}
+END_TEST
+
+START_TEST(nd_rank_and_names)
+{
+    struct cli_opts o;
+    int rank = -1;
+    bool tr = true;
+    memset(&o, 0, sizeof o);
+    o.text[OPT_INPUT_SHAPE - OPT_INPUT_SHAPE] = "1,32,8";
+    ck_assert_int_eq(cli_shape_rank("test", &o, 0, "conv", &rank), 0);
+    ck_assert_int_eq(rank, 1);
+    ck_assert_int_eq(cli_shape_rank("test", &o, 3, "conv3d", &rank), CLI_USAGE);
+    o.text[0] = "1,2,3,4,5,6";
+    ck_assert_int_eq(cli_shape_rank("test", &o, 0, "conv", &rank), CLI_USAGE);
+    o.text[0] = NULL;
+    ck_assert_int_eq(cli_shape_rank("test", &o, 0, "conv", &rank), 0);
+    ck_assert_int_eq(rank, 0);
+    char *argv[] = {"shape", "conv3d_transpose", "conv", "conv1d", "conv4d"};
+    ck_assert_int_eq(cli_forward_op_nd("test", 2, argv, 1, &tr, &rank), 0);
+    ck_assert(tr);
+    ck_assert_int_eq(rank, 3);
+    ck_assert_int_eq(cli_forward_op_nd("test", 3, argv, 2, &tr, &rank), 0);
+    ck_assert(!tr);
+    ck_assert_int_eq(rank, 0);
+    ck_assert_int_eq(cli_forward_op_nd("test", 4, argv, 3, &tr, &rank), 0);
+    ck_assert_int_eq(rank, 1);
+    ck_assert_int_eq(cli_forward_op_nd("test", 5, argv, 4, &tr, &rank), CLI_USAGE);
+    ck_assert_str_eq(cli_layout_name(1, TCONV_NCHW), "NCW");
+    ck_assert_str_eq(cli_layout_name(3, TCONV_NHWC), "NDHWC");
+    ck_assert_str_eq(cli_axis_name(1, 0), "width");
+    ck_assert_str_eq(cli_axis_name(3, 0), "depth");
+}
+END_TEST
+
+START_TEST(nd_overlap_axis)
+{
+    /* k 3, s 2, crop 1 (padding=1, output_padding=1 on 8): output o is full position o + 1, which odd positions
+       reach once (tap 1) and even ones twice (taps 0 and 2), but full 16 only from tap 2 of input 7 */
+    int64_t c[16];
+    overlap_axis(8, 3, 2, 1, 1, 16, c);
+    check_axes(c, 16, (const int64_t[]){1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 1}, "count");
+    /* k 2, s 3, d 2: taps at 0 and 2 of each stride-3 block, nothing at 1 (holes) */
+    int64_t h[7];
+    overlap_axis(2, 2, 3, 2, 0, 7, h);
+    check_axes(h, 7, (const int64_t[]){1, 0, 1, 1, 0, 1, 0}, "count");
+}
+END_TEST
+
+/* The 3-D map by brute force: every (input voxel, tap) pair scattered, with the inputs from -pad to in + pad
+   (the pattern away from the edges) counted separately. */
+static void brute_overlap(const struct tconv_nd_params *p, const struct tconv_nd_geometry *g, int64_t pad,
+                          int64_t *real, int64_t *pattern)
+{
+    const int64_t n = g->out[0] * g->out[1] * g->out[2];
+    memset(real, 0, (size_t)n * sizeof *real);
+    memset(pattern, 0, (size_t)n * sizeof *pattern);
+    for (int64_t i0 = -pad; i0 < p->in[0] + pad; i0++)
+        for (int64_t i1 = -pad; i1 < p->in[1] + pad; i1++)
+            for (int64_t i2 = -pad; i2 < p->in[2] + pad; i2++)
+                for (int64_t t = 0; t < p->kernel[0] * p->kernel[1] * p->kernel[2]; t++) {
+                    const int64_t i[3] = {i0, i1, i2}, k[3] = {t / (p->kernel[1] * p->kernel[2]),
+                                                               t / p->kernel[2] % p->kernel[1], t % p->kernel[2]};
+                    int64_t o[3];
+                    bool inside = true, real_input = true;
+                    for (int a = 0; a < 3; a++) {
+                        o[a] = i[a] * p->stride[a] + k[a] * p->dilation[a] - g->pad_before[a];
+                        inside = inside && o[a] >= 0 && o[a] < g->out[a];
+                        real_input = real_input && i[a] >= 0 && i[a] < p->in[a];
+                    }
+                    if (!inside) continue;
+                    const int64_t at = (o[0] * g->out[1] + o[1]) * g->out[2] + o[2];
+                    pattern[at]++;
+                    real[at] += real_input;
+                }
+}
+
+static void check_overlap_3d(const struct tconv_nd_params *p)
+{
+    struct tconv_nd_geometry g;
+    struct overlap_nd m;
+    ck_assert_msg(tconv_convnd_transpose_geometry(p, &g) == TCONV_OK, "%s", tconv_last_error());
+    ck_assert_int_eq(overlap_nd_build(p, &g, &m), 0);
+    const int64_t n = g.out[0] * g.out[1] * g.out[2];
+    int64_t *real = malloc((size_t)n * sizeof *real), *pattern = malloc((size_t)n * sizeof *pattern), fewer = 0;
+    brute_overlap(p, &g, 8, real, pattern); /* 8 > kernel * dilation / stride + 1 here */
+    int64_t pos[3], value[64], times[64], total = 0;
+    for (pos[0] = 0; pos[0] < g.out[0]; pos[0]++)
+        for (pos[1] = 0; pos[1] < g.out[1]; pos[1]++)
+            for (pos[2] = 0; pos[2] < g.out[2]; pos[2]++) {
+                const int64_t at = (pos[0] * g.out[1] + pos[1]) * g.out[2] + pos[2];
+                ck_assert_int_eq(overlap_nd_at(&m, pos), real[at]);
+                fewer += real[at] < pattern[at];
+            }
+    ck_assert_int_eq(m.fewer, fewer);
+    const int distinct = overlap_nd_histogram(&m, value, times, 64);
+    ck_assert_int_ge(distinct, 1);
+    for (int i = 0; i < distinct; i++) {
+        int64_t brute = 0;
+        for (int64_t at = 0; at < n; at++) brute += real[at] == value[i];
+        ck_assert_int_eq(times[i], brute);
+        total += times[i];
+    }
+    ck_assert_int_eq(total, n);
+    free(real);
+    free(pattern);
+    overlap_nd_free(&m);
+}
+
+START_TEST(nd_overlap_verdict_text)
+{
+    /* 1-D k 3, s 2, crop 1 (padding=1, output_padding=1 on 8, out 16): phases of output o = o mod 2 get 1 (even:
+       full o + 1 odd, tap 1) and 2 (odd: taps 0 and 2); only the last output (full 16, no input 8) gets fewer */
+    struct tconv_nd_params p = nd_layer(1);
+    struct tconv_nd_geometry g;
+    struct overlap_nd m;
+    p.in[0] = 8;
+    p.kernel[0] = 3;
+    p.stride[0] = 2;
+    p.padding = TCONV_PADDING_EXPLICIT;
+    p.pad_before[0] = p.pad_after[0] = 1;
+    p.output_padding[0] = 1;
+    ck_assert(tconv_convnd_transpose_geometry(&p, &g) == TCONV_OK);
+    ck_assert_int_eq(overlap_nd_build(&p, &g, &m), 0);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    overlap_nd_verdict_print(f, &p, &m);
+    fclose(f);
+    ck_assert_str_eq(text, "verdict: checkerboard: 1 to 2 taps per position (max/min 2.00) with a period of 2 "
+                           "positions; 1 of the 16 positions, near the edges, gets fewer\n"
+                           "why: width: 3 taps (dilation 1) over stride 2 reach the output positions 1 to 2 times. "
+                           "The kernel does not spread evenly over the stride: the checkerboard of Odena et al., "
+                           "\"Deconvolution and Checkerboard Artifacts\" (2016).\n"
+                           "fix: a kernel that is a multiple of the stride (4 here, with dilation 1), or "
+                           "resize-convolution (nearest upsampling, then a stride-1 conv; the library's "
+                           "tconv_resize_conv2d and tconv_bilinear_filter are 2-D only).\n");
+    free(text);
+    overlap_nd_free(&m);
+    /* 3-D k 2, s 2 on 3^3: every voxel one tap, none fewer (the kernel tiles the output) */
+    struct tconv_nd_params q = nd_layer(3);
+    for (int a = 0; a < 3; a++) {
+        q.in[a] = 3;
+        q.kernel[a] = q.stride[a] = 2;
+    }
+    ck_assert(tconv_convnd_transpose_geometry(&q, &g) == TCONV_OK);
+    ck_assert_int_eq(overlap_nd_build(&q, &g, &m), 0);
+    f = open_memstream(&text, &len);
+    overlap_nd_verdict_print(f, &q, &m);
+    fclose(f);
+    ck_assert_str_eq(text, "verdict: uniform: 1 tap on every output voxel away from the edges of x\n"
+                           "why: the kernel (2x2x2) spreads evenly over the stride (2x2x2): every output phase gets "
+                           "the same number of taps.\n");
+    free(text);
+    overlap_nd_free(&m);
+}
+END_TEST
+
+START_TEST(nd_overlap_brute_force)
+{
+    /* the separable counts against every pair scattered: VALID, SAME with odd crops, dilation, uneven strides */
+    struct tconv_nd_params p = nd_layer(3);
+    const int64_t cases[][4][3] = {
+        /* in, kernel, stride, dilation */
+        {{2, 3, 3}, {3, 3, 3}, {2, 2, 2}, {1, 1, 1}},
+        {{3, 2, 4}, {3, 4, 2}, {2, 3, 1}, {1, 2, 3}},
+        {{4, 3, 2}, {5, 3, 4}, {3, 2, 2}, {1, 1, 2}},
+    };
+    for (int c = 0; c < 3; c++)
+        for (int mode = 0; mode < 2; mode++) {
+            p.padding = mode ? TCONV_PADDING_SAME : TCONV_PADDING_VALID;
+            for (int a = 0; a < 3; a++) {
+                p.in[a] = cases[c][0][a];
+                p.kernel[a] = cases[c][1][a];
+                p.stride[a] = cases[c][2][a];
+                p.dilation[a] = cases[c][3][a];
+            }
+            check_overlap_3d(&p);
+        }
+    /* an explicit crop of 1 at the start and an output past the full result */
+    p.padding = TCONV_PADDING_EXPLICIT;
+    for (int a = 0; a < 3; a++) {
+        p.in[a] = 3;
+        p.kernel[a] = 3;
+        p.stride[a] = 2;
+        p.dilation[a] = 1;
+        p.pad_before[a] = 1;
+        p.pad_after[a] = 0;
+        p.output_padding[a] = 1;
+    }
+    check_overlap_3d(&p);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli");
@@ -560,5 +927,15 @@ int main(void)
     TCase *op = tcase_create("options");
     tcase_add_test(op, int_lists);
     suite_add_tcase(s, op);
+    TCase *nd = tcase_create("nd");
+    tcase_add_test(nd, nd_spell_hifigan);
+    tcase_add_test(nd, nd_spell_conv3d_same_lower);
+    tcase_add_test(nd, nd_spell_causal_and_groups);
+    tcase_add_test(nd, nd_options);
+    tcase_add_test(nd, nd_rank_and_names);
+    tcase_add_test(nd, nd_overlap_axis);
+    tcase_add_test(nd, nd_overlap_verdict_text);
+    tcase_add_test(nd, nd_overlap_brute_force);
+    suite_add_tcase(s, nd);
     return run_suite(s);
 }

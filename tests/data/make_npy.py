@@ -96,3 +96,24 @@ for name, data in bad.items():
     assert data != good, name
     with open(os.path.join(here, name), "wb") as f:
         f.write(data)
+
+# 1-D and 3-D (issue 12). conv1d_transpose k3 s2 VALID: x = 1..8 (NWC), w = 1, 10, 100 (WOI), so each output
+# says which taps meet there: y[2i + t] += x[i] * w[t] (102 = 100*1 + 1*2 where taps 2 and 0 overlap).
+x1d = np.arange(1, 9, dtype=np.float32).reshape(1, 8, 1)
+w1d = np.array([1, 10, 100], np.float32).reshape(3, 1, 1)
+y1d = np.zeros((1, 17, 1), np.float32)
+for i in range(8):
+    for t in range(3):
+        y1d[0, 2 * i + t, 0] += x1d[0, i, 0] * w1d[t, 0, 0]
+assert list(y1d[0, :5, 0]) == [1, 10, 102, 20, 203]
+save("nd1_x.npy", x1d)
+save("nd1_w.npy", w1d)
+save("nd1_y.npy", y1d)
+# A U-Net step conv3d_transpose k2 s2 on ones (NDHWC 1x2x2x2x1), w = 1..8 (DHWOI): the kernel tiled,
+# y[z, y, x] = w[z % 2, y % 2, x % 2] (depth-to-space: no two taps meet).
+x3d = np.ones((1, 2, 2, 2, 1), np.float32)
+w3d = np.arange(1, 9, dtype=np.float32).reshape(2, 2, 2, 1, 1)
+y3d = np.tile(w3d[:, :, :, 0, 0], (2, 2, 2)).reshape(1, 4, 4, 4, 1)
+save("nd3_x.npy", x3d)
+save("nd3_w.npy", w3d)
+save("nd3_y.npy", y3d)
