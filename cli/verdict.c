@@ -65,10 +65,9 @@ void verdict_judge(const struct tconv_params *p, const struct tconv_geometry *g,
     v->lo = v->h.min * v->w.min;
     v->hi = v->h.max * v->w.max;
     v->kind = v->lo == v->hi ? VERDICT_UNIFORM : v->lo == 0 ? VERDICT_HOLES : VERDICT_CHECKERBOARD;
-    for (int64_t y = 0; y < g->out_h; y++) {
-        const int64_t th = v->h.taps[(y + g->pad_top) % p->stride_h];
-        for (int64_t x = 0; x < g->out_w; x++)
-            v->fewer += map[y * g->out_w + x] < th * v->w.taps[(x + g->pad_left) % p->stride_w];
+    for (int64_t y = 0; y < g->out_h; y++) { /* taps[] count from the crop already (verdict_axis) */
+        const int64_t th = v->h.taps[y % p->stride_h];
+        for (int64_t x = 0; x < g->out_w; x++) v->fewer += map[y * g->out_w + x] < th * v->w.taps[x % p->stride_w];
     }
 }
 

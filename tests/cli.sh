@@ -169,6 +169,10 @@ hdr=$(od -A n -t x1 -N 24 "$tmp/o.png" | tr -d ' \n')
 [ "$hdr" = "89504e470d0a1a0a0000000d494844520000006e00000060" ] && ok || ko "overlap --png: header $hdr (want a 110x96 PNG)"
 run 0 overlap conv2d_transpose --input-shape 1,4,4,1 --kernel-size 4 --strides 2 --padding SAME
 has "$tmp/out" "verdict: uniform: 4 taps on every output pixel away from the edges of x; 28 of the 64 pixels, near the edges, get fewer"
+# an odd crop at the start (PyTorch padding 1): 1 2 1 2 1 2 1 1 per axis, so 8*8 - 7*7 pixels get fewer (was 24)
+run 0 overlap conv2d_transpose --input-shape 1,4,4,1 --kernel-size 3 --strides 2 --padding 1 --output-padding 1
+has "$tmp/out" " 1 2 1 2 1 2 1 1"
+has "$tmp/out" "verdict: checkerboard: 1 to 4 taps per pixel (max/min 4.00) with a period of 2x2 pixels; 15 of the 64 pixels, near the edges, get fewer"
 run 2 overlap conv2d --input-shape 1,4,4,1 --kernel-size 4
 run 1 overlap conv2d_transpose --input-shape 1,4,4,1 --kernel-size 4 --strides 2 --padding VALID --output-shape 1,20,20,1
 grep -q "is not an admissible output height" "$tmp/err" && ok || ko "overlap: bad output shape"
