@@ -100,17 +100,16 @@ void tconv__shared_col_gemm_tile(const struct tconv__run *r, int64_t tile, float
 {
     (void)scratch;
     const struct tconv__problem *pr = r->pr;
-    const struct tconv__shared_col_plan *sc = &r->pl->u.shared_col;
-    const struct tconv__outer o = tconv__outer_axis(pr);
-    const int64_t ncol = pr->d.k * pr->h.k * pr->w.k * pr->cog, cig = pr->cig, rows = pr->in_d * pr->in_h;
-    const int64_t per_group = pr->n * sc->blocks, g = tile / per_group, b = tile % per_group / sc->blocks;
-    const int64_t r0 = tile % sc->blocks * sc->rows_in * o.per_in;
-    const int64_t r1 = tconv__min(rows, r0 + sc->rows_in * o.per_in);
+    const struct tconv__blocks *bl = &r->pl->u.shared_col.b;
+    const int64_t ncol = pr->d.k * pr->h.k * pr->w.k * pr->cog, cig = pr->cig;
+    const int64_t per_group = bl->row_tiles * bl->col_tiles, g = tile / per_group, rt = tile % per_group;
+    const int64_t r0 = rt / bl->col_tiles * bl->rows;
+    const int64_t rows = tconv__min(pr->n * pr->in_d * pr->in_h * pr->in_w, r0 + bl->rows) - r0;
+    const int64_t c0 = rt % bl->col_tiles * bl->cols, c1 = tconv__min(ncol, c0 + bl->cols);
     double t0 = TCONV__CLOCK();
-    if (r1 > r0 && pr->in_w > 0)
-        tconv__sgemm(false, true, (r1 - r0) * pr->in_w, ncol, cig,
-                     r->x + ((b * rows + r0) * pr->in_w) * pr->ci + g * cig, pr->ci, r->f + g * cig, pr->ci, 0.0f,
-                     shared_col(r, g, b) + r0 * pr->in_w * ncol, ncol);
+    /* col[row][c] = x[row][g*cig + i] . w_hwoi[c][g*cig + i], rows of every image of group g at once */
+    tconv__sgemm(false, true, rows, c1 - c0, cig, r->x + r0 * pr->ci + g * cig, pr->ci, r->f + c0 * pr->ci + g * cig,
+                 pr->ci, 0.0f, shared_col(r, g, 0) + r0 * ncol + c0, ncol);
     TCONV__LAP(gemm);
 }
 

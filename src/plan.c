@@ -36,18 +36,19 @@
 #define HALO_BANDS       4    /* a band at least 4 kernel spans tall recomputes < 25% of its rows */
 #define RECOMPUTE_DEN    8    /* bands recomputing over 1/8 of the input rows ... */
 #define SHARED_COL_BYTES ((int64_t)32 << 20) /* ... give way to one col of the call when it is this small (3-D) */
-#define DW_BAND_FLOATS   16384               /* depthwise NHWC: output floats of one band (L1-sized) */
-#define DW_MIN_TILES     (4 * MIN_TILES)     /* ... and more bands: direct loops have no GEMM to amortise */
-#define GRAD_CHANNELS    64                  /* depthwise filter / bias gradient: channels per tile (a vector row) */
-#define GRAD_O_WHOLE     512                 /* filter gradient: all output channels of a group in one block ... */
-#define GRAD_O_BLOCK     256                 /* ... else blocks of about 256 */
-#define GRAD_K_MIN       64                  /* filter gradient K rows per tile: at least 64 ... */
-#define GRAD_K_MAX       1024                /* ... at most 1024 */
-#define CHUNK_MIN        128                 /* filter gradient: pixels reduced per GEMM, at least ... */
-#define CHUNK_MAX        4096                /* ... and at most */
-#define PART_PIXELS      1024                /* a split reduction's part has at least this many pixels ... */
-#define PARTS_MAX        16                  /* ... and there are at most 16 parts (each a whole dW) */
-#define FLOP_RATE        150e9               /* the cost model's nominal machine: only the ratio matters */
+#define SHARED_ROWS_MAX  256             /* ... or when image blocks of fewer GEMM rows would each pack a big filter */
+#define DW_BAND_FLOATS   16384           /* depthwise NHWC: output floats of one band (L1-sized) */
+#define DW_MIN_TILES     (4 * MIN_TILES) /* ... and more bands: direct loops have no GEMM to amortise */
+#define GRAD_CHANNELS    64              /* depthwise filter / bias gradient: channels per tile (a vector row) */
+#define GRAD_O_WHOLE     512             /* filter gradient: all output channels of a group in one block ... */
+#define GRAD_O_BLOCK     256             /* ... else blocks of about 256 */
+#define GRAD_K_MIN       64              /* filter gradient K rows per tile: at least 64 ... */
+#define GRAD_K_MAX       1024            /* ... at most 1024 */
+#define CHUNK_MIN        128             /* filter gradient: pixels reduced per GEMM, at least ... */
+#define CHUNK_MAX        4096            /* ... and at most */
+#define PART_PIXELS      1024            /* a split reduction's part has at least this many pixels ... */
+#define PARTS_MAX        16              /* ... and there are at most 16 parts (each a whole dW) */
+#define FLOP_RATE        150e9           /* the cost model's nominal machine: only the ratio matters */
 #define BYTE_RATE        8e9
 
 static int64_t clamp(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : v > hi ? hi : v; }
@@ -334,13 +335,16 @@ static struct sizes tile_shared_col(const struct tconv__problem *pr, const struc
 {
     struct tconv__shared_col_plan *sc = &pl->u.shared_col;
     const int64_t images = pr->n * pr->g, align = TCONV__ALIGN / (int64_t)sizeof(float);
+    const int64_t rows = pr->n * pr->in_d * pr->in_h * pr->in_w, ncol = pr->d.k * pr->h.k * pr->w.k * pr->cog;
     pl->kind = TCONV__TR_COL2IM_SHARED;
-    sc->rows_in = pick(fo->rows_in, even(o.in_rows, tconv__cdiv(o.in_rows * images, MIN_TILES), 1), o.in_rows);
-    sc->blocks = tconv__cdiv(o.in_rows, sc->rows_in);
+    const int64_t cols = pick(fo->cols, col_block(ncol, 1, pr->cig), ncol);
+    const int64_t cache = clamp(TILE_BYTES / (4 * tconv__max(1, pr->cig)), ROWS_MIN, ROWS_MAX);
+    sc->b = blocks(rows, pick(fo->rows, row_block(rows, pr->g * tconv__cdiv(ncol, cols), cache, ROWS_MIN), rows), ncol,
+                   cols);
     sc->rows_out = pick(fo->band_rows, even(o.out_rows, tconv__cdiv(o.out_rows * images, MIN_TILES), 1), o.out_rows);
     sc->bands = tconv__cdiv(o.out_rows, sc->rows_out);
     sc->col_at = pl->pack == TCONV__PACK_CANONICAL ? tconv__cdiv(pr->f_elems, align) * align : 0;
-    pl->ntiles = images * sc->blocks; /* the GEMM stage; the col2im stage has images * bands */
+    pl->ntiles = pr->g * sc->b.row_tiles * sc->b.col_tiles; /* the GEMM stage; the col2im stage: images * bands */
     return (struct sizes){0, tconv__sadd(sc->col_at, col)};
 }
 
@@ -355,16 +359,26 @@ static struct sizes tile_col2im_nhwc(const struct tconv__problem *pr, const stru
     const int64_t per_image = tconv__smul(in_px, ncol); /* col floats of one image */
     const int64_t out_rows = o.out_rows, in_rows = o.in_rows, in_row = o.per_in * pr->in_w; /* pixels of a row */
     pl->pack = pack_if_needed(pr);
-    /* forced: images > 0 asks for blocks of that many whole images, band_rows > 0 for bands of that many rows */
-    if (fo->images > 0 || (fo->band_rows <= 0 && per_image <= BAND_BYTES / 4 && pr->n * pr->g >= MIN_TILES / 2)) {
-        struct tconv__images_plan *ip = &pl->u.images;
+    const int64_t col = tconv__smul(tconv__smul(pr->n, pr->g), per_image);
+    /* forced: images > 0 asks for blocks of that many whole images, band_rows > 0 for bands of that many rows,
+       shared > 0 for the shared col */
+    if (fo->shared <= 0 &&
+        (fo->images > 0 || (fo->band_rows <= 0 && per_image <= BAND_BYTES / 4 && pr->n * pr->g >= MIN_TILES / 2))) {
         const int64_t fit = tconv__max(1, BAND_BYTES / tconv__smul(4, tconv__max(per_image, 1)));
+        const int64_t images =
+            pick(fo->images, even(pr->n, tconv__min(fit, tconv__cdiv(pr->n * pr->g, MIN_TILES)), 1), pr->n);
+        /* a big filter over blocks of few rows: every tile would pack all of it (column blocks pack a slice) */
+        const bool big_b = tconv__smul(pr->cig, ncol) > B_BLOCK_FLOATS && ncol >= SPLIT_COLS_MIN;
+        if (fo->images <= 0 && big_b && images * in_px < SHARED_ROWS_MAX && col <= SHARED_COL_BYTES / 4)
+            return tile_shared_col(pr, fo, o, col, pl);
+        struct tconv__images_plan *ip = &pl->u.images;
         pl->kind = TCONV__TR_COL2IM_IMAGES;
-        ip->images = pick(fo->images, even(pr->n, tconv__min(fit, tconv__cdiv(pr->n * pr->g, MIN_TILES)), 1), pr->n);
+        ip->images = images;
         ip->blocks = tconv__cdiv(pr->n, ip->images);
         pl->ntiles = pr->g * ip->blocks;
         return (struct sizes){tconv__smul(ip->images, per_image), 0};
     }
+    if (fo->shared > 0) return tile_shared_col(pr, fo, o, col, pl);
     /* bands of output rows; a band needs rows_in input rows (some recomputed) */
     struct tconv__bands_plan *bp = &pl->u.bands;
     const int64_t row = tconv__max(1, tconv__smul(in_row, ncol)), span = (h->k - 1) * h->d; /* span fits */
@@ -380,11 +394,9 @@ static struct sizes tile_col2im_nhwc(const struct tconv__problem *pr, const stru
     rows_out = pick(fo->band_rows, even(out_rows, rows_out, 1), out_rows);
     const int64_t rows_in = tconv__min(in_rows, tconv__sadd(rows_out - 1, span) / h->s + 1);
     const int64_t bands = tconv__cdiv(out_rows, rows_out);
-    const int64_t col = tconv__smul(tconv__smul(pr->n, pr->g), per_image);
     const bool recompute =
         tconv__smul(tconv__smul(bands, rows_in), RECOMPUTE_DEN) > tconv__smul(in_rows, RECOMPUTE_DEN + 1);
-    if (fo->rows_in > 0 || (fo->band_rows <= 0 && recompute && col <= SHARED_COL_BYTES / 4))
-        return tile_shared_col(pr, fo, o, col, pl);
+    if (fo->band_rows <= 0 && recompute && col <= SHARED_COL_BYTES / 4) return tile_shared_col(pr, fo, o, col, pl);
     pl->kind = TCONV__TR_COL2IM_BANDS;
     bp->rows_out = rows_out;
     bp->rows_in = rows_in;

@@ -59,12 +59,14 @@ struct tconv__images_plan {
 struct tconv__bands_plan {
     int64_t rows_out, rows_in, bands;
 };
-/* TR_COL2IM_SHARED: where bands would recompute many input rows (3-D planes are big, so bands are few),
-   the GEMM runs once per input row into a col of the whole call in the shared workspace, at col_at floats
-   (after a packed filter): stage 1 tiles (group, image, block of rows_in input rows (planes)), then stage
-   2 tiles (group, image, band of rows_out output rows (planes)) gather it as bands do. */
+/* TR_COL2IM_SHARED: the GEMM runs once into a col of the whole call in the shared workspace (at col_at
+   floats, after a packed filter), per group [n*IH*IW][KH*KW*cog]: stage 1 tiles (group, b.rows GEMM rows x
+   b.cols columns), then stage 2 tiles (group, image, band of rows_out output rows (3-D: planes)) gather it
+   as bands do. For bands that would recompute many input rows (thick 3-D planes), and for a big filter
+   over few rows, which image blocks would pack whole in every tile (column blocks pack a slice each). */
 struct tconv__shared_col_plan {
-    int64_t rows_in, blocks, rows_out, bands, col_at;
+    struct tconv__blocks b;
+    int64_t rows_out, bands, col_at;
 };
 /* TR_COL2IM_PLANES: tiles (image, group, block of `channels` output channels). */
 struct tconv__planes_plan {
@@ -134,7 +136,7 @@ struct tconv__force {
     int64_t images;    /* whole images per tile: col2im over image blocks */
     int64_t band_rows; /* output rows (3-D col2im: planes) per band: col2im bands, depthwise NHWC */
     int64_t channels;  /* channels per tile: col2im planes, depthwise filter and bias gradients */
-    int64_t rows_in;   /* > 0: the shared-col col2im with GEMM tiles of this many input rows (3-D: planes) */
+    int64_t shared;    /* > 0: the shared-col col2im (transposed NHWC), GEMM tiles as rows and cols say */
     int64_t kblock, oblock, chunk, parts; /* the filter gradient's K rows, output channels, pixels, parts */
 };
 

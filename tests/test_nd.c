@@ -83,12 +83,12 @@ static const struct tconv__force small_tiles = {
 /* The same with bands instead of image blocks: col2im bands of 2 output rows (3-D: planes), edges recomputed. */
 static const struct tconv__force small_bands = {
     .rows = 3, .cols = 2, .images = 0, .band_rows = 2, .channels = 1, .kblock = 5, .oblock = 2, .chunk = 7, .parts = 2};
-/* ... and with the shared col: GEMM tiles of one input row (3-D: plane), col2im bands of 2. */
+/* ... and with the shared col: GEMM tiles of 3 rows x 2 columns, col2im bands of 2. */
 static const struct tconv__force small_shared = {.rows = 3,
                                                  .cols = 2,
                                                  .images = 0,
                                                  .band_rows = 2,
-                                                 .rows_in = 1,
+                                                 .shared = 1,
                                                  .channels = 1,
                                                  .kblock = 5,
                                                  .oblock = 2,
