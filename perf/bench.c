@@ -17,7 +17,9 @@
  * --quick runs every layer at batch 1 once, checks the output is finite and agrees with the
  * reference on the small ones: the smoke run in `meson test`, so the benchmark never rots.
  *
- * SPEC: "tr|conv N H W CIN COUT K S PAD [groups=G] [dil=D] [nchw] [relu]", PAD = SAME|VALID|pP.
+ * SPEC: "tr|conv N H W CIN COUT K S PAD [groups=G] [dil=D] [op=P] [nchw] [relu]", PAD = SAME|VALID|pP;
+ * tr1|conv1 N W ... for 1-D, tr3|conv3 N D H W ... for 3-D (sizes, kernel, stride, padding the same on
+ * every axis; op = output_padding). The layers run through the N-D API (rank 2 = the 2-D API's bits).
  *
  * --resize times tconv_resize_conv2d (upsample x s, then a conv) against the two steps a user would
  * otherwise write: materialise the upsampled tensor, then tconv_conv2d_ex on it (same run, alternating).
@@ -596,7 +598,8 @@ static const char usage[] =
     "usage: tconv_bench [--quick] [--csv] [--filter SUBSTR] [--reps N] [--threads N]\n"
     "                   [--algorithm auto|gemm|subpixel|direct] [--no-dnnl] [--backward] [--resize] [--list]\n"
     "                   [--layer SPEC]\n"
-    "SPEC: \"tr|conv N H W CIN COUT K S PAD [groups=G] [dil=D] [nchw] [relu]\", PAD = SAME|VALID|pP\n"
+    "SPEC: \"tr|conv N H W CIN COUT K S PAD [groups=G] [dil=D] [op=P] [nchw] [relu]\", PAD = SAME|VALID|pP;\n"
+    "      1-D: tr1|conv1 N W CIN ..., 3-D: tr3|conv3 N D H W CIN ... (op = output_padding)\n"
     "--reps N: 1..64 timed runs per layer (default 7-15); --threads N: 0 = the default\n";
 
 /* What the command line asks for. */
