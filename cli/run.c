@@ -475,12 +475,7 @@ static void print_time(struct run *r)
     r->opt.profile = &prof;
     call(r);
     r->opt.profile = NULL;
-    if (r->op->kind == BIAS)
-        printf("time: %.4g ms (median of %d)\n", median * 1e3, RUN_TIMED_CALLS);
-    else
-        printf("time: %.4g ms (median of %d), %.3g GFLOP/s, algorithm %s on %d thread%s\n", median * 1e3,
-               RUN_TIMED_CALLS, flops / median * 1e-9, tconv_algorithm_name(prof.algorithm), prof.threads,
-               plural(prof.threads));
+    run_print_time(r->op, median, flops, &prof);
 }
 
 /* Image planes as grids: every plane when there are few, else numpy's y[0, ..., 0]. True when all were shown. */
@@ -509,6 +504,34 @@ static bool print_planes(const struct run *r, const char *sh)
     return all;
 }
 
+void run_print_time(const struct run_op *op, double median, double flops, const struct tconv_profile *prof)
+{
+    if (op->kind == BIAS)
+        printf("time: %.4g ms (median of %d)\n", median * 1e3, RUN_TIMED_CALLS);
+    else
+        printf("time: %.4g ms (median of %d), %.3g GFLOP/s, algorithm %s on %d thread%s\n", median * 1e3,
+               RUN_TIMED_CALLS, flops / median * 1e-9, tconv_algorithm_name(prof->algorithm), prof->threads,
+               plural(prof->threads));
+}
+
+void run_print_values(const char *name, const char *shape, const float *v, int64_t n)
+{
+    printf("%s %s =", name, shape);
+    for (int64_t i = 0; i < n; i++) printf(" %.6g", (double)v[i]);
+    printf("\n");
+}
+
+void run_print_summary(const char *name, const char *shape, const float *v, int64_t n)
+{
+    double mn = INFINITY, mx = -INFINITY, sum = 0;
+    for (int64_t i = 0; i < n; i++) {
+        mn = fmin(mn, v[i]);
+        mx = fmax(mx, v[i]);
+        sum += v[i];
+    }
+    printf("%s %s: min %.6g, max %.6g, mean %.6g (write it with -o FILE.npy)\n", name, shape, mn, mx, sum / (double)n);
+}
+
 static void print_result(const struct run *r)
 {
     char sh[128];
@@ -525,19 +548,10 @@ static void print_result(const struct run *r)
         if (print_planes(r, sh)) return;
         printf("all %lld planes: ", (long long)(s[0] * s[3]));
     } else if (!image && r->count <= RUN_MAX_PRINTED_VALUES) {
-        printf("%s %s =", name, sh);
-        for (int64_t i = 0; i < r->count; i++) printf(" %.6g", (double)r->out[i]);
-        printf("\n");
+        run_print_values(name, sh, r->out, r->count);
         return;
     }
-    double mn = INFINITY, mx = -INFINITY, sum = 0;
-    for (int64_t i = 0; i < r->count; i++) {
-        mn = fmin(mn, r->out[i]);
-        mx = fmax(mx, r->out[i]);
-        sum += r->out[i];
-    }
-    printf("%s %s: min %.6g, max %.6g, mean %.6g (write it with -o FILE.npy)\n", name, sh, mn, mx,
-           sum / (double)r->count);
+    run_print_summary(name, sh, r->out, r->count);
 }
 
 /* -o, or the result printed; then --explain with the values. */

@@ -38,6 +38,13 @@ int run_load(const char *path, const char *what, struct npy_array *a, int ndim);
 /* "(1, 65, 1)": numpy's spelling of a shape. */
 void run_shape_text(char *buf, size_t len, int ndim, const int64_t *shape);
 
+/* --time's line: the median, GFLOP/s of flops, the algorithm and threads of the profiled call. */
+void run_print_time(const struct run_op *op, double median, double flops, const struct tconv_profile *prof);
+/* "name shape = v0 v1 ...": every value of a small result. */
+void run_print_values(const char *name, const char *shape, const float *v, int64_t n);
+/* "name shape: min, max, mean (write it with -o FILE.npy)": a large result. */
+void run_print_summary(const char *name, const char *shape, const float *v, int64_t n);
+
 /*
  * The 1-D / 3-D run of op (rank 1 or 3): o holds the shared options' texts (names resolved), opt the
  * --threads / --algorithm / activation options, x the loaded -x (ndim 0: not given). Returns the exit status.

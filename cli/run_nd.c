@@ -253,12 +253,7 @@ static void print_time(struct run_nd *r)
     r->opt.profile = &prof;
     call(r);
     r->opt.profile = NULL;
-    if (r->op->kind == BIAS)
-        printf("time: %.4g ms (median of %d)\n", median * 1e3, RUN_TIMED_CALLS);
-    else
-        printf("time: %.4g ms (median of %d), %.3g GFLOP/s, algorithm %s on %d thread%s\n", median * 1e3,
-               RUN_TIMED_CALLS, flops / median * 1e-9, tconv_algorithm_name(prof.algorithm), prof.threads,
-               plural(prof.threads));
+    run_print_time(r->op, median, flops, &prof);
 }
 
 /* ------------------------------------------------------------------ the result */
@@ -297,19 +292,10 @@ static void print_result(const struct run_nd *r)
         if (print_rows(r, sh)) return;
         printf("all %lld rows: ", (long long)(r->count / r->shape[r->nd.p.layout == TCONV_NCHW ? 2 : 1]));
     } else if (r->count <= RUN_ND_MAX_PRINTED_VALUES) {
-        printf("%s %s =", name, sh);
-        for (int64_t i = 0; i < r->count; i++) printf(" %.6g", (double)r->out[i]);
-        printf("\n");
+        run_print_values(name, sh, r->out, r->count);
         return;
     }
-    double mn = INFINITY, mx = -INFINITY, sum = 0;
-    for (int64_t i = 0; i < r->count; i++) {
-        mn = fmin(mn, r->out[i]);
-        mx = fmax(mx, r->out[i]);
-        sum += r->out[i];
-    }
-    printf("%s %s: min %.6g, max %.6g, mean %.6g (write it with -o FILE.npy)\n", name, sh, mn, mx,
-           sum / (double)r->count);
+    run_print_summary(name, sh, r->out, r->count);
 }
 
 static int report(const struct run_nd *r)

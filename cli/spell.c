@@ -7,31 +7,13 @@
  */
 #include "spell.h"
 
-#include <stdarg.h>
-
 #include "plural.h"
+#include "text.h"
 
 const char *const spell_framework_names[SPELL_FRAMEWORKS] = {"TensorFlow", "Keras", "PyTorch", "ONNX"};
 
 /* Enough for any spelling: a handful of 20-digit numbers and the words around them. */
 #define SPELL_LINE_MAX 1024
-
-/* Text appended to a caller's buffer; n counts what the whole text needs, also past len. */
-struct text {
-    char *buf;
-    size_t len, n;
-};
-
-static void put(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct text *t, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    const size_t room = t->n < t->len ? t->len - t->n : 0;
-    const int k = vsnprintf(room ? t->buf + t->n : NULL, room, fmt, ap);
-    va_end(ap);
-    if (k > 0) t->n += (size_t)k;
-}
 
 static long long max0(int64_t v) { return v > 0 ? (long long)v : 0; }
 static bool nchw(const struct tconv_params *p) { return p->layout == TCONV_NCHW; }
@@ -45,35 +27,35 @@ static bool keras_refuses(const struct tconv_params *p) { return (p->stride_h > 
 static void tf_list(struct text *t, const struct tconv_params *p, long long a, int64_t h, int64_t w)
 {
     if (nchw(p))
-        put(t, "[%lld,%lld,%lld,%lld]", a, a, (long long)h, (long long)w);
+        text_put(t, "[%lld,%lld,%lld,%lld]", a, a, (long long)h, (long long)w);
     else
-        put(t, "[%lld,%lld,%lld,%lld]", a, (long long)h, (long long)w, a);
+        text_put(t, "[%lld,%lld,%lld,%lld]", a, (long long)h, (long long)w, a);
 }
 
 /* padding='SAME' / 'VALID', or the explicit list [[0,0],[t,b],[l,r],[0,0]] in data_format order. */
 static void tf_padding(struct text *t, const struct tconv_params *p, int64_t pt, int64_t pb, int64_t pl, int64_t pr)
 {
     if (p->padding == TCONV_PADDING_SAME || p->padding == TCONV_PADDING_VALID) {
-        put(t, ", padding='%s'", p->padding == TCONV_PADDING_SAME ? "SAME" : "VALID");
+        text_put(t, ", padding='%s'", p->padding == TCONV_PADDING_SAME ? "SAME" : "VALID");
         return;
     }
-    put(t, ", padding=[[0,0],%s[%lld,%lld],[%lld,%lld]%s]", nchw(p) ? "[0,0]," : "", (long long)pt, (long long)pb,
-        (long long)pl, (long long)pr, nchw(p) ? "" : ",[0,0]");
+    text_put(t, ", padding=[[0,0],%s[%lld,%lld],[%lld,%lld]%s]", nchw(p) ? "[0,0]," : "", (long long)pt, (long long)pb,
+             (long long)pl, (long long)pr, nchw(p) ? "" : ",[0,0]");
 }
 
 static void tf_tail(struct text *t, const struct tconv_params *p)
 {
-    if (nchw(p)) put(t, ", data_format='NCHW'");
+    if (nchw(p)) text_put(t, ", data_format='NCHW'");
     if (dilated(p)) {
-        put(t, ", dilations=");
+        text_put(t, ", dilations=");
         tf_list(t, p, 1, p->dilation_h, p->dilation_w);
     }
-    put(t, ")");
+    text_put(t, ")");
 }
 
 static void tf_conv(struct text *t, const struct tconv_params *p, const struct tconv_geometry *g)
 {
-    put(t, "tf.nn.conv2d(x, w, strides=");
+    text_put(t, "tf.nn.conv2d(x, w, strides=");
     tf_list(t, p, 1, p->stride_h, p->stride_w);
     tf_padding(t, p, g->pad_top, g->pad_bottom, g->pad_left, g->pad_right);
     tf_tail(t, p);
@@ -85,16 +67,16 @@ static void tf_transpose(struct text *t, const struct tconv_params *p, const str
 {
     const bool named = p->padding == TCONV_PADDING_SAME || p->padding == TCONV_PADDING_VALID;
     if (!named && (g->pad_bottom <= -p->stride_h || g->pad_right <= -p->stride_w)) {
-        put(t,
-            "not expressible: the output runs %lld row%s and %lld column%s past the full result; TensorFlow's "
-            "explicit paddings allow at most stride - 1",
-            max0(-g->pad_bottom), plural(max0(-g->pad_bottom)), max0(-g->pad_right), plural(max0(-g->pad_right)));
+        text_put(t,
+                 "not expressible: the output runs %lld row%s and %lld column%s past the full result; TensorFlow's "
+                 "explicit paddings allow at most stride - 1",
+                 max0(-g->pad_bottom), plural(max0(-g->pad_bottom)), max0(-g->pad_right), plural(max0(-g->pad_right)));
         return;
     }
     const long long n = (long long)p->batch, oh = (long long)g->out_h, ow = (long long)g->out_w;
     const long long oc = (long long)p->out_channels;
-    put(t, "tf.nn.conv2d_transpose(x, w, output_shape=[%lld,%lld,%lld,%lld], strides=", n, nchw(p) ? oc : oh,
-        nchw(p) ? oh : ow, nchw(p) ? ow : oc);
+    text_put(t, "tf.nn.conv2d_transpose(x, w, output_shape=[%lld,%lld,%lld,%lld], strides=", n, nchw(p) ? oc : oh,
+             nchw(p) ? oh : ow, nchw(p) ? ow : oc);
     tf_list(t, p, 1, p->stride_h, p->stride_w);
     tf_padding(t, p, g->pad_top, max0(g->pad_bottom), g->pad_left, max0(g->pad_right));
     tf_tail(t, p);
@@ -104,27 +86,28 @@ static void tf_transpose(struct text *t, const struct tconv_params *p, const str
 
 static void keras_tail(struct text *t, const struct tconv_params *p)
 {
-    if (dilated(p)) put(t, ", dilation_rate=(%lld,%lld)", (long long)p->dilation_h, (long long)p->dilation_w);
-    if (nchw(p)) put(t, ", data_format='channels_first'");
-    put(t, ")");
+    if (dilated(p)) text_put(t, ", dilation_rate=(%lld,%lld)", (long long)p->dilation_h, (long long)p->dilation_w);
+    if (nchw(p)) text_put(t, ", data_format='channels_first'");
+    text_put(t, ")");
 }
 
 /* Conv2D pads 'same' or 'valid'; other pads are a ZeroPadding2D layer in front of a 'valid' Conv2D. */
 static void keras_conv(struct text *t, const struct tconv_params *p, const struct tconv_geometry *g)
 {
     if (keras_refuses(p)) {
-        put(t, "not expressible: Keras refuses strides > 1 together with dilation_rate > 1");
+        text_put(t, "not expressible: Keras refuses strides > 1 together with dilation_rate > 1");
         return;
     }
     const bool same = p->padding == TCONV_PADDING_SAME;
     const bool padded = g->pad_top || g->pad_bottom || g->pad_left || g->pad_right;
     if (!same && p->padding != TCONV_PADDING_VALID && padded)
-        put(t, "ZeroPadding2D(((%lld,%lld),(%lld,%lld))%s), then ", (long long)g->pad_top, (long long)g->pad_bottom,
-            (long long)g->pad_left, (long long)g->pad_right, nchw(p) ? ", data_format='channels_first'" : "");
-    put(t, "Conv2D(%lld, (%lld,%lld), strides=(%lld,%lld), padding='%s'", (long long)p->out_channels,
-        (long long)p->kernel_h, (long long)p->kernel_w, (long long)p->stride_h, (long long)p->stride_w,
-        same ? "same" : "valid");
-    if (p->groups != 1) put(t, ", groups=%lld", (long long)p->groups);
+        text_put(t, "ZeroPadding2D(((%lld,%lld),(%lld,%lld))%s), then ", (long long)g->pad_top,
+                 (long long)g->pad_bottom, (long long)g->pad_left, (long long)g->pad_right,
+                 nchw(p) ? ", data_format='channels_first'" : "");
+    text_put(t, "Conv2D(%lld, (%lld,%lld), strides=(%lld,%lld), padding='%s'", (long long)p->out_channels,
+             (long long)p->kernel_h, (long long)p->kernel_w, (long long)p->stride_h, (long long)p->stride_w,
+             same ? "same" : "valid");
+    if (p->groups != 1) text_put(t, ", groups=%lld", (long long)p->groups);
     keras_tail(t, p);
 }
 
@@ -138,8 +121,8 @@ static int64_t keras_output_padding(bool same, int64_t k, int64_t d, int64_t out
 
 static void keras_head(struct text *t, const struct tconv_params *p, const char *padding)
 {
-    put(t, "Conv2DTranspose(%lld, (%lld,%lld), strides=(%lld,%lld), padding='%s'", (long long)p->out_channels,
-        (long long)p->kernel_h, (long long)p->kernel_w, (long long)p->stride_h, (long long)p->stride_w, padding);
+    text_put(t, "Conv2DTranspose(%lld, (%lld,%lld), strides=(%lld,%lld), padding='%s'", (long long)p->out_channels,
+             (long long)p->kernel_h, (long long)p->kernel_w, (long long)p->stride_h, (long long)p->stride_w, padding);
 }
 
 /* 'same' / 'valid' with Keras's default size or an output_padding < stride: true when that spells it. */
@@ -162,7 +145,7 @@ static bool keras_named(struct text *t, const struct tconv_params *p, const stru
         keras_output_padding(same, p->kernel_w, p->dilation_w, g->out_w, g->out_w + g->pad_left + g->pad_right);
     if (oph < 0 || oph >= p->stride_h || opw < 0 || opw >= p->stride_w) return false;
     keras_head(t, p, same ? "same" : "valid");
-    put(t, ", output_padding=(%lld,%lld)", (long long)oph, (long long)opw);
+    text_put(t, ", output_padding=(%lld,%lld)", (long long)oph, (long long)opw);
     keras_tail(t, p);
     return true;
 }
@@ -172,26 +155,26 @@ static void keras_cropped(struct text *t, const struct tconv_params *p, const st
 {
     const long long oph = max0(-g->pad_bottom), opw = max0(-g->pad_right);
     if (oph >= p->stride_h || opw >= p->stride_w) {
-        put(t, "not expressible: the output runs past the full result by the stride or more (output_padding < "
-               "strides)");
+        text_put(t, "not expressible: the output runs past the full result by the stride or more (output_padding < "
+                    "strides)");
         return;
     }
     keras_head(t, p, "valid");
-    put(t, ", output_padding=(%lld,%lld)", oph, opw);
+    text_put(t, ", output_padding=(%lld,%lld)", oph, opw);
     keras_tail(t, p);
     if (g->pad_top || g->pad_bottom > 0 || g->pad_left || g->pad_right > 0)
-        put(t, ", then Cropping2D(((%lld,%lld),(%lld,%lld))%s)", (long long)g->pad_top, max0(g->pad_bottom),
-            (long long)g->pad_left, max0(g->pad_right), nchw(p) ? ", data_format='channels_first'" : "");
+        text_put(t, ", then Cropping2D(((%lld,%lld),(%lld,%lld))%s)", (long long)g->pad_top, max0(g->pad_bottom),
+                 (long long)g->pad_left, max0(g->pad_right), nchw(p) ? ", data_format='channels_first'" : "");
 }
 
 static void keras_transpose(struct text *t, const struct tconv_params *p, const struct tconv_geometry *g)
 {
     if (p->groups != 1) {
-        put(t, "not expressible: Conv2DTranspose has no groups argument");
+        text_put(t, "not expressible: Conv2DTranspose has no groups argument");
         return;
     }
     if (keras_refuses(p)) {
-        put(t, "not expressible: Keras refuses strides > 1 together with dilation_rate > 1");
+        text_put(t, "not expressible: Keras refuses strides > 1 together with dilation_rate > 1");
         return;
     }
     const bool named = p->padding == TCONV_PADDING_SAME || p->padding == TCONV_PADDING_VALID;
@@ -203,8 +186,8 @@ static void keras_transpose(struct text *t, const struct tconv_params *p, const 
 
 static void torch_tail(struct text *t, const struct tconv_params *p)
 {
-    put(t, ", dilation=(%lld,%lld), groups=%lld)", (long long)p->dilation_h, (long long)p->dilation_w,
-        (long long)p->groups);
+    text_put(t, ", dilation=(%lld,%lld), groups=%lld)", (long long)p->dilation_h, (long long)p->dilation_w,
+             (long long)p->groups);
 }
 
 /* PyTorch's conv modules refuse to compute an empty output: pad the input up to one window on an empty
@@ -214,15 +197,15 @@ static void torch_conv_empty(struct text *t, const struct tconv_params *p, const
     const int64_t keh = p->dilation_h * (p->kernel_h - 1) + 1, kew = p->dilation_w * (p->kernel_w - 1) + 1;
     const int64_t short_h = keh - (p->in_h + g->pad_top + g->pad_bottom);
     const int64_t short_w = kew - (p->in_w + g->pad_left + g->pad_right);
-    put(t, "not expressible directly: PyTorch refuses an empty output; ");
-    put(t, "F.pad(x, (%lld, %lld, %lld, %lld)), then ", (long long)g->pad_left,
-        (long long)g->pad_right + (g->out_w == 0 ? max0(short_w) : 0), (long long)g->pad_top,
-        (long long)g->pad_bottom + (g->out_h == 0 ? max0(short_h) : 0));
-    put(t, "nn.Conv2d(%lld, %lld, (%lld,%lld), stride=(%lld,%lld), padding=(0,0)", (long long)p->in_channels,
-        (long long)p->out_channels, (long long)p->kernel_h, (long long)p->kernel_w, (long long)p->stride_h,
-        (long long)p->stride_w);
+    text_put(t, "not expressible directly: PyTorch refuses an empty output; ");
+    text_put(t, "F.pad(x, (%lld, %lld, %lld, %lld)), then ", (long long)g->pad_left,
+             (long long)g->pad_right + (g->out_w == 0 ? max0(short_w) : 0), (long long)g->pad_top,
+             (long long)g->pad_bottom + (g->out_h == 0 ? max0(short_h) : 0));
+    text_put(t, "nn.Conv2d(%lld, %lld, (%lld,%lld), stride=(%lld,%lld), padding=(0,0)", (long long)p->in_channels,
+             (long long)p->out_channels, (long long)p->kernel_h, (long long)p->kernel_w, (long long)p->stride_h,
+             (long long)p->stride_w);
     torch_tail(t, p);
-    put(t, ", then y[:, :, 0:%lld, 0:%lld]", (long long)g->out_h, (long long)g->out_w);
+    text_put(t, ", then y[:, :, 0:%lld, 0:%lld]", (long long)g->out_h, (long long)g->out_w);
 }
 
 static void torch_conv(struct text *t, const struct tconv_params *p, const struct tconv_geometry *g)
@@ -233,22 +216,22 @@ static void torch_conv(struct text *t, const struct tconv_params *p, const struc
     }
     const bool symmetric = g->pad_top == g->pad_bottom && g->pad_left == g->pad_right;
     if (!symmetric) /* F.pad takes (left, right, top, bottom) */
-        put(t, "F.pad(x, (%lld, %lld, %lld, %lld)), then ", (long long)g->pad_left, (long long)g->pad_right,
-            (long long)g->pad_top, (long long)g->pad_bottom);
-    put(t, "nn.Conv2d(%lld, %lld, (%lld,%lld), stride=(%lld,%lld), padding=(%lld,%lld)", (long long)p->in_channels,
-        (long long)p->out_channels, (long long)p->kernel_h, (long long)p->kernel_w, (long long)p->stride_h,
-        (long long)p->stride_w, symmetric ? (long long)g->pad_top : 0, symmetric ? (long long)g->pad_left : 0);
+        text_put(t, "F.pad(x, (%lld, %lld, %lld, %lld)), then ", (long long)g->pad_left, (long long)g->pad_right,
+                 (long long)g->pad_top, (long long)g->pad_bottom);
+    text_put(t, "nn.Conv2d(%lld, %lld, (%lld,%lld), stride=(%lld,%lld), padding=(%lld,%lld)", (long long)p->in_channels,
+             (long long)p->out_channels, (long long)p->kernel_h, (long long)p->kernel_w, (long long)p->stride_h,
+             (long long)p->stride_w, symmetric ? (long long)g->pad_top : 0, symmetric ? (long long)g->pad_left : 0);
     torch_tail(t, p);
 }
 
 static void torch_transpose_call(struct text *t, const struct tconv_params *p, long long ph, long long pw,
                                  long long oph, long long opw)
 {
-    put(t,
-        "nn.ConvTranspose2d(%lld, %lld, (%lld,%lld), stride=(%lld,%lld), padding=(%lld,%lld), "
-        "output_padding=(%lld,%lld)",
-        (long long)p->in_channels, (long long)p->out_channels, (long long)p->kernel_h, (long long)p->kernel_w,
-        (long long)p->stride_h, (long long)p->stride_w, ph, pw, oph, opw);
+    text_put(t,
+             "nn.ConvTranspose2d(%lld, %lld, (%lld,%lld), stride=(%lld,%lld), padding=(%lld,%lld), "
+             "output_padding=(%lld,%lld)",
+             (long long)p->in_channels, (long long)p->out_channels, (long long)p->kernel_h, (long long)p->kernel_w,
+             (long long)p->stride_h, (long long)p->stride_w, ph, pw, oph, opw);
     torch_tail(t, p);
 }
 
@@ -274,33 +257,34 @@ static void torch_transpose(struct text *t, const struct tconv_params *p, const 
                                                             : max0(g->pad_right);
     const long long ah = (long long)g->pad_top - ch, aw = (long long)g->pad_left - cw;
     if (empty)
-        put(t, "not expressible directly: PyTorch refuses an empty output; ");
+        text_put(t, "not expressible directly: PyTorch refuses an empty output; ");
     else
-        put(t,
+        text_put(
+            t,
             "not expressible directly: the crop is %lld/%lld (top/bottom), %lld/%lld (left/right) and PyTorch crops "
             "at least as much at the start; ",
             (long long)g->pad_top, (long long)g->pad_bottom, (long long)g->pad_left, (long long)g->pad_right);
     torch_transpose_call(t, p, ch, cw, g->out_h == 0 ? 0 : max0(-g->pad_bottom),
                          g->out_w == 0 ? 0 : max0(-g->pad_right));
-    put(t, ", then y[:, :, %lld:%lld, %lld:%lld]", ah, ah + (long long)g->out_h, aw, aw + (long long)g->out_w);
+    text_put(t, ", then y[:, :, %lld:%lld, %lld:%lld]", ah, ah + (long long)g->out_h, aw, aw + (long long)g->out_w);
 }
 
 /* ------------------------------------------------------------------ ONNX */
 
 static void onnx_tail(struct text *t, const struct tconv_params *p)
 {
-    put(t, " strides=[%lld,%lld]", (long long)p->stride_h, (long long)p->stride_w);
-    if (dilated(p)) put(t, " dilations=[%lld,%lld]", (long long)p->dilation_h, (long long)p->dilation_w);
-    if (p->groups != 1) put(t, " group=%lld", (long long)p->groups);
+    text_put(t, " strides=[%lld,%lld]", (long long)p->stride_h, (long long)p->stride_w);
+    if (dilated(p)) text_put(t, " dilations=[%lld,%lld]", (long long)p->dilation_h, (long long)p->dilation_w);
+    if (p->groups != 1) text_put(t, " group=%lld", (long long)p->groups);
 }
 
 static void onnx_conv(struct text *t, const struct tconv_params *p, const struct tconv_geometry *g)
 {
-    put(t, "Conv pads=[%lld,%lld,%lld,%lld]", (long long)g->pad_top, (long long)g->pad_left, (long long)g->pad_bottom,
-        (long long)g->pad_right);
+    text_put(t, "Conv pads=[%lld,%lld,%lld,%lld]", (long long)g->pad_top, (long long)g->pad_left,
+             (long long)g->pad_bottom, (long long)g->pad_right);
     onnx_tail(t, p);
-    if (p->padding == TCONV_PADDING_SAME) put(t, " (or auto_pad=SAME_UPPER)");
-    if (p->padding == TCONV_PADDING_SAME_LOWER) put(t, " (or auto_pad=SAME_LOWER)");
+    if (p->padding == TCONV_PADDING_SAME) text_put(t, " (or auto_pad=SAME_UPPER)");
+    if (p->padding == TCONV_PADDING_SAME_LOWER) text_put(t, " (or auto_pad=SAME_LOWER)");
 }
 
 /* With output_shape, ONNX splits total = F + output_padding - out itself: begin = total/2 under SAME_UPPER,
@@ -317,12 +301,13 @@ static const char *onnx_output_shape_rule(const struct tconv_geometry *g)
 static void onnx_transpose(struct text *t, const struct tconv_params *p, const struct tconv_geometry *g)
 {
     const long long eh = max0(g->pad_bottom), ew = max0(g->pad_right);
-    put(t, "ConvTranspose pads=[%lld,%lld,%lld,%lld] output_padding=[%lld,%lld]", (long long)g->pad_top,
-        (long long)g->pad_left, eh, ew, eh - (long long)g->pad_bottom, ew - (long long)g->pad_right);
+    text_put(t, "ConvTranspose pads=[%lld,%lld,%lld,%lld] output_padding=[%lld,%lld]", (long long)g->pad_top,
+             (long long)g->pad_left, eh, ew, eh - (long long)g->pad_bottom, ew - (long long)g->pad_right);
     onnx_tail(t, p);
     const char *rule = onnx_output_shape_rule(g);
     if (rule)
-        put(t, " (or output_shape=[%lld,%lld]%s in place of pads)", (long long)g->out_h, (long long)g->out_w, rule);
+        text_put(t, " (or output_shape=[%lld,%lld]%s in place of pads)", (long long)g->out_h, (long long)g->out_w,
+                 rule);
 }
 
 /* ------------------------------------------------------------------ */

@@ -7,28 +7,11 @@
  */
 #include "spell_nd.h"
 
-#include <stdarg.h>
-
 #include "plural.h"
+#include "text.h"
 
 /* Enough for any spelling (spell.c's SPELL_LINE_MAX, three axes). */
 #define SPELL_ND_LINE_MAX 1536
-
-struct text {
-    char *buf;
-    size_t len, n;
-};
-
-static void put(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct text *t, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    const size_t room = t->n < t->len ? t->len - t->n : 0;
-    const int k = vsnprintf(room ? t->buf + t->n : NULL, room, fmt, ap);
-    va_end(ap);
-    if (k > 0) t->n += (size_t)k;
-}
 
 static long long max0(int64_t v) { return v > 0 ? (long long)v : 0; }
 static bool nchw(const struct tconv_nd_params *p) { return p->layout == TCONV_NCHW; }
@@ -48,47 +31,47 @@ static bool keras_refuses(const struct tconv_nd_params *p) { return any_above_on
 static void tuple(struct text *t, const int64_t *v, int rank)
 {
     if (rank == 1) {
-        put(t, "%lld", (long long)v[0]);
+        text_put(t, "%lld", (long long)v[0]);
         return;
     }
-    put(t, "(");
-    for (int a = 0; a < rank; a++) put(t, "%s%lld", a ? "," : "", (long long)v[a]);
-    put(t, ")");
+    text_put(t, "(");
+    for (int a = 0; a < rank; a++) text_put(t, "%s%lld", a ? "," : "", (long long)v[a]);
+    text_put(t, ")");
 }
 
 /* "[a,b,c]": ONNX's attributes. */
 static void list(struct text *t, const int64_t *v, int rank)
 {
-    put(t, "[");
-    for (int a = 0; a < rank; a++) put(t, "%s%lld", a ? "," : "", (long long)v[a]);
-    put(t, "]");
+    text_put(t, "[");
+    for (int a = 0; a < rank; a++) text_put(t, "%s%lld", a ? "," : "", (long long)v[a]);
+    text_put(t, "]");
 }
 
 /* "(b,e)" at rank 1, "((b,e),(b,e),(b,e))" otherwise: Keras's ZeroPadding and Cropping layers; ends >= 0. */
 static void pairs(struct text *t, const int64_t *b, const int64_t *e, int rank)
 {
-    if (rank > 1) put(t, "(");
-    for (int a = 0; a < rank; a++) put(t, "%s(%lld,%lld)", a ? "," : "", (long long)b[a], max0(e[a]));
-    if (rank > 1) put(t, ")");
+    if (rank > 1) text_put(t, "(");
+    for (int a = 0; a < rank; a++) text_put(t, "%s(%lld,%lld)", a ? "," : "", (long long)b[a], max0(e[a]));
+    if (rank > 1) text_put(t, ")");
 }
 
 /* A shape in data_format order: [n, s.., c] or [n, c, s..]. */
 static void shape(struct text *t, const struct tconv_nd_params *p, int64_t n, const int64_t *s, int64_t c)
 {
-    put(t, "[%lld", (long long)n);
-    if (nchw(p)) put(t, ",%lld", (long long)c);
-    for (int a = 0; a < p->rank; a++) put(t, ",%lld", (long long)s[a]);
-    if (!nchw(p)) put(t, ",%lld", (long long)c);
-    put(t, "]");
+    text_put(t, "[%lld", (long long)n);
+    if (nchw(p)) text_put(t, ",%lld", (long long)c);
+    for (int a = 0; a < p->rank; a++) text_put(t, ",%lld", (long long)s[a]);
+    if (!nchw(p)) text_put(t, ",%lld", (long long)c);
+    text_put(t, "]");
 }
 
 /* numpy's slice of y keeping [from[a], from[a] + out[a]) of each axis, in data_format order. */
 static void slice(struct text *t, const struct tconv_nd_params *p, const int64_t *from, const int64_t *out)
 {
-    put(t, "y[:, %s", nchw(p) ? ":, " : "");
+    text_put(t, "y[:, %s", nchw(p) ? ":, " : "");
     for (int a = 0; a < p->rank; a++)
-        put(t, "%lld:%lld%s", (long long)from[a], (long long)(from[a] + out[a]), a + 1 < p->rank ? ", " : "");
-    put(t, "%s]", nchw(p) ? "" : ", :");
+        text_put(t, "%lld:%lld%s", (long long)from[a], (long long)(from[a] + out[a]), a + 1 < p->rank ? ", " : "");
+    text_put(t, "%s]", nchw(p) ? "" : ", :");
 }
 
 static const char *tf_format(const struct tconv_nd_params *p) { return p->rank == 1 ? "NCW" : "NCDHW"; }
@@ -111,11 +94,11 @@ static struct tconv_nd_params with_mode(const struct tconv_nd_params *p, enum tc
 static void tf_axes(struct text *t, const struct tconv_nd_params *p, const int64_t *v)
 {
     if (p->rank == 1) {
-        put(t, "%lld", (long long)v[0]);
+        text_put(t, "%lld", (long long)v[0]);
         return;
     }
-    put(t, "[1,%s%lld,%lld,%lld%s]", nchw(p) ? "1," : "", (long long)v[0], (long long)v[1], (long long)v[2],
-        nchw(p) ? "" : ",1");
+    text_put(t, "[1,%s%lld,%lld,%lld%s]", nchw(p) ? "1," : "", (long long)v[0], (long long)v[1], (long long)v[2],
+             nchw(p) ? "" : ",1");
 }
 
 /*
@@ -143,12 +126,12 @@ static const char *tf_named(bool tr, const struct tconv_nd_params *p, const stru
 
 static void tf_tail(struct text *t, const struct tconv_nd_params *p)
 {
-    if (nchw(p)) put(t, ", data_format='%s'", tf_format(p));
+    if (nchw(p)) text_put(t, ", data_format='%s'", tf_format(p));
     if (dilated(p)) {
-        put(t, ", dilations=");
+        text_put(t, ", dilations=");
         tf_axes(t, p, p->dilation);
     }
-    put(t, ")");
+    text_put(t, ")");
 }
 
 /* tf.nn.conv1d takes stride=, tf.nn.conv3d strides=; other pads are a tf.pad in front of a 'VALID' conv. */
@@ -156,25 +139,25 @@ static void tf_conv(struct text *t, const struct tconv_nd_params *p, const struc
 {
     const char *named = tf_named(false, p, g);
     if (!named) {
-        put(t, "tf.pad(x, [[0,0],%s", nchw(p) ? "[0,0]," : "");
+        text_put(t, "tf.pad(x, [[0,0],%s", nchw(p) ? "[0,0]," : "");
         for (int a = 0; a < p->rank; a++)
-            put(t, "[%lld,%lld]%s", (long long)g->pad_before[a], (long long)g->pad_after[a],
-                a + 1 < p->rank ? "," : "");
-        put(t, "%s]), then ", nchw(p) ? "" : ",[0,0]");
+            text_put(t, "[%lld,%lld]%s", (long long)g->pad_before[a], (long long)g->pad_after[a],
+                     a + 1 < p->rank ? "," : "");
+        text_put(t, "%s]), then ", nchw(p) ? "" : ",[0,0]");
     }
-    put(t, "tf.nn.conv%dd(x, w, %s=", p->rank, p->rank == 1 ? "stride" : "strides");
+    text_put(t, "tf.nn.conv%dd(x, w, %s=", p->rank, p->rank == 1 ? "stride" : "strides");
     tf_axes(t, p, p->stride);
-    put(t, ", padding='%s'", named ? named : "VALID");
+    text_put(t, ", padding='%s'", named ? named : "VALID");
     tf_tail(t, p);
 }
 
 static void tf_transpose_call(struct text *t, const struct tconv_nd_params *p, const int64_t *out, const char *pad)
 {
-    put(t, "tf.nn.conv%dd_transpose(x, w, output_shape=", p->rank);
+    text_put(t, "tf.nn.conv%dd_transpose(x, w, output_shape=", p->rank);
     shape(t, p, p->batch, out, p->out_channels);
-    put(t, ", strides=");
+    text_put(t, ", strides=");
     tf_axes(t, p, p->stride);
-    put(t, ", padding='%s'", pad);
+    text_put(t, ", padding='%s'", pad);
     tf_tail(t, p);
 }
 
@@ -191,13 +174,14 @@ static void tf_transpose(struct text *t, const struct tconv_nd_params *p, const 
     const struct tconv_nd_params q = with_mode(p, TCONV_PADDING_VALID, out);
     struct tconv_nd_geometry h;
     if (tconv_convnd_transpose_geometry(&q, &h) != TCONV_OK) {
-        put(t, "not expressible: TensorFlow's 1-D and 3-D transposed convs take padding 'SAME' or 'VALID' only, and "
-               "'VALID' cannot reach this size");
+        text_put(t,
+                 "not expressible: TensorFlow's 1-D and 3-D transposed convs take padding 'SAME' or 'VALID' only, and "
+                 "'VALID' cannot reach this size");
         return;
     }
-    put(t, "not expressible directly: TensorFlow's 1-D and 3-D ops pad 'SAME' or 'VALID' only; ");
+    text_put(t, "not expressible directly: TensorFlow's 1-D and 3-D ops pad 'SAME' or 'VALID' only; ");
     tf_transpose_call(t, p, q.out, "VALID");
-    put(t, ", then ");
+    text_put(t, ", then ");
     slice(t, p, g->pad_before, g->out);
 }
 
@@ -206,20 +190,20 @@ static void tf_transpose(struct text *t, const struct tconv_nd_params *p, const 
 static void keras_tail(struct text *t, const struct tconv_nd_params *p)
 {
     if (dilated(p)) {
-        put(t, ", dilation_rate=");
+        text_put(t, ", dilation_rate=");
         tuple(t, p->dilation, p->rank);
     }
-    if (nchw(p)) put(t, ", data_format='channels_first'");
-    put(t, ")");
+    if (nchw(p)) text_put(t, ", data_format='channels_first'");
+    text_put(t, ")");
 }
 
 static void keras_head(struct text *t, const struct tconv_nd_params *p, bool tr, const char *padding)
 {
-    put(t, "Conv%dD%s(%lld, ", p->rank, tr ? "Transpose" : "", (long long)p->out_channels);
+    text_put(t, "Conv%dD%s(%lld, ", p->rank, tr ? "Transpose" : "", (long long)p->out_channels);
     tuple(t, p->kernel, p->rank);
-    put(t, ", strides=");
+    text_put(t, ", strides=");
     tuple(t, p->stride, p->rank);
-    put(t, ", padding='%s'", padding);
+    text_put(t, ", padding='%s'", padding);
 }
 
 /* Conv1D's padding='causal': all of the dilated kernel's reach before x, nothing after. */
@@ -233,18 +217,18 @@ static bool keras_causal(const struct tconv_nd_params *p, const struct tconv_nd_
 static void keras_conv(struct text *t, const struct tconv_nd_params *p, const struct tconv_nd_geometry *g)
 {
     if (keras_refuses(p)) {
-        put(t, "not expressible: Keras refuses strides > 1 together with dilation_rate > 1");
+        text_put(t, "not expressible: Keras refuses strides > 1 together with dilation_rate > 1");
         return;
     }
     const char *named = tf_named(false, p, g);
     const bool causal = !named && keras_causal(p, g);
     if (!named && !causal) {
-        put(t, "ZeroPadding%dD(", p->rank);
+        text_put(t, "ZeroPadding%dD(", p->rank);
         pairs(t, g->pad_before, g->pad_after, p->rank);
-        put(t, "%s), then ", nchw(p) ? ", data_format='channels_first'" : "");
+        text_put(t, "%s), then ", nchw(p) ? ", data_format='channels_first'" : "");
     }
     keras_head(t, p, false, causal ? "causal" : named && named[0] == 'S' ? "same" : "valid");
-    if (p->groups != 1) put(t, ", groups=%lld", (long long)p->groups);
+    if (p->groups != 1) text_put(t, ", groups=%lld", (long long)p->groups);
     keras_tail(t, p);
 }
 
@@ -270,7 +254,7 @@ static bool keras_named(struct text *t, const struct tconv_nd_params *p, const s
     if (!is_default && !fits) return false;
     keras_head(t, p, true, same ? "same" : "valid");
     if (!is_default) {
-        put(t, ", output_padding=");
+        text_put(t, ", output_padding=");
         tuple(t, op, p->rank);
     }
     keras_tail(t, p);
@@ -286,31 +270,32 @@ static void keras_cropped(struct text *t, const struct tconv_nd_params *p, const
         op[a] = max0(-g->pad_after[a]);
         crop = crop || g->pad_before[a] || g->pad_after[a] > 0;
         if (op[a] >= p->stride[a]) {
-            put(t, "not expressible: the output runs past the full result by the stride or more (output_padding < "
-                   "strides)");
+            text_put(t, "not expressible: the output runs past the full result by the stride or more (output_padding < "
+                        "strides)");
             return;
         }
     }
     keras_head(t, p, true, "valid");
-    put(t, ", output_padding=");
+    text_put(t, ", output_padding=");
     tuple(t, op, p->rank);
     keras_tail(t, p);
     if (!crop) return;
     /* Cropping1D has no data_format (it crops axis 1): channels first, the channels go last around it */
     const bool permute = p->rank == 1 && nchw(p);
-    put(t, ", then %sCropping%dD(", permute ? "Permute((2,1)), " : "", p->rank);
+    text_put(t, ", then %sCropping%dD(", permute ? "Permute((2,1)), " : "", p->rank);
     pairs(t, g->pad_before, g->pad_after, p->rank);
-    put(t, "%s)%s", nchw(p) && !permute ? ", data_format='channels_first'" : "", permute ? ", Permute((2,1))" : "");
+    text_put(t, "%s)%s", nchw(p) && !permute ? ", data_format='channels_first'" : "",
+             permute ? ", Permute((2,1))" : "");
 }
 
 static void keras_transpose(struct text *t, const struct tconv_nd_params *p, const struct tconv_nd_geometry *g)
 {
     if (p->groups != 1) {
-        put(t, "not expressible: Conv%dDTranspose has no groups argument", p->rank);
+        text_put(t, "not expressible: Conv%dDTranspose has no groups argument", p->rank);
         return;
     }
     if (keras_refuses(p)) {
-        put(t, "not expressible: Keras refuses strides > 1 together with dilation_rate > 1");
+        text_put(t, "not expressible: Keras refuses strides > 1 together with dilation_rate > 1");
         return;
     }
     const char *named = tf_named(true, p, g);
@@ -322,26 +307,26 @@ static void keras_transpose(struct text *t, const struct tconv_nd_params *p, con
 
 static void torch_tail(struct text *t, const struct tconv_nd_params *p)
 {
-    put(t, ", dilation=");
+    text_put(t, ", dilation=");
     tuple(t, p->dilation, p->rank);
-    put(t, ", groups=%lld)", (long long)p->groups);
+    text_put(t, ", groups=%lld)", (long long)p->groups);
 }
 
 /* F.pad's pads: the last axis first, (begin, end) each. */
 static void torch_pad(struct text *t, const int64_t *b, const int64_t *e, int rank)
 {
-    put(t, "F.pad(x, (");
-    for (int a = rank - 1; a >= 0; a--) put(t, "%lld, %lld%s", (long long)b[a], (long long)e[a], a ? ", " : "");
-    put(t, ")), then ");
+    text_put(t, "F.pad(x, (");
+    for (int a = rank - 1; a >= 0; a--) text_put(t, "%lld, %lld%s", (long long)b[a], (long long)e[a], a ? ", " : "");
+    text_put(t, ")), then ");
 }
 
 static void torch_conv_call(struct text *t, const struct tconv_nd_params *p, const int64_t *pad)
 {
-    put(t, "nn.Conv%dd(%lld, %lld, ", p->rank, (long long)p->in_channels, (long long)p->out_channels);
+    text_put(t, "nn.Conv%dd(%lld, %lld, ", p->rank, (long long)p->in_channels, (long long)p->out_channels);
     tuple(t, p->kernel, p->rank);
-    put(t, ", stride=");
+    text_put(t, ", stride=");
     tuple(t, p->stride, p->rank);
-    put(t, ", padding=");
+    text_put(t, ", padding=");
     tuple(t, pad, p->rank);
     torch_tail(t, p);
 }
@@ -360,23 +345,23 @@ static void torch_conv(struct text *t, const struct tconv_nd_params *p, const st
         symmetric = symmetric && g->pad_before[a] == g->pad_after[a];
         empty = empty || g->out[a] == 0;
     }
-    if (empty) put(t, "not expressible directly: PyTorch refuses an empty output; ");
+    if (empty) text_put(t, "not expressible directly: PyTorch refuses an empty output; ");
     if (!symmetric || empty) torch_pad(t, g->pad_before, end, p->rank);
     torch_conv_call(t, p, symmetric && !empty ? g->pad_before : zero);
     if (!empty) return;
-    put(t, ", then ");
+    text_put(t, ", then ");
     slice(t, &(struct tconv_nd_params){.rank = p->rank, .layout = TCONV_NCHW}, zero, g->out);
 }
 
 static void torch_transpose_call(struct text *t, const struct tconv_nd_params *p, const int64_t *pad, const int64_t *op)
 {
-    put(t, "nn.ConvTranspose%dd(%lld, %lld, ", p->rank, (long long)p->in_channels, (long long)p->out_channels);
+    text_put(t, "nn.ConvTranspose%dd(%lld, %lld, ", p->rank, (long long)p->in_channels, (long long)p->out_channels);
     tuple(t, p->kernel, p->rank);
-    put(t, ", stride=");
+    text_put(t, ", stride=");
     tuple(t, p->stride, p->rank);
-    put(t, ", padding=");
+    text_put(t, ", padding=");
     tuple(t, pad, p->rank);
-    put(t, ", output_padding=");
+    text_put(t, ", output_padding=");
     tuple(t, op, p->rank);
     torch_tail(t, p);
 }
@@ -402,11 +387,11 @@ static void torch_transpose(struct text *t, const struct tconv_nd_params *p, con
         return;
     }
     if (empty)
-        put(t, "not expressible directly: PyTorch refuses an empty output; ");
+        text_put(t, "not expressible directly: PyTorch refuses an empty output; ");
     else
-        put(t, "not expressible directly: PyTorch crops at least as much at the start as at the end; ");
+        text_put(t, "not expressible directly: PyTorch crops at least as much at the start as at the end; ");
     torch_transpose_call(t, p, c, op);
-    put(t, ", then ");
+    text_put(t, ", then ");
     slice(t, &(struct tconv_nd_params){.rank = p->rank, .layout = TCONV_NCHW}, from, g->out);
 }
 
@@ -414,30 +399,31 @@ static void torch_transpose(struct text *t, const struct tconv_nd_params *p, con
 
 static void onnx_pads(struct text *t, const int64_t *b, const int64_t *e, int rank)
 {
-    put(t, " pads=[");
-    for (int a = 0; a < 2 * rank; a++) put(t, "%s%lld", a ? "," : "", a < rank ? (long long)b[a] : max0(e[a - rank]));
-    put(t, "]");
+    text_put(t, " pads=[");
+    for (int a = 0; a < 2 * rank; a++)
+        text_put(t, "%s%lld", a ? "," : "", a < rank ? (long long)b[a] : max0(e[a - rank]));
+    text_put(t, "]");
 }
 
 static void onnx_tail(struct text *t, const struct tconv_nd_params *p)
 {
-    put(t, " strides=");
+    text_put(t, " strides=");
     list(t, p->stride, p->rank);
     if (dilated(p)) {
-        put(t, " dilations=");
+        text_put(t, " dilations=");
         list(t, p->dilation, p->rank);
     }
-    if (p->groups != 1) put(t, " group=%lld", (long long)p->groups);
+    if (p->groups != 1) text_put(t, " group=%lld", (long long)p->groups);
 }
 
 static void onnx_conv(struct text *t, const struct tconv_nd_params *p, const struct tconv_nd_geometry *g)
 {
-    put(t, "Conv kernel_shape=");
+    text_put(t, "Conv kernel_shape=");
     list(t, p->kernel, p->rank);
     onnx_pads(t, g->pad_before, g->pad_after, p->rank);
     onnx_tail(t, p);
-    if (p->padding == TCONV_PADDING_SAME) put(t, " (or auto_pad=SAME_UPPER)");
-    if (p->padding == TCONV_PADDING_SAME_LOWER) put(t, " (or auto_pad=SAME_LOWER)");
+    if (p->padding == TCONV_PADDING_SAME) text_put(t, " (or auto_pad=SAME_UPPER)");
+    if (p->padding == TCONV_PADDING_SAME_LOWER) text_put(t, " (or auto_pad=SAME_LOWER)");
 }
 
 /* With output_shape, ONNX splits total = F + output_padding - out itself: begin = total/2 under SAME_UPPER,
@@ -458,17 +444,17 @@ static void onnx_transpose(struct text *t, const struct tconv_nd_params *p, cons
 {
     int64_t op[TCONV_MAX_RANK];
     for (int a = 0; a < p->rank; a++) op[a] = max0(-g->pad_after[a]);
-    put(t, "ConvTranspose kernel_shape=");
+    text_put(t, "ConvTranspose kernel_shape=");
     list(t, p->kernel, p->rank);
     onnx_pads(t, g->pad_before, g->pad_after, p->rank);
-    put(t, " output_padding=");
+    text_put(t, " output_padding=");
     list(t, op, p->rank);
     onnx_tail(t, p);
     const char *rule = onnx_output_shape_rule(p, g);
     if (!rule) return;
-    put(t, " (or output_shape=");
+    text_put(t, " (or output_shape=");
     list(t, g->out, p->rank);
-    put(t, "%s in place of pads)", rule);
+    text_put(t, "%s in place of pads)", rule);
 }
 
 /* ------------------------------------------------------------------ */
