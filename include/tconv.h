@@ -666,6 +666,41 @@ TCONV_API enum tconv_status tconv_nd_workspace_size(enum tconv_op op, const stru
                                                     const struct tconv_options *opt, size_t *bytes);
 
 /* ------------------------------------------------------------------------------------------------
+ * Operators: a conv or transposed conv of any rank planned once, its filter packed once into the layout
+ * the chosen algorithm reads, then run many times (as oneDNN's primitives and XNNPACK's operators).
+ * ---------------------------------------------------------------------------------------------- */
+
+/** An operator: opaque, immutable after tconv_operator_create, so many threads may run one at once
+    (each with its own workspace, or NULL). */
+struct tconv_operator;
+
+/**
+ * Plans op (TCONV_OP_CONV or TCONV_OP_CONV_TRANSPOSE, any rank) for p and packs filter (p's filter layout)
+ * and copies bias (may be NULL): the caller's arrays may be freed afterwards. The algorithm is chosen
+ * here, for p->batch (opt->algorithm AUTO) or forced, and every run uses it; opt's threads likewise.
+ * opt->profile must be NULL (runs may be concurrent). All of p is validated as by tconv_convnd_ex; on
+ * failure *out is untouched. Destroy with tconv_operator_destroy.
+ */
+TCONV_API enum tconv_status tconv_operator_create(enum tconv_op op, const struct tconv_nd_params *p,
+                                                  const float *filter, const float *bias,
+                                                  const struct tconv_options *opt, struct tconv_operator **out);
+/** Workspace bytes a run of batch images needs (batch may differ from the p->batch of create). */
+TCONV_API enum tconv_status tconv_operator_workspace_size(const struct tconv_operator *op, int64_t batch,
+                                                          size_t *bytes);
+/**
+ * y = the operator's op on batch images x (batch >= 0, any value on every run), with the workspace given
+ * (NULL allocates one). Bitwise the result of tconv_convnd_ex / tconv_convnd_transpose_ex with p's batch
+ * set to batch and opt->algorithm = tconv_operator_algorithm(op); at create's batch with AUTO that is what
+ * the plain call chooses. Errors as the plain call's; y is untouched on failure.
+ */
+TCONV_API enum tconv_status tconv_operator_run(const struct tconv_operator *op, int64_t batch, const float *x, float *y,
+                                               void *workspace, size_t workspace_bytes);
+/** The algorithm op's runs use (chosen at create); TCONV_ALGORITHM_NONE for NULL or nothing to compute. */
+TCONV_API enum tconv_algorithm tconv_operator_algorithm(const struct tconv_operator *op);
+/** Frees op (NULL: nothing). */
+TCONV_API void tconv_operator_destroy(struct tconv_operator *op);
+
+/* ------------------------------------------------------------------------------------------------
  * The filter tensor of a call, for code that builds or reads one (the declarators at the top).
  * op names the computation; a gradient means its forward op's filter (TCONV_OP_CONV2D_BACKWARD_*
  * is conv2d's, TCONV_OP_CONV2D_TRANSPOSE_BACKWARD_* is conv2d_transpose's). p is validated as for

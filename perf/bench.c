@@ -41,6 +41,12 @@
 #if TCONV_BENCH_DNNL
 #include "dnnl_layer.h"
 #endif
+#if TCONV_BENCH_XNNPACK
+#include "xnn_layer.h"
+#endif
+#if TCONV_BENCH_CORENAME
+char *openblas_get_corename(void); /* OpenBLAS: the kernels it runs (Haswell, SkylakeX, ...) */
+#endif
 
 /* Timed runs per layer at most (the median buffers' size). */
 #define BENCH_MAX_REPS 64
@@ -187,13 +193,16 @@ struct run {
     struct tconv_options opt;
     enum tconv_status st;
     bool reference;
+    const struct tconv_operator *op; /* --operator: runs of it (filter packed at create) */
 };
 
 static void run_op(void *c)
 {
     struct run *r = c;
     const struct tconv_nd_params *p = &r->l->p;
-    if (r->reference)
+    if (r->op)
+        r->st = tconv_operator_run(r->op, p->batch, r->x, r->y, r->ws, r->ws_bytes);
+    else if (r->reference)
         r->st = (r->l->tr ? tconv_convnd_transpose_reference : tconv_convnd_reference)(p, r->x, r->f, r->b, r->y);
     else
         r->st = (r->l->tr ? tconv_convnd_transpose_ex : tconv_convnd_ex)(p, r->x, r->f, r->b, r->y, r->ws, r->ws_bytes,
@@ -344,6 +353,16 @@ static void print_spec(const struct layer *l)
     printf("\n");
 }
 
+/* The OpenBLAS kernels that run (for the figures: pinned Haswell, or SkylakeX, ...). */
+static const char *blas_core(void)
+{
+#if TCONV_BENCH_CORENAME
+    return openblas_get_corename();
+#else
+    return "unknown";
+#endif
+}
+
 /* ---- backward rows (--backward): the data and filter gradients of the layer ---- */
 
 struct grad_run {
@@ -424,15 +443,15 @@ static int bench_backward(const struct layer *l, const float *x, const float *f,
             char name[96];
             snprintf(name, sizeof name, "%s [%s]", l->name, filter ? "bwd filter" : "bwd data");
             if (csv)
-                printf("\"%s\",%s,%s,%d,%.4f,%.2f,%.2f,%.3f,nan,nan,nan,%zu,%.1f,%.1f,%.1f,%.1f,\n", name,
-                       filter ? "backward_filter" : "backward_data", tconv_algorithm_name(prof.algorithm), prof.threads,
-                       t * 1e3, gf, gb, gf / gb, gr.ws_bytes, 100 * (prof.pack + prof.im2col) / tot,
-                       100 * prof.gemm / tot, 100 * prof.col2im / tot, 100 * prof.epilogue / tot);
+                printf("\"%s\",%s,%s,%d,%.4f,%.2f,%.2f,%.3f,nan,nan,nan,%zu,%.1f,%.1f,%.1f,%.1f,,nan,nan,nan,nan,%s\n",
+                       name, filter ? "backward_filter" : "backward_data", tconv_algorithm_name(prof.algorithm),
+                       prof.threads, t * 1e3, gf, gb, gf / gb, gr.ws_bytes, 100 * (prof.pack + prof.im2col) / tot,
+                       100 * prof.gemm / tot, 100 * prof.col2im / tot, 100 * prof.epilogue / tot, blas_core());
             else
-                printf("%-34s %-8s %3d %9.3f %8.1f %8.1f %6.3f %7s %8s %6s %8.2f  %3.0f/%3.0f/%3.0f/%3.0f\n", name,
-                       tconv_algorithm_name(prof.algorithm), prof.threads, t * 1e3, gf, gb, gf / gb, "", "", "",
-                       (double)gr.ws_bytes / 1048576.0, 100 * (prof.pack + prof.im2col) / tot, 100 * prof.gemm / tot,
-                       100 * prof.col2im / tot, 100 * prof.epilogue / tot);
+                printf("%-34s %-8s %3d %9.3f %8.1f %8.1f %6.3f %7s %8s %6s %8s %6s %8.2f  %3.0f/%3.0f/%3.0f/%3.0f\n",
+                       name, tconv_algorithm_name(prof.algorithm), prof.threads, t * 1e3, gf, gb, gf / gb, "", "", "",
+                       "", "", (double)gr.ws_bytes / 1048576.0, 100 * (prof.pack + prof.im2col) / tot,
+                       100 * prof.gemm / tot, 100 * prof.col2im / tot, 100 * prof.epilogue / tot);
             fflush(stdout);
             free(gr.ws);
         }
@@ -596,15 +615,16 @@ static int bench_resize(bool quick, bool csv, const char *filter, int reps, cons
 
 static const char usage[] =
     "usage: tconv_bench [--quick] [--csv] [--filter SUBSTR] [--reps N] [--threads N]\n"
-    "                   [--algorithm auto|gemm|subpixel|direct] [--no-dnnl] [--backward] [--resize] [--list]\n"
-    "                   [--layer SPEC]\n"
+    "                   [--algorithm auto|gemm|subpixel|direct] [--no-dnnl] [--no-xnnpack] [--operator]\n"
+    "                   [--backward] [--resize] [--list] [--layer SPEC]\n"
+    "--operator: time operator runs (the filter packed once at create), and the plain call against them\n"
     "SPEC: \"tr|conv N H W CIN COUT K S PAD [groups=G] [dil=D] [op=P] [nchw] [relu]\", PAD = SAME|VALID|pP;\n"
     "      1-D: tr1|conv1 N W CIN ..., 3-D: tr3|conv3 N D H W CIN ... (op = output_padding)\n"
     "--reps N: 1..64 timed runs per layer (default 7-15); --threads N: 0 = the default\n";
 
 /* What the command line asks for. */
 struct bench_args {
-    bool quick, csv, use_dnnl, list, backward, resize;
+    bool quick, csv, use_dnnl, use_xnn, list, backward, resize, operator_runs;
     const char *filter;
     int reps; /* 0: 7-15 per layer */
     struct tconv_options base;
@@ -617,6 +637,8 @@ enum {
     OPT_QUICK = 256,
     OPT_CSV,
     OPT_NO_DNNL,
+    OPT_NO_XNN,
+    OPT_OPERATOR,
     OPT_LIST,
     OPT_BACKWARD,
     OPT_RESIZE,
@@ -630,6 +652,8 @@ enum {
 static const struct option options[] = {{"quick", no_argument, NULL, OPT_QUICK},
                                         {"csv", no_argument, NULL, OPT_CSV},
                                         {"no-dnnl", no_argument, NULL, OPT_NO_DNNL},
+                                        {"no-xnnpack", no_argument, NULL, OPT_NO_XNN},
+                                        {"operator", no_argument, NULL, OPT_OPERATOR},
                                         {"list", no_argument, NULL, OPT_LIST},
                                         {"backward", no_argument, NULL, OPT_BACKWARD},
                                         {"resize", no_argument, NULL, OPT_RESIZE},
@@ -662,6 +686,8 @@ static int bench_option(struct bench_args *a, int id, const char *v)
     case OPT_QUICK: a->quick = true; break;
     case OPT_CSV: a->csv = true; break;
     case OPT_NO_DNNL: a->use_dnnl = false; break;
+    case OPT_NO_XNN: a->use_xnn = false; break;
+    case OPT_OPERATOR: a->operator_runs = true; break;
     case OPT_LIST: a->list = true; break;
     case OPT_BACKWARD: a->backward = true; break;
     case OPT_RESIZE: a->resize = true; break;
@@ -775,7 +801,8 @@ static int check_output(struct run *run, int64_t ny, float *yr, double flops, bo
 
 /* One layer's measurements, for its row. */
 struct row {
-    double t, tb, tref, tdnnl, flops;
+    double t, tb, tref, tdnnl, txnn, flops;
+    double tplain; /* --operator: the plain call, alternating with the operator's runs (else NAN) */
     struct tconv_profile pm;
     size_t ws_bytes;
     char impl[128];
@@ -784,18 +811,72 @@ struct row {
 static void print_row(const struct layer *l, const struct row *r, bool csv)
 {
     const double gf = r->flops / r->t * 1e-9, gb = r->flops / r->tb * 1e-9, gr = r->flops / r->tref * 1e-9;
-    const double gd = r->flops / r->tdnnl * 1e-9, tot = r->pm.total > 0 ? r->pm.total : 1.0;
+    const double gd = r->flops / r->tdnnl * 1e-9, gx = r->flops / r->txnn * 1e-9;
+    const double tot = r->pm.total > 0 ? r->pm.total : 1.0;
     const double pi = 100 * (r->pm.pack + r->pm.im2col) / tot, pg = 100 * r->pm.gemm / tot;
     const double pc = 100 * r->pm.col2im / tot, pe = 100 * r->pm.epilogue / tot;
     if (csv)
-        printf("\"%s\",%s,%s,%d,%.4f,%.2f,%.2f,%.3f,%.3f,%.2f,%.3f,%zu,%.1f,%.1f,%.1f,%.1f,%s\n", l->name, op_name(l),
-               tconv_algorithm_name(r->pm.algorithm), r->pm.threads, r->t * 1e3, gf, gb, gf / gb, gr, gd, gf / gd,
-               r->ws_bytes, pi, pg, pc, pe, r->impl);
-    else
-        printf("%-34s %-8s %3d %9.3f %8.1f %8.1f %6.3f %7.2f %8.1f %6.2f %8.2f  %3.0f/%3.0f/%3.0f/%3.0f\n", l->name,
-               tconv_algorithm_name(r->pm.algorithm), r->pm.threads, r->t * 1e3, gf, gb, gf / gb, gr, gd, gf / gd,
-               (double)r->ws_bytes / 1048576.0, pi, pg, pc, pe);
+        printf("\"%s\",%s,%s,%d,%.4f,%.2f,%.2f,%.3f,%.3f,%.2f,%.3f,%zu,%.1f,%.1f,%.1f,%.1f,%s,%.2f,%.3f,%.4f,%.3f,%s\n",
+               l->name, op_name(l), tconv_algorithm_name(r->pm.algorithm), r->pm.threads, r->t * 1e3, gf, gb, gf / gb,
+               gr, gd, gf / gd, r->ws_bytes, pi, pg, pc, pe, r->impl, gx, gf / gx, r->tplain * 1e3, r->tplain / r->t,
+               blas_core());
+    else {
+        printf("%-34s %-8s %3d %9.3f %8.1f %8.1f %6.3f %7.2f %8.1f %6.2f %8.1f %6.2f %8.2f  %3.0f/%3.0f/%3.0f/%3.0f",
+               l->name, tconv_algorithm_name(r->pm.algorithm), r->pm.threads, r->t * 1e3, gf, gb, gf / gb, gr, gd,
+               gf / gd, gx, gf / gx, (double)r->ws_bytes / 1048576.0, pi, pg, pc, pe);
+        if (!isnan(r->tplain)) printf("  %6.2f", r->tplain / r->t);
+        printf("\n");
+    }
     fflush(stdout);
+}
+
+/* oneDNN's and XNNPACK's times of the layer (NAN where not measured), on tconv's output y. The failures: a
+   peer whose output is not tconv's. */
+static int time_peers(const struct layer *l, const struct bench_args *a, const float *x, const float *f, const float *b,
+                      const float *y, int reps, struct row *row)
+{
+    char err[256];
+    int failures = 0;
+    row->tdnnl = row->txnn = NAN;
+    (void)l, (void)a, (void)x, (void)f, (void)b, (void)y, (void)reps, (void)err;
+#if TCONV_BENCH_DNNL
+    if (a->use_dnnl && (row->tdnnl = dnnl_layer_time(l->tr, &l->p, x, f, b, y, reps, row->impl, sizeof row->impl, err,
+                                                     sizeof err)) < 0) {
+        fprintf(stderr, "%s: oneDNN: %s\n", l->name, err);
+        failures += row->tdnnl == PEER_DIFFERS;
+        row->tdnnl = NAN;
+    }
+#endif
+#if TCONV_BENCH_XNNPACK
+    /* XNNPACK on as many threads as tconv's call ran */
+    if (a->use_xnn && (row->txnn = xnn_layer_time(l->tr, &l->p, x, f, b, y, reps,
+                                                  row->pm.threads > 0 ? row->pm.threads : 1, err, sizeof err)) < 0) {
+        fprintf(stderr, "%s: XNNPACK: %s\n", l->name, err);
+        failures += row->txnn == PEER_DIFFERS;
+        row->txnn = NAN;
+    }
+#endif
+    return failures;
+}
+
+/* --operator: the layer's operator, created once (packing excluded from the times); run->op and a workspace
+   for both it and the plain call. 0, or 1 after the message. */
+static int make_operator(struct run *run, struct tconv_operator **op)
+{
+    const struct layer *l = run->l;
+    size_t bytes = 0;
+    if (tconv_operator_create(l->tr ? TCONV_OP_CONV_TRANSPOSE : TCONV_OP_CONV, &l->p, run->f, run->b, &run->opt, op) !=
+            TCONV_OK ||
+        tconv_operator_workspace_size(*op, l->p.batch, &bytes) != TCONV_OK) {
+        fprintf(stderr, "%s: operator: %s\n", l->name, tconv_last_error());
+        return 1;
+    }
+    if (bytes > run->ws_bytes) {
+        free(run->ws);
+        run->ws = malloc(bytes);
+        run->ws_bytes = bytes;
+    }
+    return 0;
 }
 
 /* One forward layer (and with --backward its gradients): the number of failures. */
@@ -813,14 +894,16 @@ static int bench_layer(struct layer l, const struct bench_args *a)
     const int64_t ny = p->batch * prod(g.out, p->rank) * p->out_channels;
     const int64_t nf = taps * cig * p->out_channels;
     const int64_t small_px = p->batch * prod(l.tr ? p->in : g.out, p->rank);
-    struct row row = {.flops = 2.0 * (double)small_px * (double)taps * (double)cig * (double)p->out_channels};
+    struct row row = {.flops = 2.0 * (double)small_px * (double)taps * (double)cig * (double)p->out_channels,
+                      .tplain = NAN};
     float *x = malloc((size_t)nx * 4), *f = malloc((size_t)nf * 4), *b = malloc((size_t)p->out_channels * 4);
     float *y = malloc((size_t)ny * 4), *yr = malloc((size_t)ny * 4);
     fill(x, nx, 1);
     fill(f, nf, 2);
     fill(b, p->out_channels, 3);
     const int reps = a->reps ? a->reps : a->quick ? 1 : (row.flops > 5e9 ? 7 : 15);
-    struct run run = {&l, x, f, b, y, NULL, 0, a->base, TCONV_OK, false};
+    struct run run = {&l, x, f, b, y, NULL, 0, a->base, TCONV_OK, false, NULL};
+    struct tconv_operator *op = NULL;
     int failures = 0;
     if (tconv_nd_workspace_size(l.tr ? TCONV_OP_CONV_TRANSPOSE : TCONV_OP_CONV, p, &a->base, &run.ws_bytes) !=
         TCONV_OK) {
@@ -828,27 +911,26 @@ static int bench_layer(struct layer l, const struct bench_args *a)
         failures++;
     } else {
         run.ws = malloc(run.ws_bytes ? run.ws_bytes : 1);
-        row.t = time_against_bound(&run, small_px, reps, &row.tb);
+        if (a->operator_runs && (failures += make_operator(&run, &op)) == 0) {
+            struct run plain = run;
+            run.op = op;
+            median_pair(run_op, &plain, run_op, &run, reps, &row.tplain, &row.t); /* operator vs plain */
+        }
+        row.t = time_against_bound(&run, small_px, reps, &row.tb); /* the operator's runs with --operator */
         if (run.st != TCONV_OK) {
             fprintf(stderr, "%s: %s\n", l.name, tconv_last_error());
             failures++;
         }
+        run.op = NULL; /* a profile is the plain call's (operators write none): the same algorithm */
         row.pm = median_profile(&run);
         row.ws_bytes = run.ws_bytes;
         failures += check_output(&run, ny, yr, row.flops, a->quick, &row.tref);
-        row.tdnnl = NAN;
-#if TCONV_BENCH_DNNL
-        char err[256];
-        if (a->use_dnnl &&
-            (row.tdnnl = dnnl_layer_time(l.tr, p, x, f, b, y, reps, row.impl, sizeof row.impl, err, sizeof err)) < 0) {
-            fprintf(stderr, "%s: oneDNN: %s\n", l.name, err);
-            row.tdnnl = NAN;
-        }
-#endif
+        failures += time_peers(&l, a, x, f, b, y, reps, &row);
         print_row(&l, &row, a->csv);
         if (a->backward) failures += bench_backward(&l, x, f, y, reps, &a->base, a->csv);
         free(run.ws);
     }
+    tconv_operator_destroy(op);
     free(x);
     free(f);
     free(b);
@@ -859,8 +941,11 @@ static int bench_layer(struct layer l, const struct bench_args *a)
 
 int main(int argc, char **argv)
 {
-    struct bench_args a = {
-        .use_dnnl = true, .base = TCONV_OPTIONS_INIT, .layers = suite, .nlayers = (int)(sizeof suite / sizeof *suite)};
+    struct bench_args a = {.use_dnnl = true,
+                           .use_xnn = true,
+                           .base = TCONV_OPTIONS_INIT,
+                           .layers = suite,
+                           .nlayers = (int)(sizeof suite / sizeof *suite)};
     const int rc = parse_args(argc, argv, &a);
     if (rc) return rc < 0 ? 0 : rc;
     if (a.list) {
@@ -870,20 +955,26 @@ int main(int argc, char **argv)
 #if !TCONV_BENCH_DNNL
     a.use_dnnl = false;
 #endif
-    if (a.quick) a.use_dnnl = false;
+#if !TCONV_BENCH_XNNPACK
+    a.use_xnn = false;
+#endif
+    if (a.quick) a.use_dnnl = a.use_xnn = false;
     const char *coretype = getenv("OPENBLAS_CORETYPE");
-    fprintf(stderr, "tconv %s, OPENBLAS_CORETYPE=%s, threads %d%s\n", tconv_version(), coretype ? coretype : "(unset)",
-            a.base.num_threads, a.base.num_threads ? "" : " (default)");
+    fprintf(stderr, "tconv %s, OpenBLAS core %s (OPENBLAS_CORETYPE=%s), threads %d%s%s\n", tconv_version(), blas_core(),
+            coretype ? coretype : "(unset)", a.base.num_threads, a.base.num_threads ? "" : " (default)",
+            a.operator_runs ? ", operator runs (packing excluded)" : "");
     int failures = 0;
     if (a.resize) {
         failures = bench_resize(a.quick, a.csv, a.filter, a.reps, &a.base);
     } else {
         if (a.csv)
             printf("layer,op,algorithm,threads,ms,gflops,bound_gflops,ratio,ref_gflops,dnnl_gflops,dnnl_ratio,"
-                   "workspace_bytes,pack_im2col_pct,gemm_pct,col2im_pct,epilogue_pct,dnnl_impl\n");
+                   "workspace_bytes,pack_im2col_pct,gemm_pct,col2im_pct,epilogue_pct,dnnl_impl,xnn_gflops,xnn_ratio,"
+                   "plain_ms,operator_speedup,blas_core\n");
         else
-            printf("%-34s %-8s %3s %9s %8s %8s %6s %7s %8s %6s %8s  %s\n", "layer", "algo", "thr", "ms", "GFLOP/s",
-                   "sgemm", "ratio", "ref", "oneDNN", "/dnnl", "ws MB", "im2col/gemm/col2im/epi %");
+            printf("%-34s %-8s %3s %9s %8s %8s %6s %7s %8s %6s %8s %6s %8s  %s%s\n", "layer", "algo", "thr", "ms",
+                   "GFLOP/s", "sgemm", "ratio", "ref", "oneDNN", "/dnnl", "XNNPACK", "/xnn", "ws MB",
+                   "im2col/gemm/col2im/epi %", a.operator_runs ? "  x plain" : "");
         for (int i = 0; i < a.nlayers; i++) {
             if (a.filter && !strstr(a.layers[i].name, a.filter)) continue;
             fprintf(stderr, "[%d/%d] %s\n", i + 1, a.nlayers, a.layers[i].name);

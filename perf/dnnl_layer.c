@@ -145,6 +145,7 @@ double dnnl_layer_time(bool tr, const struct tconv_nd_params *p, const float *x,
     for (size_t i = 0; i < ny; i++)
         if (fabsf(yd[i] - y_tconv[i]) > 1e-3f + 1e-3f * fabsf(y_tconv[i])) {
             snprintf(err, errlen, "oneDNN and tconv differ at %zu: %g vs %g", i, yd[i], y_tconv[i]);
+            result = PEER_DIFFERS;
             goto done;
         }
     qsort(t, (size_t)reps, sizeof *t, cmp);

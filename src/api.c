@@ -37,6 +37,8 @@ struct request {
     void *workspace;
     size_t workspace_bytes;
     const struct tconv_options *opt;
+    const float *packed;   /* an operator's run: its filter as the tiles read it (the plan's pack is skipped) */
+    enum tconv__pack pack; /* ... packed at create for this pack kind */
 };
 
 /* A validated, planned call. */
@@ -155,6 +157,12 @@ static enum tconv_status plan(const struct request *rq, struct call *c)
     }
     }
     if (st != TCONV_OK) return st;
+    if (rq->packed && c->plan.kind != TCONV__NOTHING) {
+        if (c->plan.pack != rq->pack) /* the algorithm is fixed at create, and with it the packing */
+            return tconv__fail(TCONV_ERR_UNSUPPORTED, fn, "this batch would need the filter packed as %d, not %d",
+                               (int)c->plan.pack, (int)rq->pack);
+        tconv__plan_prepacked(&c->plan);
+    }
     const int requested = tconv__threads_requested(c->opt.num_threads);
     c->threads = (int)tconv__max(1, tconv__min(requested, c->plan.ntiles));
     return TCONV_OK;
@@ -230,7 +238,7 @@ static void bind(const struct request *rq, const struct call *c, char *base, str
         r->y = rq->out;
         break;
     }
-    r->f = c->plan.pack != TCONV__PACK_NONE ? shared : r->filter;
+    r->f = rq->packed ? rq->packed : c->plan.pack != TCONV__PACK_NONE ? shared : r->filter;
 }
 
 static void report(struct tconv_profile *profile, double start, const struct tconv__times *sum,
@@ -285,7 +293,7 @@ static enum tconv_status run(const struct request *rq)
     bind(rq, &c, base, &r);
     struct tconv__stages stages = {0};
     if (rq->what == RESIZE) stages.s[stages.n++] = c.prologue;
-    tconv__plan_stages(&c.plan, &c.exec, &stages);
+    (rq->packed ? tconv__plan_compute_stages : tconv__plan_stages)(&c.plan, &c.exec, &stages);
     struct tconv__times sum;
     char *scratch = base + tconv__round64(c.staged_bytes) + tconv__round64(c.plan.shared_bytes);
     const int team = tconv__execute(&stages, &r, scratch, c.plan.scratch_bytes, threads, &sum);
@@ -1288,4 +1296,136 @@ TCONV_API enum tconv_status tconv_resize_conv2d_reference(const struct tconv_par
                                        .b = filter,
                                        .bias = bias,
                                        .out = y});
+}
+
+/* ---- operators: planned and packed once, run many times ---- */
+
+struct tconv_operator {
+    struct tconv_nd_params p; /* as created; every run sets its own batch */
+    bool transposed;
+    struct tconv_options opt; /* in this library's layout; the algorithm chosen at create, forced */
+    enum tconv__pack pack;
+    enum tconv_algorithm algorithm; /* NONE: nothing to compute (an empty axis or no channels) */
+    float *packed;                  /* the filter as the algorithm's tiles read it (a copy when it needs no packing) */
+    float *bias;                    /* a copy, or NULL */
+};
+
+/* The filter into o->packed: the plan's pack stage, on the call's threads (its tiles need no scratch). */
+static enum tconv_status pack_filter(const char *fn, const struct call *c, const float *filter,
+                                     struct tconv_operator *o)
+{
+    if (c->plan.kind == TCONV__NOTHING || c->plan.pack == TCONV__PACK_NONE) {
+        if (c->user.f_elems > 0) memcpy(o->packed, filter, (size_t)c->user.f_elems * sizeof(float));
+        return TCONV_OK;
+    }
+    char *scratch = tconv__alloc((size_t)c->threads * TCONV__SCRATCH_HEADER);
+    if (!scratch) return tconv__fail(TCONV_ERR_OUT_OF_MEMORY, fn, "could not allocate the packing's scratch");
+    struct tconv__run r = {.pr = &c->exec, .pl = &c->plan, .filter = filter, .packed = o->packed};
+    struct tconv__stages stages = {0};
+    struct tconv__times sum;
+    tconv__plan_pack_stage(&c->plan, &c->exec, &stages);
+    tconv__execute(&stages, &r, scratch, TCONV__SCRATCH_HEADER, c->threads, &sum);
+    tconv__free(scratch);
+    return TCONV_OK;
+}
+
+TCONV_API void tconv_operator_destroy(struct tconv_operator *op)
+{
+    if (!op) return;
+    tconv__free(op->packed);
+    tconv__free(op->bias);
+    tconv__free(op);
+}
+
+TCONV_API enum tconv_status tconv_operator_create(enum tconv_op op, const struct tconv_nd_params *p,
+                                                  const float *filter, const float *bias,
+                                                  const struct tconv_options *opt, struct tconv_operator **out)
+{
+    const char *fn = "tconv_operator_create";
+    if (!out) return tconv__fail(TCONV_ERR_NULL_POINTER, fn, "out must not be NULL");
+    if (op != TCONV_OP_CONV && op != TCONV_OP_CONV_TRANSPOSE)
+        return tconv__fail(TCONV_ERR_INVALID_ARGUMENT, fn,
+                           "op = %d is invalid: an operator is TCONV_OP_CONV (0) or TCONV_OP_CONV_TRANSPOSE (1)",
+                           (int)op);
+    if (!p) return tconv__fail(TCONV_ERR_NULL_POINTER, fn, "p (the parameters) must not be NULL");
+    struct tconv_nd_params at = *p; /* batch 0 would plan nothing: choose for one image */
+    if (at.batch == 0) at.batch = 1;
+    struct call c;
+    const struct request rq = {
+        .fn = fn, .what = FORWARD, .transposed = op == TCONV_OP_CONV_TRANSPOSE, .nd = &at, .opt = opt};
+    enum tconv_status st = prepare(&rq, &c);
+    if (st != TCONV_OK) return st;
+    if (c.opt.profile)
+        return tconv__fail(TCONV_ERR_UNSUPPORTED, fn,
+                           "opt->profile must be NULL: an operator's runs may be concurrent, so none writes a "
+                           "profile (time them yourself)");
+    if (!filter && c.user.f_elems > 0)
+        return tconv__fail(TCONV_ERR_NULL_POINTER, fn, "filter must not be NULL (it has %lld elements)",
+                           (long long)c.user.f_elems);
+    const size_t nf =
+        c.plan.kind == TCONV__NOTHING ? (size_t)c.user.f_elems : tconv__plan_packed_floats(&c.plan, &c.exec);
+    struct tconv_operator *o = tconv__alloc(sizeof *o);
+    if (o) {
+        *o = (struct tconv_operator){.p = *p, .transposed = rq.transposed, .opt = c.opt, .pack = c.plan.pack};
+        o->packed = tconv__alloc(tconv__max(1, (int64_t)nf) * sizeof(float));
+        o->bias = bias ? tconv__alloc((size_t)tconv__max(1, c.user.co) * sizeof(float)) : NULL;
+    }
+    if (!o || !o->packed || (bias && !o->bias)) {
+        tconv_operator_destroy(o);
+        return tconv__fail(TCONV_ERR_OUT_OF_MEMORY, fn, "could not allocate the operator (%zu filter floats)", nf);
+    }
+    o->algorithm = c.plan.algorithm;
+    if (c.plan.kind != TCONV__NOTHING) o->opt.algorithm = c.plan.algorithm;
+    if (bias) memcpy(o->bias, bias, (size_t)c.user.co * sizeof(float));
+    if ((st = pack_filter(fn, &c, filter, o)) != TCONV_OK) {
+        tconv_operator_destroy(o);
+        return st;
+    }
+    *out = o;
+    return TCONV_OK;
+}
+
+/* A run of op as a request: the N-D forward call with the operator's filter, bias and options. */
+static struct request operator_request(const char *fn, const struct tconv_operator *op, struct tconv_nd_params *p,
+                                       int64_t batch)
+{
+    *p = op->p;
+    p->batch = batch;
+    return (struct request){.fn = fn,
+                            .what = FORWARD,
+                            .transposed = op->transposed,
+                            .nd = p,
+                            .b = op->packed,
+                            .bias = op->bias,
+                            .opt = &op->opt,
+                            .packed = op->packed,
+                            .pack = op->pack};
+}
+
+TCONV_API enum tconv_status tconv_operator_workspace_size(const struct tconv_operator *op, int64_t batch, size_t *bytes)
+{
+    const char *fn = "tconv_operator_workspace_size";
+    if (!op) return tconv__fail(TCONV_ERR_NULL_POINTER, fn, "op must not be NULL");
+    struct tconv_nd_params p;
+    const struct request rq = operator_request(fn, op, &p, batch);
+    return query(&rq, bytes);
+}
+
+TCONV_API enum tconv_status tconv_operator_run(const struct tconv_operator *op, int64_t batch, const float *x, float *y,
+                                               void *workspace, size_t workspace_bytes)
+{
+    const char *fn = "tconv_operator_run";
+    if (!op) return tconv__fail(TCONV_ERR_NULL_POINTER, fn, "op must not be NULL");
+    struct tconv_nd_params p;
+    struct request rq = operator_request(fn, op, &p, batch);
+    rq.a = x;
+    rq.out = y;
+    rq.workspace = workspace;
+    rq.workspace_bytes = workspace_bytes;
+    return run(&rq);
+}
+
+TCONV_API enum tconv_algorithm tconv_operator_algorithm(const struct tconv_operator *op)
+{
+    return op ? op->algorithm : TCONV_ALGORITHM_NONE;
 }

@@ -75,6 +75,14 @@ struct tconv__stages {
 /* ---- plan.c ---- */
 /* The stages of a plan: its pack stage (if any), its tiles, its partial-gradient sum (if any). */
 void tconv__plan_stages(const struct tconv__plan *pl, const struct tconv__problem *pr, struct tconv__stages *st);
+/* ... the first of them alone (an operator packs at create), or the rest (its runs). */
+void tconv__plan_pack_stage(const struct tconv__plan *pl, const struct tconv__problem *pr, struct tconv__stages *st);
+void tconv__plan_compute_stages(const struct tconv__plan *pl, const struct tconv__problem *pr,
+                                struct tconv__stages *st);
+/* Floats of the filter as a forward plan's tiles read it: the packed layout, or the filter as given. */
+size_t tconv__plan_packed_floats(const struct tconv__plan *pl, const struct tconv__problem *pr);
+/* A forward plan whose filter comes packed already: its shared part without the packed filter. */
+void tconv__plan_prepacked(struct tconv__plan *pl);
 
 /* ---- execute.c ---- */
 /*

@@ -643,7 +643,7 @@ static tconv__tile_fn tile_fn(enum tconv__kind k)
     }
 }
 
-void tconv__plan_stages(const struct tconv__plan *pl, const struct tconv__problem *pr, struct tconv__stages *st)
+void tconv__plan_pack_stage(const struct tconv__plan *pl, const struct tconv__problem *pr, struct tconv__stages *st)
 {
     const bool big_filter = pr->f_elems > TCONV__PARALLEL_ELEMS;
     switch (pl->pack) {
@@ -659,6 +659,10 @@ void tconv__plan_stages(const struct tconv__plan *pl, const struct tconv__proble
         break;
     case TCONV__PACK_NONE: break;
     }
+}
+
+void tconv__plan_compute_stages(const struct tconv__plan *pl, const struct tconv__problem *pr, struct tconv__stages *st)
+{
     st->s[st->n++] = (struct tconv__stage){tile_fn(pl->kind), pl->ntiles, true};
     if (pl->kind == TCONV__TR_COL2IM_SHARED)
         st->s[st->n++] =
@@ -666,4 +670,21 @@ void tconv__plan_stages(const struct tconv__plan *pl, const struct tconv__proble
     if (pl->kind == TCONV__FILTER_GRAD && pl->u.filter_grad.parts > 1)
         st->s[st->n++] = (struct tconv__stage){tconv__filter_grad_sum_tile, tconv__filter_grad_sum_tiles(pr),
                                                pr->f_elems * pl->u.filter_grad.parts > TCONV__PARALLEL_ELEMS};
+}
+
+void tconv__plan_stages(const struct tconv__plan *pl, const struct tconv__problem *pr, struct tconv__stages *st)
+{
+    tconv__plan_pack_stage(pl, pr, st);
+    tconv__plan_compute_stages(pl, pr, st);
+}
+
+size_t tconv__plan_packed_floats(const struct tconv__plan *pl, const struct tconv__problem *pr)
+{
+    if (pl->pack == TCONV__PACK_NONE || pl->pack == TCONV__PACK_CANONICAL) return (size_t)pr->f_elems;
+    return pl->shared_bytes / sizeof(float); /* the phase matrix or the depthwise weights: all the shared part */
+}
+
+void tconv__plan_prepacked(struct tconv__plan *pl)
+{
+    if (pl->kind != TCONV__TR_COL2IM_SHARED) pl->shared_bytes = 0; /* the shared col keeps its place after it */
 }

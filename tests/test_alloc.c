@@ -2,8 +2,8 @@
  * test_alloc.c - allocation failure, against a build of the library whose one allocator can fail on
  * its Nth call (TCONV_FAULT_INJECTION). For every entry point that allocates and every N up to the
  * number of allocations the call makes: TCONV_ERR_OUT_OF_MEMORY with a message, nothing left
- * allocated, the output untouched; at N + 1 the call succeeds. Sizes that overflow fail before any
- * allocation, and calls given a workspace allocate nothing.
+ * allocated, the output untouched; at N + 1 the call succeeds. Operators: create, run and destroy as one call. Sizes
+ * that overflow fail before any allocation, and calls given a workspace allocate nothing.
  */
 #include "common.h"
 #include "algorithms.h"
@@ -66,7 +66,42 @@ static enum tconv_status call_overlap(const struct tconv_params *p, float *out)
     return tconv_overlap_map(p, (int32_t *)(void *)out);
 }
 
+/* An operator's life on p as rank 2: create (packing), one run, destroy. */
+static enum tconv_status call_operator(enum tconv_op op, const struct tconv_params *p, float *out)
+{
+    struct tconv_nd_params q;
+    tconv_nd_params_init(&q, 2);
+    q.layout = p->layout;
+    q.filter_layout = p->filter_layout;
+    q.batch = p->batch;
+    q.in_channels = p->in_channels;
+    q.out_channels = p->out_channels;
+    q.groups = p->groups;
+    q.padding = p->padding;
+    q.in[0] = p->in_h, q.in[1] = p->in_w;
+    q.kernel[0] = p->kernel_h, q.kernel[1] = p->kernel_w;
+    q.stride[0] = p->stride_h, q.stride[1] = p->stride_w;
+    struct tconv_operator *o = NULL;
+    enum tconv_status st = tconv_operator_create(op, &q, w, b, NULL, &o);
+    if (st != TCONV_OK) return st;
+    st = tconv_operator_run(o, q.batch, x, out, NULL, 0);
+    tconv_operator_destroy(o);
+    return st;
+}
+static enum tconv_status call_operator_conv(const struct tconv_params *p, float *out)
+{
+    return call_operator(TCONV_OP_CONV, p, out);
+}
+static enum tconv_status call_operator_transpose(const struct tconv_params *p, float *out)
+{
+    return call_operator(TCONV_OP_CONV_TRANSPOSE, p, out);
+}
+
 static const struct entry entries[] = {
+    {"tconv_operator conv (canonical packing)", 0, call_operator_conv, P(.filter_layout = TCONV_FILTER_OIHW)},
+    {"tconv_operator conv (depthwise)", 0, call_operator_conv, P(.out_channels = 4, .groups = 4)},
+    {"tconv_operator conv_transpose (sub-pixel)", 0, call_operator_transpose, P(.kernel_h = 4, .kernel_w = 4)},
+    {"tconv_operator conv_transpose (no packing)", 0, call_operator_transpose, P()},
     {"tconv_conv2d", 0, call_tconv_conv2d, P()},
     {"tconv_conv2d (depthwise)", 0, call_tconv_conv2d, P(.out_channels = 4, .groups = 4)},
     {"tconv_conv2d_transpose", 0, call_tconv_conv2d_transpose, P()},

@@ -1,6 +1,6 @@
 #!/bin/sh
-# Valgrind memcheck over a subset of the tests (it is ~30x slower than native): the API, contract, geometry,
-# checkerboard and allocation-failure Check programs in one process each (CK_FORK=no), and the
+# Valgrind memcheck over a subset of the tests (it is ~30x slower than native): the API, contract,
+# operator, geometry, checkerboard and allocation-failure Check programs in one process each (CK_FORK=no), and the
 # tconv program on the seeds' files. Zero errors and zero leaks (definite, indirect or possible;
 # only libgomp's own thread pool is suppressed, tests/valgrind.supp).
 # usage: valgrind.sh BUILD_DIR
@@ -26,6 +26,7 @@ check test_geometry 0 "$build/tests/test_geometry"
 check test_checkerboard 0 "$build/tests/test_checkerboard"
 check test_alloc 0 "$build/tests/test_alloc"
 check test_contract 0 "$build/tests/test_contract"
+check test_operator 0 "$build/tests/test_operator"
 check "tconv demo" 0 "$build/cli/tconv" demo
 check "tconv run seed 003" 0 "$build/cli/tconv" run conv2d_transpose -x "$here/data/seed003_x.npy" \
   -w "$here/data/seed003_w.npy" --strides 2 --padding VALID --output-shape 1,5,5,1 --explain 2,2

@@ -12,7 +12,7 @@ skip_if_sanitized "$build"
 
 sbuild=$tmp/static sprefix=$tmp/sprefix
 logged setup env CC="$cc" meson setup "$sbuild" "$src" -Ddefault_library=static -Dcli=false -Dtests=false \
-  -Dperf=false -Dexamples=false -Ddnnl=disabled -Dblas="$blas" -Dopenmp="$openmp" --prefix "$sprefix"
+  -Dperf=false -Dexamples=false -Ddnnl=disabled -Dxnnpack=disabled -Dblas="$blas" -Dopenmp="$openmp" --prefix "$sprefix"
 logged compile meson compile -C "$sbuild"
 run meson install -C "$sbuild" --no-rebuild --quiet
 archive=$(find "$sprefix" -name libtconv.a)

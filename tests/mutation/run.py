@@ -38,7 +38,8 @@ MUTANTS = os.path.join(HERE, "mutants.txt")
 # checked by cli-units too); the ABI stage comes last (abidiff: a layout change nothing else notices). The reruns of `threads`' limits case under OMP_THREAD_LIMIT=1 and
 # OMP_DYNAMIC=true are in: a mutant that hangs there is killed by the timeout.
 STAGES = [
-    ["geometry", "lower", "blas", "reference", "checkerboard", "contract", "api", "alloc", "backward", "nd"],
+    ["geometry", "lower", "blas", "reference", "checkerboard", "contract", "api", "alloc", "backward", "nd", "nd_api",
+     "operator"],
     ["ops"],
     ["threads", "threads-omp_thread_limit", "threads-omp_dynamic"],
     ["torch-oracle", "torch-oracle-nd"],
