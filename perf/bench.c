@@ -38,6 +38,7 @@
 #include <time.h>
 
 #include "tconv.h"
+#include "timing.h"
 #if TCONV_BENCH_DNNL
 #include "dnnl_layer.h"
 #endif
@@ -133,19 +134,6 @@ static const char *op_name(const struct layer *l)
     return names[l->tr][l->p.rank - 1];
 }
 
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* Median seconds of reps runs of fn(ctx) after one warm-up. */
 static double median_time(void (*fn)(void *), void *ctx, int reps)
 {
@@ -154,11 +142,11 @@ static double median_time(void (*fn)(void *), void *ctx, int reps)
     if (reps < 1) reps = 1;
     fn(ctx);
     for (int i = 0; i < reps; i++) {
-        double t0 = now();
+        double t0 = bench_now();
         fn(ctx);
-        t[i] = now() - t0;
+        t[i] = bench_now() - t0;
     }
-    qsort(t, (size_t)reps, sizeof *t, cmp_double);
+    qsort(t, (size_t)reps, sizeof *t, bench_cmp_double);
     return reps % 2 ? t[reps / 2] : 0.5 * (t[reps / 2 - 1] + t[reps / 2]);
 }
 
@@ -171,15 +159,15 @@ static void median_pair(void (*fa)(void *), void *a, void (*fb)(void *), void *b
     fa(a);
     fb(b);
     for (int i = 0; i < reps; i++) {
-        double t0 = now();
+        double t0 = bench_now();
         fa(a);
-        double t1 = now();
+        double t1 = bench_now();
         fb(b);
         x[i] = t1 - t0;
-        y[i] = now() - t1;
+        y[i] = bench_now() - t1;
     }
-    qsort(x, (size_t)reps, sizeof *x, cmp_double);
-    qsort(y, (size_t)reps, sizeof *y, cmp_double);
+    qsort(x, (size_t)reps, sizeof *x, bench_cmp_double);
+    qsort(y, (size_t)reps, sizeof *y, bench_cmp_double);
     *ta = reps % 2 ? x[reps / 2] : 0.5 * (x[reps / 2 - 1] + x[reps / 2]);
     *tb = reps % 2 ? y[reps / 2] : 0.5 * (y[reps / 2 - 1] + y[reps / 2]);
 }
@@ -443,10 +431,12 @@ static int bench_backward(const struct layer *l, const float *x, const float *f,
             char name[96];
             snprintf(name, sizeof name, "%s [%s]", l->name, filter ? "bwd filter" : "bwd data");
             if (csv)
-                printf("\"%s\",%s,%s,%d,%.4f,%.2f,%.2f,%.3f,nan,nan,nan,%zu,%.1f,%.1f,%.1f,%.1f,,nan,nan,nan,nan,%s\n",
+                printf("\"%s\",%s,%s,%d,%.4f,%.2f,%.2f,%.3f,nan,nan,nan,%zu,%.1f,%.1f,%.1f,%.1f,,nan,nan,nan,nan,%s,%."
+                       "1f\n",
                        name, filter ? "backward_filter" : "backward_data", tconv_algorithm_name(prof.algorithm),
                        prof.threads, t * 1e3, gf, gb, gf / gb, gr.ws_bytes, 100 * (prof.pack + prof.im2col) / tot,
-                       100 * prof.gemm / tot, 100 * prof.col2im / tot, 100 * prof.epilogue / tot, blas_core());
+                       100 * prof.gemm / tot, 100 * prof.col2im / tot, 100 * prof.epilogue / tot, blas_core(),
+                       100 * prof.pack / tot);
             else
                 printf("%-34s %-8s %3d %9.3f %8.1f %8.1f %6.3f %7s %8s %6s %8s %6s %8.2f  %3.0f/%3.0f/%3.0f/%3.0f\n",
                        name, tconv_algorithm_name(prof.algorithm), prof.threads, t * 1e3, gf, gb, gf / gb, "", "", "",
@@ -616,8 +606,9 @@ static int bench_resize(bool quick, bool csv, const char *filter, int reps, cons
 static const char usage[] =
     "usage: tconv_bench [--quick] [--csv] [--filter SUBSTR] [--reps N] [--threads N]\n"
     "                   [--algorithm auto|gemm|subpixel|direct] [--no-dnnl] [--no-xnnpack] [--operator]\n"
-    "                   [--backward] [--resize] [--list] [--layer SPEC]\n"
+    "                   [--backward] [--resize] [--list] [--batch N] [--layer SPEC]\n"
     "--operator: time operator runs (the filter packed once at create), and the plain call against them\n"
+    "--batch N: run every layer at batch N\n"
     "SPEC: \"tr|conv N H W CIN COUT K S PAD [groups=G] [dil=D] [op=P] [nchw] [relu]\", PAD = SAME|VALID|pP;\n"
     "      1-D: tr1|conv1 N W CIN ..., 3-D: tr3|conv3 N D H W CIN ... (op = output_padding)\n"
     "--reps N: 1..64 timed runs per layer (default 7-15); --threads N: 0 = the default\n";
@@ -626,7 +617,8 @@ static const char usage[] =
 struct bench_args {
     bool quick, csv, use_dnnl, use_xnn, list, backward, resize, operator_runs;
     const char *filter;
-    int reps; /* 0: 7-15 per layer */
+    int reps;      /* 0: 7-15 per layer */
+    int64_t batch; /* --batch: every layer's batch (-1: the layer's own) */
     struct tconv_options base;
     struct layer one; /* --layer */
     const struct layer *layers;
@@ -639,6 +631,7 @@ enum {
     OPT_NO_DNNL,
     OPT_NO_XNN,
     OPT_OPERATOR,
+    OPT_BATCH,
     OPT_LIST,
     OPT_BACKWARD,
     OPT_RESIZE,
@@ -654,6 +647,7 @@ static const struct option options[] = {{"quick", no_argument, NULL, OPT_QUICK},
                                         {"no-dnnl", no_argument, NULL, OPT_NO_DNNL},
                                         {"no-xnnpack", no_argument, NULL, OPT_NO_XNN},
                                         {"operator", no_argument, NULL, OPT_OPERATOR},
+                                        {"batch", required_argument, NULL, OPT_BATCH},
                                         {"list", no_argument, NULL, OPT_LIST},
                                         {"backward", no_argument, NULL, OPT_BACKWARD},
                                         {"resize", no_argument, NULL, OPT_RESIZE},
@@ -688,6 +682,10 @@ static int bench_option(struct bench_args *a, int id, const char *v)
     case OPT_NO_DNNL: a->use_dnnl = false; break;
     case OPT_NO_XNN: a->use_xnn = false; break;
     case OPT_OPERATOR: a->operator_runs = true; break;
+    case OPT_BATCH:
+        if (!strict_int(v, 0, INT32_MAX, &n)) return usage_error("--batch wants an integer >= 0, got '%s'", v);
+        a->batch = n;
+        break;
     case OPT_LIST: a->list = true; break;
     case OPT_BACKWARD: a->backward = true; break;
     case OPT_RESIZE: a->resize = true; break;
@@ -816,10 +814,11 @@ static void print_row(const struct layer *l, const struct row *r, bool csv)
     const double pi = 100 * (r->pm.pack + r->pm.im2col) / tot, pg = 100 * r->pm.gemm / tot;
     const double pc = 100 * r->pm.col2im / tot, pe = 100 * r->pm.epilogue / tot;
     if (csv)
-        printf("\"%s\",%s,%s,%d,%.4f,%.2f,%.2f,%.3f,%.3f,%.2f,%.3f,%zu,%.1f,%.1f,%.1f,%.1f,%s,%.2f,%.3f,%.4f,%.3f,%s\n",
+        printf("\"%s\",%s,%s,%d,%.4f,%.2f,%.2f,%.3f,%.3f,%.2f,%.3f,%zu,%.1f,%.1f,%.1f,%.1f,%s,%.2f,%.3f,%.4f,%.3f,%s,%."
+               "1f\n",
                l->name, op_name(l), tconv_algorithm_name(r->pm.algorithm), r->pm.threads, r->t * 1e3, gf, gb, gf / gb,
                gr, gd, gf / gd, r->ws_bytes, pi, pg, pc, pe, r->impl, gx, gf / gx, r->tplain * 1e3, r->tplain / r->t,
-               blas_core());
+               blas_core(), 100 * r->pm.pack / tot);
     else {
         printf("%-34s %-8s %3d %9.3f %8.1f %8.1f %6.3f %7.2f %8.1f %6.2f %8.1f %6.2f %8.2f  %3.0f/%3.0f/%3.0f/%3.0f",
                l->name, tconv_algorithm_name(r->pm.algorithm), r->pm.threads, r->t * 1e3, gf, gb, gf / gb, gr, gd,
@@ -883,6 +882,7 @@ static int make_operator(struct run *run, struct tconv_operator **op)
 static int bench_layer(struct layer l, const struct bench_args *a)
 {
     if (a->quick) l.p.batch = 1;
+    if (a->batch >= 0) l.p.batch = a->batch;
     struct tconv_nd_geometry g;
     const struct tconv_nd_params *p = &l.p;
     if (layer_geometry(&l, &g) != TCONV_OK) {
@@ -943,6 +943,7 @@ int main(int argc, char **argv)
 {
     struct bench_args a = {.use_dnnl = true,
                            .use_xnn = true,
+                           .batch = -1,
                            .base = TCONV_OPTIONS_INIT,
                            .layers = suite,
                            .nlayers = (int)(sizeof suite / sizeof *suite)};
@@ -970,7 +971,7 @@ int main(int argc, char **argv)
         if (a.csv)
             printf("layer,op,algorithm,threads,ms,gflops,bound_gflops,ratio,ref_gflops,dnnl_gflops,dnnl_ratio,"
                    "workspace_bytes,pack_im2col_pct,gemm_pct,col2im_pct,epilogue_pct,dnnl_impl,xnn_gflops,xnn_ratio,"
-                   "plain_ms,operator_speedup,blas_core\n");
+                   "plain_ms,operator_speedup,blas_core,pack_pct\n");
         else
             printf("%-34s %-8s %3s %9s %8s %8s %6s %7s %8s %6s %8s %6s %8s  %s%s\n", "layer", "algo", "thr", "ms",
                    "GFLOP/s", "sgemm", "ratio", "ref", "oneDNN", "/dnnl", "XNNPACK", "/xnn", "ws MB",

@@ -14,19 +14,7 @@
 #include <oneapi/dnnl/dnnl.h>
 
 #include "dnnl_layer.h"
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
+#include "timing.h"
 
 #define CK(call)                                                                                                       \
     do {                                                                                                               \
@@ -136,10 +124,10 @@ double dnnl_layer_time(bool tr, const struct tconv_nd_params *p, const float *x,
     CK(dnnl_primitive_execute(prim, stream, nargs, args)); /* warm-up */
     CK(dnnl_stream_wait(stream));
     for (int i = 0; i < reps; i++) {
-        double t0 = now();
+        double t0 = bench_now();
         CK(dnnl_primitive_execute(prim, stream, nargs, args));
         CK(dnnl_stream_wait(stream));
-        t[i] = now() - t0;
+        t[i] = bench_now() - t0;
     }
     /* the same layer: oneDNN's output against tconv's */
     for (size_t i = 0; i < ny; i++)
@@ -148,7 +136,7 @@ double dnnl_layer_time(bool tr, const struct tconv_nd_params *p, const float *x,
             result = PEER_DIFFERS;
             goto done;
         }
-    qsort(t, (size_t)reps, sizeof *t, cmp);
+    qsort(t, (size_t)reps, sizeof *t, bench_cmp_double);
     result = t[reps / 2];
 done:
     if (reorder) dnnl_primitive_destroy(reorder);

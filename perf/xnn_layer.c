@@ -15,21 +15,9 @@
 #include <xnnpack.h>
 
 #include "xnn_layer.h"
+#include "timing.h"
 
 #define XNN_MAX_REPS 64
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 /* The layer as 2-D: rank 1 is H = 1 (axis 0 of the 2-D arrays is h). */
 struct layer2d {
@@ -115,7 +103,7 @@ double xnn_layer_time(bool tr, const struct tconv_nd_params *p, const float *x, 
     }
     if (reps > XNN_MAX_REPS) reps = XNN_MAX_REPS;
     for (int i = -1; i < reps; i++) { /* one warm-up */
-        const double t0 = now();
+        const double t0 = bench_now();
         s = tr ? xnn_setup_deconvolution2d_nhwc_f32(op, l.n, l.ih, l.iw, (uint32_t)l.adj_h, (uint32_t)l.adj_w, x, y,
                                                     pool)
                : xnn_setup_convolution2d_nhwc_f32(op, l.n, l.ih, l.iw, x, y, pool);
@@ -124,7 +112,7 @@ double xnn_layer_time(bool tr, const struct tconv_nd_params *p, const float *x, 
             snprintf(err, errlen, "XNNPACK setup / run: status %d", (int)s);
             goto done;
         }
-        if (i >= 0) t[i] = now() - t0;
+        if (i >= 0) t[i] = bench_now() - t0;
     }
     for (size_t i = 0; i < ny; i++)
         if (fabsf(y[i] - y_tconv[i]) > 1e-3f + 1e-3f * fabsf(y_tconv[i])) {
@@ -132,7 +120,7 @@ double xnn_layer_time(bool tr, const struct tconv_nd_params *p, const float *x, 
             result = PEER_DIFFERS;
             goto done;
         }
-    qsort(t, (size_t)reps, sizeof *t, cmp);
+    qsort(t, (size_t)reps, sizeof *t, bench_cmp_double);
     result = t[reps / 2];
 done:
     if (op) xnn_delete_operator(op);
