@@ -10,9 +10,13 @@
  * Per layer: the algorithm tconv ran, median time, GFLOP/s of tconv, of the sgemm bound (one
  * cblas_sgemm of the lowering's own M x N x K over the whole batch, per group), of the naive
  * reference (small layers), the ratio tconv / bound, oneDNN's GFLOP/s and the ratio tconv / oneDNN
- * (when built with oneDNN), the workspace bytes, and where the time went (pack + im2col, gemm,
+ * (when built with oneDNN), XNNPACK's likewise, the workspace bytes, and where the time went (pack + im2col, gemm,
  * col2im / depth-to-space / direct loops, separate bias + activation). Progress goes to stderr.
  * tconv runs with a caller-provided workspace, so the timed calls allocate nothing.
+ * Two tconv times, each in the same cache state as what it is compared with: against the bound, runs
+ * alternating with the sgemm's (the ms column); against the peers, which time their runs back to back
+ * (warm caches), tconv's own runs back to back (CSV peer_basis_ms). A memory-bound layer whose tensors
+ * fit the last-level cache runs up to 2x faster warm.
  *
  * --quick runs every layer at batch 1 once, checks the output is finite and agrees with the
  * reference on the small ones: the smoke run in `meson test`, so the benchmark never rots.
@@ -170,6 +174,22 @@ static void median_pair(void (*fa)(void *), void *a, void (*fb)(void *), void *b
     qsort(y, (size_t)reps, sizeof *y, bench_cmp_double);
     *ta = reps % 2 ? x[reps / 2] : 0.5 * (x[reps / 2 - 1] + x[reps / 2]);
     *tb = reps % 2 ? y[reps / 2] : 0.5 * (y[reps / 2 - 1] + y[reps / 2]);
+}
+
+/* The median of reps runs of fa back to back, after one warm-up: how the peers time theirs. */
+static double median_alone(void (*fa)(void *), void *a, int reps)
+{
+    double x[BENCH_MAX_REPS];
+    if (reps > BENCH_MAX_REPS) reps = BENCH_MAX_REPS;
+    if (reps < 1) reps = 1;
+    fa(a);
+    for (int i = 0; i < reps; i++) {
+        double t0 = bench_now();
+        fa(a);
+        x[i] = bench_now() - t0;
+    }
+    qsort(x, (size_t)reps, sizeof *x, bench_cmp_double);
+    return reps % 2 ? x[reps / 2] : 0.5 * (x[reps / 2 - 1] + x[reps / 2]);
 }
 
 struct run {
@@ -801,6 +821,7 @@ static int check_output(struct run *run, int64_t ny, float *yr, double flops, bo
 struct row {
     double t, tb, tref, tdnnl, txnn, flops;
     double tplain; /* --operator: the plain call, alternating with the operator's runs (else NAN) */
+    double tpeer;  /* back to back, as oneDNN and XNNPACK are timed: the basis of the peer ratios */
     struct tconv_profile pm;
     size_t ws_bytes;
     char impl[128];
@@ -809,20 +830,20 @@ struct row {
 static void print_row(const struct layer *l, const struct row *r, bool csv)
 {
     const double gf = r->flops / r->t * 1e-9, gb = r->flops / r->tb * 1e-9, gr = r->flops / r->tref * 1e-9;
-    const double gd = r->flops / r->tdnnl * 1e-9, gx = r->flops / r->txnn * 1e-9;
+    const double gd = r->flops / r->tdnnl * 1e-9, gx = r->flops / r->txnn * 1e-9, gp = r->flops / r->tpeer * 1e-9;
     const double tot = r->pm.total > 0 ? r->pm.total : 1.0;
     const double pi = 100 * (r->pm.pack + r->pm.im2col) / tot, pg = 100 * r->pm.gemm / tot;
     const double pc = 100 * r->pm.col2im / tot, pe = 100 * r->pm.epilogue / tot;
     if (csv)
         printf("\"%s\",%s,%s,%d,%.4f,%.2f,%.2f,%.3f,%.3f,%.2f,%.3f,%zu,%.1f,%.1f,%.1f,%.1f,%s,%.2f,%.3f,%.4f,%.3f,%s,%."
-               "1f\n",
+               "1f,%.4f\n",
                l->name, op_name(l), tconv_algorithm_name(r->pm.algorithm), r->pm.threads, r->t * 1e3, gf, gb, gf / gb,
-               gr, gd, gf / gd, r->ws_bytes, pi, pg, pc, pe, r->impl, gx, gf / gx, r->tplain * 1e3, r->tplain / r->t,
-               blas_core(), 100 * r->pm.pack / tot);
+               gr, gd, gp / gd, r->ws_bytes, pi, pg, pc, pe, r->impl, gx, gp / gx, r->tplain * 1e3, r->tplain / r->t,
+               blas_core(), 100 * r->pm.pack / tot, r->tpeer * 1e3);
     else {
         printf("%-34s %-8s %3d %9.3f %8.1f %8.1f %6.3f %7.2f %8.1f %6.2f %8.1f %6.2f %8.2f  %3.0f/%3.0f/%3.0f/%3.0f",
                l->name, tconv_algorithm_name(r->pm.algorithm), r->pm.threads, r->t * 1e3, gf, gb, gf / gb, gr, gd,
-               gf / gd, gx, gf / gx, (double)r->ws_bytes / 1048576.0, pi, pg, pc, pe);
+               gp / gd, gx, gp / gx, (double)r->ws_bytes / 1048576.0, pi, pg, pc, pe);
         if (!isnan(r->tplain)) printf("  %6.2f", r->tplain / r->t);
         printf("\n");
     }
@@ -917,6 +938,7 @@ static int bench_layer(struct layer l, const struct bench_args *a)
             median_pair(run_op, &plain, run_op, &run, reps, &row.tplain, &row.t); /* operator vs plain */
         }
         row.t = time_against_bound(&run, small_px, reps, &row.tb); /* the operator's runs with --operator */
+        row.tpeer = median_alone(run_op, &run, reps);
         if (run.st != TCONV_OK) {
             fprintf(stderr, "%s: %s\n", l.name, tconv_last_error());
             failures++;
@@ -971,7 +993,7 @@ int main(int argc, char **argv)
         if (a.csv)
             printf("layer,op,algorithm,threads,ms,gflops,bound_gflops,ratio,ref_gflops,dnnl_gflops,dnnl_ratio,"
                    "workspace_bytes,pack_im2col_pct,gemm_pct,col2im_pct,epilogue_pct,dnnl_impl,xnn_gflops,xnn_ratio,"
-                   "plain_ms,operator_speedup,blas_core,pack_pct\n");
+                   "plain_ms,operator_speedup,blas_core,pack_pct,peer_basis_ms\n");
         else
             printf("%-34s %-8s %3s %9s %8s %8s %6s %7s %8s %6s %8s %6s %8s  %s%s\n", "layer", "algo", "thr", "ms",
                    "GFLOP/s", "sgemm", "ratio", "ref", "oneDNN", "/dnnl", "XNNPACK", "/xnn", "ws MB",

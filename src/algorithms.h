@@ -28,10 +28,15 @@ void tconv__subpixel_tile(const struct tconv__run *r, int64_t tile, float *scrat
 void tconv__pack_subpixel_tile(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t);
 int64_t tconv__pack_subpixel_tiles(const struct tconv__plan *pl, const struct tconv__problem *pr);
 /* depthwise.c: forward of either op, and the filter gradient */
+#define TCONV__DW_WRAP                                                                                                 \
+    16 /* NHWC: a tap's weights repeat their first channels after the last, for a vector that wraps */
+/* Floats per tap of the packed NHWC depthwise weights (and of the tile's wrapped bias). */
+static inline int64_t tconv__dw_ld(const struct tconv__problem *pr) { return pr->co + TCONV__DW_WRAP; }
 void tconv__depthwise_tile(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t);
 void tconv__filter_grad_depthwise_tile(const struct tconv__run *r, int64_t tile, float *scratch,
                                        struct tconv__times *t);
-/* Depthwise weights, one channel per tile: NHWC [ky][kx][c], NCHW [c][ky][kx]. */
+/* Depthwise weights, one channel per tile: NHWC [ky][kx][c] with each tap's row of tconv__dw_ld floats,
+   NCHW [c][ky][kx]. */
 void tconv__pack_depthwise_tile(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t);
 /* filter_grad.c */
 void tconv__filter_grad_tile(const struct tconv__run *r, int64_t tile, float *scratch, struct tconv__times *t);

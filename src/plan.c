@@ -471,7 +471,9 @@ static struct sizes tile_depthwise(const struct tconv__problem *pr, const struct
         dp->bands = 1;
         pl->ntiles = pr->n * pr->co;
     }
-    return (struct sizes){0, pr->co * pr->d.k * pr->h.k * pr->w.k};
+    const int64_t taps = pr->d.k * pr->h.k * pr->w.k;
+    if (pr->layout == TCONV_NHWC) return (struct sizes){tconv__dw_ld(pr), tconv__smul(tconv__dw_ld(pr), taps)};
+    return (struct sizes){0, pr->co * taps};
 }
 
 /* ---- the planners ---- */

@@ -70,6 +70,12 @@ static const struct nd_case cases[] = {
      ND(1, .in = {9}, .kernel = {3}, .stride = {2}, .dilation = {2}, EXPL, .pad_before = {2}, .pad_after = {1})},
     {"transposed 1-D SAME", true, ND(1, .in = {6}, .kernel = {4}, .stride = {3}, .padding = TCONV_PADDING_SAME)},
     {"conv 1-D depthwise", false, ND(1, DW, .in = {8}, .kernel = {3}, .stride = {1}, .padding = TCONV_PADDING_SAME)},
+    {"conv 1-D depthwise, 37 channels (vectors and a remainder), strided, ReLU", false,
+     ND(1, .in_channels = 37, .out_channels = 37, .groups = 37, .in = {23}, .kernel = {5}, .stride = {2},
+        .padding = TCONV_PADDING_SAME, .activation = TCONV_ACTIVATION_RELU)},
+    {"conv 3-D depthwise, 17 channels, 5x13 tap rows (more than the register kernel lists)", false,
+     ND(3, .in_channels = 17, .out_channels = 17, .groups = 17, .in = {5, 13, 1}, .kernel = {5, 13, 1},
+        .padding = TCONV_PADDING_SAME)},
     {"conv 2-D through the N-D resolver", false,
      ND(2, .in = {5, 7}, .kernel = {3, 2}, .stride = {2, 1}, .padding = TCONV_PADDING_SAME)},
 };

@@ -112,6 +112,8 @@ static struct sweep_case make_case(uint64_t seed, int i)
         const int kind = (int)rng_int(&r, 0, 4);
         if (kind == 4) { /* depthwise */
             p->groups = p->in_channels = p->out_channels = rng_int(&r, 1, 6);
+            if (rng_int(&r, 0, 1)) /* whole vectors of 16 and a remainder: depthwise.c's register kernel */
+                p->groups = p->in_channels = p->out_channels = rng_int(&r, 14, 40);
         } else {
             p->groups = kind == 3 ? 3 : kind == 2 ? 2 : 1;
             p->in_channels = p->groups * rng_int(&r, 1, 4);
@@ -245,7 +247,7 @@ START_TEST(sweep_coverage)
 {
     int n_tr = 0, layout[2] = {0}, flayout[5] = {0}, pad[4] = {0}, k_lt_s = 0, dil = 0, dw = 0, g23 = 0, batch = 0,
         bias = 0, relu = 0, tail = 0, given = 0, op = 0, odd_split = 0, s4 = 0, k7 = 0, d3 = 0, uniform = 0, k1 = 0,
-        subpixel = 0, direct = 0, kes = 0;
+        subpixel = 0, direct = 0, kes = 0, dw_vec = 0;
     for (int i = 0; i < SWEEP_CASES; i++) {
         struct sweep_case c = make_case(test_seed(), i);
         const struct tconv_params *p = &c.p;
@@ -259,6 +261,8 @@ START_TEST(sweep_coverage)
         dil += p->dilation_h > 1 || p->dilation_w > 1;
         dw += p->groups > 1 && p->groups == p->in_channels && p->groups == p->out_channels;
         g23 += p->groups == 2 || p->groups == 3;
+        dw_vec += !c.tr && p->layout == TCONV_NHWC && p->groups == p->in_channels && p->groups >= 16 &&
+                  p->groups == p->out_channels;
         batch += p->batch > 1;
         bias += c.bias;
         relu += p->activation == TCONV_ACTIVATION_RELU;
@@ -294,6 +298,8 @@ START_TEST(sweep_coverage)
     ck_assert_int_ge(k_lt_s, 100);
     ck_assert_int_ge(dil, 300);
     ck_assert_int_ge(dw, 100);
+    fprintf(stderr, "sweep: %d NHWC depthwise convs of 16 channels or more\n", dw_vec);
+    ck_assert_int_ge(dw_vec, 20);
     ck_assert_int_ge(g23, 200);
     ck_assert_int_ge(batch, 400);
     ck_assert_int_ge(bias, 400);
@@ -570,6 +576,41 @@ START_TEST(empty_input_gives_bias)
 }
 END_TEST
 
+/* The NHWC depthwise conv's register kernel starts its vectors where x is 64-byte aligned (stride 1,
+   whole vectors of channels): every float offset of x and of y, exact against the reference on dyadic
+   data, with bias and ReLU, SAME (border columns) and VALID (none). */
+START_TEST(depthwise_alignment)
+{
+    struct tconv_params p = Q(.in_h = 5, .in_w = 11, .in_channels = 32, .out_channels = 32, .groups = 32, .kernel_h = 3,
+                              .kernel_w = 3, .activation = TCONV_ACTIVATION_RELU);
+    enum { NX = 2 * 5 * 11 * 32, NF = 3 * 3 * 32 };
+    float *xbuf = aligned_alloc(64, (NX + 64) * sizeof(float)), *ybuf = aligned_alloc(64, (NX + 64) * sizeof(float));
+    float *ref = malloc(NX * sizeof(float)), f[NF], bias[32];
+    struct rng r = rng_make(test_seed(), 77);
+    fill_dyadic(&r, f, NF);
+    fill_dyadic(&r, bias, 32);
+    for (int pad = 0; pad < 2; pad++) {
+        p.padding = pad ? TCONV_PADDING_SAME : TCONV_PADDING_VALID;
+        struct tconv_geometry g;
+        ck_assert_int_eq(tconv_conv2d_geometry(&p, &g), TCONV_OK);
+        const int64_t ny = p.batch * g.out_h * g.out_w * 32;
+        for (int xo = 0; xo < 16; xo++) {
+            float *x = xbuf + xo, *y = ybuf + (xo * 7) % 16;
+            fill_dyadic(&r, x, NX);
+            ck_assert_int_eq(tconv_conv2d_reference(&p, x, f, bias, ref), TCONV_OK);
+            for (int64_t i = 0; i < ny; i++) y[i] = NAN;
+            ck_assert_int_eq(tconv_conv2d(&p, x, f, bias, y), TCONV_OK);
+            for (int64_t i = 0; i < ny; i++)
+                ck_assert_msg(y[i] == ref[i], "%s, x at float offset %d: y[%lld] = %g, want %g (seed %llu)",
+                              pad ? "SAME" : "VALID", xo, (long long)i, y[i], ref[i], (unsigned long long)test_seed());
+        }
+    }
+    free(xbuf);
+    free(ybuf);
+    free(ref);
+}
+END_TEST
+
 /* The geometry and the element counts of x, the filter and y of a named case. */
 static void case_sizes(const struct named_case *n, struct tconv_geometry *g, int64_t *nx, int64_t *nf, int64_t *ny)
 {
@@ -705,6 +746,7 @@ int main(void)
     tcase_add_loop_test(tc, named_against_reference, 0, (int)(sizeof named_cases / sizeof *named_cases));
     tcase_add_loop_test(tc, tile_edges, 0, (int)(sizeof tile_cases / sizeof *tile_cases));
     tcase_add_test(tc, empty_input_gives_bias);
+    tcase_add_test(tc, depthwise_alignment);
     tcase_add_loop_test(tc, non_finite_inputs, 0, (int)(sizeof nonfinite_cases / sizeof *nonfinite_cases));
     suite_add_tcase(s, tc);
     return run_suite(s);
