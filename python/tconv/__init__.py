@@ -1,0 +1,54 @@
+"""tconv: convolution and transposed convolution for the CPU (libtconv), from NumPy.
+
+    import numpy as np, tconv
+    y = tconv.conv_transpose(x, w, output_shape=(14, 14), strides=2, padding="SAME")
+
+Every op at every rank (the rank is x's dimensions minus 2), TensorFlow's argument names and layouts by
+default, PyTorch's through data_format='NCHW' (NCW, NCDHW) and filter_format='OIHW' / 'IOHW'. Failures raise
+tconv.Error subclasses with the library's message; the bad-shape ones are also ValueErrors.
+"""
+from ._lib import (
+    Error,
+    InvalidArgumentError,
+    NullPointerError,
+    OutOfMemoryError,
+    ShapeMismatchError,
+    SizeOverflowError,
+    UnsupportedError,
+    library_path,
+    version as library_version,
+)
+from ._numpy import (
+    conv,
+    conv_backward_bias,
+    conv_backward_data,
+    conv_backward_filter,
+    conv_transpose,
+    conv_transpose_backward_bias,
+    conv_transpose_backward_data,
+    conv_transpose_backward_filter,
+    geometry,
+)
+
+__version__ = library_version
+
+__all__ = [
+    "Error",
+    "InvalidArgumentError",
+    "NullPointerError",
+    "OutOfMemoryError",
+    "ShapeMismatchError",
+    "SizeOverflowError",
+    "UnsupportedError",
+    "conv",
+    "conv_backward_bias",
+    "conv_backward_data",
+    "conv_backward_filter",
+    "conv_transpose",
+    "conv_transpose_backward_bias",
+    "conv_transpose_backward_data",
+    "conv_transpose_backward_filter",
+    "geometry",
+    "library_path",
+    "library_version",
+]
