@@ -19,6 +19,7 @@ from ._lib import (
     version as library_version,
 )
 from ._numpy import (
+    bilinear_filter,
     conv,
     conv_backward_bias,
     conv_backward_data,
@@ -28,6 +29,8 @@ from ._numpy import (
     conv_transpose_backward_data,
     conv_transpose_backward_filter,
     geometry,
+    overlap_map,
+    resize_conv,
 )
 
 __version__ = library_version
@@ -40,6 +43,7 @@ __all__ = [
     "ShapeMismatchError",
     "SizeOverflowError",
     "UnsupportedError",
+    "bilinear_filter",
     "conv",
     "conv_backward_bias",
     "conv_backward_data",
@@ -51,4 +55,6 @@ __all__ = [
     "geometry",
     "library_path",
     "library_version",
+    "overlap_map",
+    "resize_conv",
 ]

@@ -81,6 +81,52 @@ class NdParams(ctypes.Structure):
     ]
 
 
+class Params(ctypes.Structure):
+    """struct tconv_params (2-D)"""
+
+    _fields_ = [
+        ("layout", ctypes.c_int),
+        ("filter_layout", ctypes.c_int),
+        ("batch", ctypes.c_int64),
+        ("in_h", ctypes.c_int64),
+        ("in_w", ctypes.c_int64),
+        ("in_channels", ctypes.c_int64),
+        ("out_channels", ctypes.c_int64),
+        ("groups", ctypes.c_int64),
+        ("kernel_h", ctypes.c_int64),
+        ("kernel_w", ctypes.c_int64),
+        ("stride_h", ctypes.c_int64),
+        ("stride_w", ctypes.c_int64),
+        ("dilation_h", ctypes.c_int64),
+        ("dilation_w", ctypes.c_int64),
+        ("padding", ctypes.c_int),
+        ("pad_top", ctypes.c_int64),
+        ("pad_bottom", ctypes.c_int64),
+        ("pad_left", ctypes.c_int64),
+        ("pad_right", ctypes.c_int64),
+        ("out_h", ctypes.c_int64),
+        ("out_w", ctypes.c_int64),
+        ("output_padding_h", ctypes.c_int64),
+        ("output_padding_w", ctypes.c_int64),
+        ("activation", ctypes.c_int),
+    ]
+
+    @classmethod
+    def from_nd(cls, nd):
+        """The 2-D struct of a rank-2 struct tconv_nd_params (the same call)."""
+        p = cls()
+        for f in ("layout", "filter_layout", "batch", "in_channels", "out_channels", "groups", "padding",
+                  "activation"):
+            setattr(p, f, getattr(nd, f))
+        for f2, fnd in (("in_", "in_"), ("kernel_", "kernel"), ("stride_", "stride"), ("dilation_", "dilation"),
+                        ("out_", "out"), ("output_padding_", "output_padding")):
+            for a, axis in enumerate("hw"):
+                setattr(p, f2 + axis, getattr(nd, fnd)[a])
+        p.pad_top, p.pad_left = nd.pad_before[0], nd.pad_before[1]
+        p.pad_bottom, p.pad_right = nd.pad_after[0], nd.pad_after[1]
+        return p
+
+
 class NdGeometry(ctypes.Structure):
     """struct tconv_nd_geometry"""
 
@@ -168,6 +214,13 @@ _PROTOTYPES["tconv_operator_create"] = (
 _PROTOTYPES["tconv_operator_run"] = (_status, [ctypes.c_void_p, ctypes.c_int64, _F, _F, _F, ctypes.c_size_t])
 _PROTOTYPES["tconv_operator_destroy"] = (None, [ctypes.c_void_p])
 _PROTOTYPES["tconv_operator_algorithm"] = (ctypes.c_int, [ctypes.c_void_p])
+
+_PROTOTYPES["tconv_overlap_map"] = (_status, [_P(Params), _F])
+_PROTOTYPES["tconv_bilinear_filter"] = (_status, [_P(Params), _F])
+_PROTOTYPES["tconv_resize_conv2d_ex"] = (
+    _status,
+    [_P(Params), ctypes.c_int64, ctypes.c_int, _F, _F, _F, _F, _F, ctypes.c_size_t, _P(Options)],
+)
 
 for _name, (_res, _args) in _PROTOTYPES.items():
     _fn = getattr(lib, _name)

@@ -1,7 +1,8 @@
 """_numpy.py - tconv's ops on NumPy arrays, every rank (1-D, 2-D, 3-D), TensorFlow's argument names.
 
-The rank is x's (or dy's) number of dimensions minus 2. Arrays are taken as float32 in C order: float64
-(and float16) are converted, as the tconv program converts .npy files; other dtypes are refused. The
+The rank is x's (or dy's) number of dimensions minus 2. Arrays are taken as float32 in C order: float64 is
+converted as the tconv program converts .npy files, and so are float16 and integers; complex and other
+dtypes are refused. The
 filter's shape is checked against the parameters before the library reads it. Every failure of the
 library raises a tconv.Error subclass carrying its message (the bad-shape ones are ValueErrors).
 """
@@ -21,8 +22,9 @@ _OP = {"conv": 0, "conv_transpose": 1}  # TCONV_OP_CONV / TCONV_OP_CONV_TRANSPOS
 
 def _float32(a, name):
     a = np.asarray(a)
-    if a.dtype not in (np.float32, np.float64, np.float16):
-        raise TypeError("tconv: %s has dtype %s; tconv computes in float32 and converts float64 and float16" % (name, a.dtype))
+    if a.dtype.kind not in "fiub":
+        raise TypeError("tconv: %s has dtype %s; tconv computes in float32 and converts real numbers (float64, "
+                        "float16, integers) to it" % (name, a.dtype))
     return np.ascontiguousarray(a, dtype=np.float32)
 
 
@@ -383,3 +385,97 @@ def geometry(op, input_shape, filter_shape, strides=1, padding="VALID", output_s
         "pad_after": tuple(g.pad_after[a] for a in r),
         "admissible": tuple((g.out_min[a], g.out_max[a]) for a in r),
     }
+
+
+def _axis_problem(c, g, a):
+    """Axis a of a transposed call as a 2-D one of height 1 (the rules are per axis: the same sizes)."""
+    q = _lib.Params()
+    q.layout, q.filter_layout, q.batch, q.in_channels, q.out_channels, q.groups = 0, 0, 1, 1, 1, 1
+    q.in_h, q.kernel_h, q.stride_h, q.dilation_h, q.out_h = 1, 1, 1, 1, 1
+    q.in_w, q.kernel_w, q.stride_w, q.dilation_w = c.p.in_[a], c.p.kernel[a], c.p.stride[a], c.p.dilation[a]
+    q.padding = c.p.padding
+    if c.p.padding == 3:
+        q.pad_left, q.pad_right, q.output_padding_w = c.p.pad_before[a], c.p.pad_after[a], c.p.output_padding[a]
+    q.out_w = g.out[a]
+    return q
+
+
+def overlap_map(input_shape, filter_shape, strides=1, padding="VALID", output_shape=None, output_padding=None,
+                dilations=1, groups=1, data_format=None, filter_format=None):
+    """How many (input position, kernel tap) pairs of conv_transpose land on each output position: an int32
+    array of y's spatial shape, the same for every image and channel. Uniform means the geometry adds no
+    pattern; a kernel not divisible by the stride gives the checkerboard (seed 002's 1 2 1 2 ...). The count
+    is the product of each axis's, which tconv_overlap_map gives."""
+    input_shape = tuple(int(s) for s in input_shape)
+    rank = len(input_shape) - 2
+    c = _Call("conv_transpose", rank, input_shape, tuple(int(s) for s in filter_shape),
+              dict(strides=strides, padding=padding, output_shape=output_shape, output_padding=output_padding,
+                   dilations=dilations, groups=groups, data_format=data_format, filter_format=filter_format))
+    g = c.geometry()
+    counts = np.ones((), dtype=np.int64)
+    for a in range(rank):
+        q = _axis_problem(c, g, a)
+        axis = np.empty(g.out[a], dtype=np.int32)
+        _lib.check(_lib.lib.tconv_overlap_map(ctypes.byref(q), _ptr(axis)))
+        counts = np.multiply.outer(counts, axis.astype(np.int64))
+    return counts.astype(np.int32)
+
+
+def bilinear_filter(channels, kernel_size, strides=2, depthwise=False, filter_format=None):
+    """conv_transpose's filter for bilinear upsampling by `strides` (Caffe's / FCN's "bilinear" filler, per
+    axis): with kernel 2s - s % 2 and padding (k - s) / 2 per side, the transposed conv is bilinear
+    interpolation (half-pixel centres). channels in = out; depthwise=True gives groups = channels (use it with
+    groups=channels), else a diagonal filter (channel i feeds channel i only). The rank is len(kernel_size)
+    (an int: 2-D). The weights come from tconv_bilinear_filter, one axis at a time."""
+    kernel = [int(kernel_size)] * 2 if np.isscalar(kernel_size) else [int(k) for k in kernel_size]
+    rank = len(kernel)
+    stride = _per_axis(strides, rank, "strides", True)
+    weights = np.ones((), dtype=np.float32)
+    for a in range(rank):
+        q = _lib.Params()
+        q.layout, q.filter_layout, q.batch, q.in_channels, q.out_channels, q.groups = 0, 0, 1, 1, 1, 1
+        q.in_h = q.in_w = 1
+        q.kernel_h, q.kernel_w, q.stride_h, q.stride_w, q.dilation_h, q.dilation_w = 1, kernel[a], 1, stride[a], 1, 1
+        axis = np.empty(kernel[a], dtype=np.float32)
+        _lib.check(_lib.lib.tconv_bilinear_filter(ctypes.byref(q), _ptr(axis)))
+        weights = np.multiply.outer(weights, axis)
+    # IOHW (I, O/groups, *k), then the format asked for
+    o = 1 if depthwise else channels
+    full = np.zeros((channels, o) + tuple(kernel), dtype=np.float32)
+    for i in range(channels):
+        full[i, 0 if depthwise else i] = weights
+    layout = _filter_layout(rank, filter_format)
+    name = _FILTERS[layout - 1] if layout else "HWOI"
+    order = name.replace("HW", "S")
+    perm = []
+    for ch in order:
+        perm += [0] if ch == "I" else [1] if ch == "O" else list(range(2, rank + 2))
+    return np.ascontiguousarray(full.transpose(perm))
+
+
+def resize_conv(x, w, b=None, scale=2, mode="nearest", strides=1, padding="VALID", dilations=1, groups=1,
+                data_format=None, filter_format=None, activation=None, threads=None, algorithm=None):
+    """Upsample x by `scale` ('nearest' or 'bilinear', half-pixel centres) on both axes, then conv (2-D):
+    the checkerboard-free alternative to a strided transposed conv. Nearest + a stride-1 conv runs as one
+    transposed conv with a composed kernel, without the upsampled tensor."""
+    x, w = _float32(x, "x"), _float32(w, "w")
+    if x.ndim != 4:
+        raise _lib.ShapeMismatchError("tconv: resize_conv is 2-D: x has %d dimensions, not 4" % x.ndim)
+    modes = {"nearest": 0, "bilinear": 1}
+    if mode not in modes:
+        raise _lib.InvalidArgumentError("tconv: mode = %r is not 'nearest' or 'bilinear'" % (mode,))
+    c = _Call("conv", 2, x.shape, w.shape, dict(strides=strides, padding=padding, dilations=dilations, groups=groups,
+                                                data_format=data_format, filter_format=filter_format,
+                                                activation=activation, threads=threads, algorithm=algorithm))
+    up = list(x.shape)
+    for a in ((1, 2) if c.channels_last else (2, 3)):
+        up[a] *= int(scale)
+    g = _Call("conv", 2, tuple(up), w.shape, dict(strides=strides, padding=padding, dilations=dilations,
+                                                  groups=groups, data_format=data_format,
+                                                  filter_format=filter_format)).geometry()
+    y = np.empty(c.y_shape(g), dtype=np.float32)
+    b = _bias(b, c.p.out_channels)
+    q = _lib.Params.from_nd(c.p)
+    _lib.check(_lib.lib.tconv_resize_conv2d_ex(ctypes.byref(q), int(scale), modes[mode], _ptr(x), _ptr(w), _ptr(b),
+                                               _ptr(y), None, 0, ctypes.byref(c.opt)))
+    return y

@@ -273,9 +273,11 @@ def test_bad_input_raises_with_the_message(call, exc, words):
     np.testing.assert_array_equal(x, x0)
 
 
-def test_integer_input_is_refused():
-    with pytest.raises(TypeError, match="dtype int64"):
-        tconv.conv(np.ones((1, 3, 3, 1), np.int64), np.ones((1, 1, 1, 1), np.float32))
+def test_integers_are_converted_and_complex_is_refused():
+    y = tconv.conv(np.arange(9).reshape(1, 3, 3, 1), np.full((1, 1, 1, 1), 2))  # int64 arrays
+    assert y.dtype == np.float32 and list(y.ravel()) == [2.0 * i for i in range(9)]
+    with pytest.raises(TypeError, match="dtype complex128"):
+        tconv.conv(np.ones((1, 3, 3, 1), np.complex128), np.ones((1, 1, 1, 1), np.float32))
 
 
 def test_geometry():
@@ -287,3 +289,80 @@ def test_geometry():
                        data_format="NCW")
     assert g["output_shape"] == (1, 4, 5)  # (8 + 6 - 5) // 2 + 1
     assert g["pad_before"] == (3,) and g["admissible"] == ((5, 5),)
+
+
+# ------------------------------------------------------------- overlap map, bilinear filter, resize_conv
+
+
+def brute_overlap(in_sizes, kernel, strides, dil, before, out):
+    counts = np.zeros(out, dtype=np.int64)
+    for i in itertools.product(*[range(n) for n in in_sizes]):
+        for t in itertools.product(*[range(k) for k in kernel]):
+            o = [ii * s + tt * d - b for ii, tt, s, d, b in zip(i, t, strides, dil, before)]
+            if all(0 <= oo < n for oo, n in zip(o, out)):
+                counts[tuple(o)] += 1
+    return counts
+
+
+@pytest.mark.parametrize("rank", [1, 2, 3])
+def test_overlap_map_against_a_brute_force_scatter(rank):
+    r = random.Random(SEED + 50 + rank)
+    compared = 0
+    for _ in range(15):
+        size = [r.randint(1, 5) for _ in range(rank)]
+        kernel = [r.randint(1, 5) for _ in range(rank)]
+        strides = [r.randint(1, 3) for _ in range(rank)]
+        dil = [r.choice([1, 2]) for _ in range(rank)]
+        padding = r.choice(["SAME", "VALID", [(r.randint(0, 2), r.randint(0, 2)) for _ in range(rank)]])
+        x_shape, w_shape = (1,) + tuple(size) + (3,), tuple(kernel) + (2, 3)
+        try:
+            g = tconv.geometry("conv_transpose", x_shape, w_shape, strides=strides, padding=padding, dilations=dil)
+        except tconv.InvalidArgumentError:
+            continue  # a crop larger than the result
+        compared += 1
+        m = tconv.overlap_map(x_shape, w_shape, strides=strides, padding=padding, dilations=dil)
+        want = brute_overlap(size, kernel, strides, dil, g["pad_before"], g["output_shape"][1:-1])
+        assert m.dtype == np.int32
+        np.testing.assert_array_equal(m, want, err_msg="%s %s %s %s %s" % (size, kernel, strides, dil, padding))
+    assert compared >= 8, compared
+
+
+def test_overlap_map_checkerboard_row():
+    row = tconv.overlap_map((1, 8, 1), (3, 1, 1), strides=2, padding=1, output_padding=1)
+    assert list(row) == [1, 2] * 7 + [1, 1]  # k3 s2 p1 op1: 1 2 1 2 ... and the last position 1
+
+
+def test_bilinear_filter_is_caffes_and_upsamples_bilinearly():
+    f = tconv.bilinear_filter(3, 4, 2)  # HWOI, diagonal
+    k1 = np.array([0.25, 0.75, 0.75, 0.25], dtype=np.float32)
+    assert f.shape == (4, 4, 3, 3)
+    for i in range(3):
+        for j in range(3):
+            np.testing.assert_array_equal(f[:, :, i, j], np.outer(k1, k1) if i == j else 0)
+    f3 = tconv.bilinear_filter(2, (3, 4, 4), (2, 2, 2), depthwise=True, filter_format="IODHW")
+    kd = np.array([0.25, 0.75, 0.75], dtype=np.float32)  # k = 3: f = 2, c = 3/4, 1 - |i/f - c| (Caffe's filler)
+    assert f3.shape == (2, 1, 3, 4, 4)
+    np.testing.assert_array_equal(f3[1, 0], np.multiply.outer(kd, np.outer(k1, k1)))
+    # padding 1 on each side: bilinear interpolation with half-pixel centres, away from a 1-pixel border
+    x = np.random.default_rng(SEED).uniform(-1, 1, (1, 3, 6, 7)).astype(np.float32)
+    w = tconv.bilinear_filter(3, 4, 2, depthwise=True, filter_format="IOHW")
+    y = tconv.conv_transpose(x, w, strides=2, padding=1, groups=3, data_format="NCHW", filter_format="IOHW")
+    ref = F.interpolate(torch.from_numpy(x.astype(np.float64)), scale_factor=2, mode="bilinear",
+                        align_corners=False).numpy()
+    np.testing.assert_allclose(y[:, :, 1:-1, 1:-1], ref[:, :, 1:-1, 1:-1], rtol=1e-6, atol=1e-6)
+
+
+def test_resize_conv_against_the_two_steps():
+    rng = np.random.default_rng(SEED)
+    x = rng.uniform(-1, 1, (2, 5, 4, 3)).astype(np.float32)
+    w = rng.uniform(-1, 1, (3, 3, 3, 4)).astype(np.float32)
+    b = rng.uniform(-1, 1, 4).astype(np.float32)
+    y = tconv.resize_conv(x, w, b, scale=2, mode="nearest", padding="SAME", activation="relu")
+    two = tconv.conv(x.repeat(2, axis=1).repeat(2, axis=2), w, b, padding="SAME", activation="relu")
+    np.testing.assert_allclose(y, two, rtol=1e-5, atol=1e-5)
+    yb = tconv.resize_conv(x, w, scale=3, mode="bilinear", padding="VALID")
+    up = F.interpolate(torch.from_numpy(x.transpose(0, 3, 1, 2).astype(np.float64)), scale_factor=3, mode="bilinear",
+                       align_corners=False).numpy().transpose(0, 2, 3, 1)
+    np.testing.assert_allclose(yb, tconv.conv(up, w, padding="VALID"), rtol=1e-4, atol=1e-4)
+    with pytest.raises(tconv.ShapeMismatchError, match="2-D"):
+        tconv.resize_conv(x[:, 0], w[0])
