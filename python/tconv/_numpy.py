@@ -10,7 +10,7 @@ import ctypes
 
 import numpy as np
 
-from . import _lib
+from . import _lib, _spell
 
 _LAYOUTS = {1: ("NWC", "NCW"), 2: ("NHWC", "NCHW"), 3: ("NDHWC", "NCDHW")}
 _SPATIAL = {1: "W", 2: "HW", 3: "DHW"}
@@ -365,8 +365,9 @@ def conv_transpose_backward_bias(dy, data_format=None, threads=None):
 def geometry(op, input_shape, filter_shape, strides=1, padding="VALID", output_shape=None, output_padding=None,
              dilations=1, groups=1, data_format=None, filter_format=None):
     """The resolved geometry of op ('conv' or 'conv_transpose') on x of input_shape: y's shape, the padding
-    (or crop) before and after per axis, and the admissible output sizes per axis (a transposed conv's
-    output_shape may be any of them; a conv's is its one size)."""
+    (or crop) before and after per axis, the admissible output sizes per axis (a transposed conv's
+    output_shape may be any of them; a conv's is its one size), and "spellings": the same call in
+    TensorFlow, Keras, PyTorch and ONNX (with the pad or slice a framework needs where it cannot say it)."""
     if op not in _OP:
         raise _lib.InvalidArgumentError("tconv: op = %r is not 'conv' or 'conv_transpose'" % (op,))
     input_shape = tuple(int(s) for s in input_shape)
@@ -379,11 +380,18 @@ def geometry(op, input_shape, filter_shape, strides=1, padding="VALID", output_s
                    dilations=dilations, groups=groups, data_format=data_format, filter_format=filter_format))
     g = c.geometry()
     r = range(rank)
+    before, after = tuple(g.pad_before[a] for a in r), tuple(g.pad_after[a] for a in r)
+    p = c.p
+    spellings = _spell.spell(op, ("VALID", "SAME", "SAME_LOWER", "EXPLICIT")[p.padding], rank, p.batch,
+                             p.in_channels, p.out_channels, p.groups, [p.in_[a] for a in r], [p.kernel[a] for a in r],
+                             [p.stride[a] for a in r], [p.dilation[a] for a in r], before, after,
+                             [g.out[a] for a in r], c.channels_last)
     return {
         "output_shape": c.y_shape(g),
-        "pad_before": tuple(g.pad_before[a] for a in r),
-        "pad_after": tuple(g.pad_after[a] for a in r),
+        "pad_before": before,
+        "pad_after": after,
         "admissible": tuple((g.out_min[a], g.out_max[a]) for a in r),
+        "spellings": spellings,
     }
 
 
