@@ -120,9 +120,9 @@ class _Operator:
         return y if x.dtype == torch.float32 else y.to(x.dtype)
 
     def __del__(self):
-        if self.handle:
+        if self.handle and _lib is not None and _lib.lib is not None:  # (None at interpreter exit)
             _lib.lib.tconv_operator_destroy(self.handle)
-            self.handle = ctypes.c_void_p()
+        self.handle = ctypes.c_void_p()
 
 
 class _TconvMixin:
@@ -130,6 +130,14 @@ class _TconvMixin:
     autograd graph keeps its own until backward)."""
 
     _tconv_transposed = False
+
+    def __getstate__(self):
+        """Copies and pickles leave the caches behind (an operator's handle is this process's memory)."""
+        state = super().__getstate__() if hasattr(super(), "__getstate__") else self.__dict__.copy()
+        state = dict(state)
+        state.pop("_tconv_calls", None)
+        state.pop("_tconv_op", None)
+        return state
 
     def _tconv(self, x, weight, bias, padding, output_padding=None):
         if x.device.type != "cpu":

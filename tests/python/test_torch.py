@@ -190,3 +190,51 @@ def test_float64_modules_compute_in_float32():
     y = mod(x)
     assert y.dtype == torch.float64
     torch.testing.assert_close(y, ref(x), rtol=1e-5, atol=1e-5)
+
+
+def test_copies_and_pickles_leave_the_operator_behind(tmp_path):
+    import copy
+
+    torch.manual_seed(SEED)
+    mod = tnn.ConvTranspose2d(4, 2, 4, stride=2, padding=1).eval()
+    x = torch.randn(2, 4, 5, 5)
+    with torch.no_grad():
+        y = mod(x)
+        assert mod._tconv_op is not None
+        twin = copy.deepcopy(mod)
+        assert "_tconv_op" not in twin.__dict__ and "_tconv_calls" not in twin.__dict__
+        torch.testing.assert_close(twin(x), y, rtol=0, atol=0)
+        path = str(tmp_path / "m.pt")
+        torch.save(mod, path)
+        torch.testing.assert_close(torch.load(path)(x), y, rtol=0, atol=0)
+    del mod  # the original's operator is destroyed once, the copies made their own
+    with torch.no_grad():
+        torch.testing.assert_close(twin(x), y, rtol=0, atol=0)
+
+
+def test_one_module_from_many_threads():
+    """ctypes lets go of the GIL in the library: 4 Python threads run one module (its operator in inference,
+    the autograd path in training) at once, each getting what it gets alone."""
+    import threading
+
+    torch.manual_seed(SEED)
+    mod = tnn.ConvTranspose2d(8, 4, 4, stride=2, padding=1)
+    xs = [torch.randn(2, 8, 6 + i, 6) for i in range(4)]
+    for training in (False, True):
+        mod.train(training)
+        with torch.set_grad_enabled(training):
+            want = [mod(x).detach() for x in xs]
+            got = [None] * 4
+
+            def work(i):
+                with torch.set_grad_enabled(training):
+                    for _ in range(20):
+                        got[i] = mod(xs[i]).detach()
+
+            ts = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+            for t in ts:
+                t.start()
+            for t in ts:
+                t.join()
+        for g, w in zip(got, want):
+            assert torch.equal(g, w)
