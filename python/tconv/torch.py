@@ -60,13 +60,15 @@ class _Call:
 
 
 def _f32(t):
-    return t.detach().to(torch.float32).contiguous()
+    """float32, contiguous (no copy when it is). No detach: inside a Function's forward and in inference
+    nothing is recorded, and every call here is one of those."""
+    return (t if t.dtype == torch.float32 else t.float()).contiguous()
 
 
 def _tf_filter(w):
     """torch's OI* (conv) or IO* (transposed) weight as tconv's default *IO / *OI: (spatial..., in, out) and
     (spatial..., out/groups, in) are both axes 2.. then 1, 0."""
-    return w.detach().to(torch.float32).permute(*range(2, w.dim()), 1, 0).contiguous()
+    return (w if w.dtype == torch.float32 else w.float()).permute(*range(2, w.dim()), 1, 0).contiguous()
 
 
 def _torch_filter(w):
@@ -77,7 +79,7 @@ def _torch_filter(w):
 
 def _last(t):
     """An NC* tensor as channels-last float32, contiguous (a view when it already is)."""
-    return t.detach().to(torch.float32).permute(0, *range(2, t.dim()), 1).contiguous()
+    return (t if t.dtype == torch.float32 else t.float()).permute(0, *range(2, t.dim()), 1).contiguous()
 
 
 def _first(t):
