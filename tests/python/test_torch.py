@@ -238,3 +238,15 @@ def test_one_module_from_many_threads():
                 t.join()
         for g, w in zip(got, want):
             assert torch.equal(g, w)
+
+
+@pytest.mark.filterwarnings("ignore:Using padding=.same.")  # torch notes the even kernel's copy
+def test_same_and_valid_string_padding():
+    torch.manual_seed(SEED)
+    for rank, k, d in ((1, 4, 1), (2, 3, 2), (3, 2, 1)):
+        for pad in ("same", "valid"):
+            ref = NN[rank, False](3, 5, k, padding=pad, dilation=d)
+            mod = TN[rank, False](3, 5, k, padding=pad, dilation=d)
+            mod.load_state_dict(ref.state_dict())
+            x = torch.randn(2, 3, *([7] * rank))
+            torch.testing.assert_close(mod(x), ref(x), rtol=1e-5, atol=1e-5, msg="rank %d k %d %s" % (rank, k, pad))
